@@ -1,0 +1,181 @@
+"""Lazy, thread-safe loading of the registry's models.
+
+A model is loaded on its first request, exactly once even when several requests
+arrive together (one lock per key), and then reused. A failed load is not
+remembered, so the next request tries again: the operator may have fixed the
+network or the folder in between. The same code loads Hub ids for real users
+and local folders for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.registry import ModelSpec, get_spec
+
+log = logging.getLogger(__name__)
+
+# A tokenizer that does not know its limit reports a huge placeholder
+# (transformers' VERY_LARGE_INTEGER); anything above this is treated as unknown.
+_UNKNOWN_LIMIT = 1_000_000
+_FALLBACK_LIMIT = 512
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message says which, why and what to do."""
+
+    def __init__(self, spec: ModelSpec, model_id: str, reason: str):
+        self.spec = spec
+        self.model_id = model_id
+        self.reason = reason
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        return (
+            f"モデル「{self.model_id}」({self.spec.key}) を読み込めませんでした。理由: {self.reason}。"
+            f" ネットワークに接続してもう一度試すか、環境変数 {self.spec.env_var} に"
+            f"ローカルのコピー（フォルダ）を指定してください。"
+            f" / Could not load the model '{self.model_id}' ({self.spec.key}). Reason: {self.reason}."
+            f" Connect to the network and try again, or set {self.spec.env_var} to a local copy (a folder)."
+        )
+
+
+@dataclass
+class Seq2SeqModel:
+    """A tokenizer and a seq2seq model, called with generate() (no pipeline in transformers 5)."""
+
+    tokenizer: Any
+    model: Any
+    device: Any
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model and what the demos need to call it safely."""
+
+    spec: ModelSpec
+    model_id: str
+    runner: Any  # a transformers Pipeline, or a Seq2SeqModel
+    max_length: int  # tokens the model accepts, special tokens included
+    # Gradio runs different events in parallel threads; a tokenizer's MeCab
+    # tagger is not thread-safe, so calls into one model are serialised.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.runner.tokenizer
+
+
+_entries: dict[str, LoadedModel] = {}
+_key_locks: dict[str, threading.Lock] = {}
+_key_locks_guard = threading.Lock()
+
+
+def _lock_for(key: str) -> threading.Lock:
+    with _key_locks_guard:
+        return _key_locks.setdefault(key, threading.Lock())
+
+
+def pick_device() -> Any:
+    """The first GPU when there is one, else the CPU (always passed explicitly to transformers)."""
+    import torch
+
+    return torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def input_limit(tokenizer: Any, config: Any) -> int:
+    """How many tokens the model accepts; also fixes a tokenizer that does not know it.
+
+    Some tokenizer configs lack ``model_max_length``; the pipelines would then not
+    truncate and a long text would overflow BERT's position embeddings.
+    """
+    limit = getattr(tokenizer, "model_max_length", None)
+    if not limit or limit > _UNKNOWN_LIMIT:
+        limit = (
+            getattr(config, "max_position_embeddings", None)
+            or getattr(config, "n_positions", None)
+            or _FALLBACK_LIMIT
+        )
+        tokenizer.model_max_length = limit
+    return int(limit)
+
+
+def _looks_like_path(model_id: str) -> bool:
+    return os.path.isabs(model_id) or model_id.startswith(("./", "../", "~", ".\\"))
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason fit for a student, without a stack trace."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > 240:
+        text = text[:237] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
+    device = pick_device()
+    if spec.task == "summarization":
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(model_id)
+        model = AutoModelForSeq2SeqLM.from_pretrained(model_id).to(device).eval()
+        runner: Any = Seq2SeqModel(tokenizer, model, device)
+    else:
+        from transformers import pipeline
+
+        runner = pipeline(task=spec.task, model=model_id, device=device, **spec.pipeline_kwargs)
+        model = runner.model
+    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config))
+
+
+def load(key: str) -> LoadedModel:
+    """The loaded model for a registry key, loading it on first use."""
+    spec = get_spec(key)
+    model_id = spec.resolve_id()
+    entry = _entries.get(key)
+    if entry is not None and entry.model_id == model_id:
+        return entry
+    with _lock_for(key):
+        entry = _entries.get(key)
+        if entry is not None and entry.model_id == model_id:
+            return entry
+        if _looks_like_path(model_id) and not os.path.isdir(os.path.expanduser(model_id)):
+            raise ModelLoadError(spec, model_id, "フォルダが見つかりません / folder not found")
+        log.info("loading %s from %s", key, model_id)
+        try:
+            entry = _build(spec, model_id)
+        except Exception as exc:  # any failure becomes a readable message in its own tab
+            log.warning("could not load %s from %s", key, model_id, exc_info=True)
+            raise ModelLoadError(spec, model_id, _reason(exc)) from exc
+        _entries[key] = entry
+        return entry
+
+
+@contextmanager
+def using(key: str) -> Iterator[LoadedModel]:
+    """Load a model if needed and hold its lock while the caller runs it."""
+    entry = load(key)
+    with entry.lock:
+        yield entry
+
+
+def loaded_keys() -> list[str]:
+    """Keys whose models are in memory now."""
+    return sorted(_entries)
+
+
+def unload_all() -> None:
+    """Forget every loaded model (they load again on the next request)."""
+    _entries.clear()
+
+
+def count_tokens(entry: LoadedModel, text: str, text_pair: str | None = None) -> int:
+    """Tokens the model would see for this input (special tokens included), before truncation."""
+    encoded = entry.tokenizer(text, text_pair) if text_pair is not None else entry.tokenizer(text)
+    return len(encoded["input_ids"])

@@ -1,0 +1,196 @@
+"""Map tokens of a normalising tokenizer back to exact spans of the user's original text.
+
+The book's BERT tokenizer (BertJapaneseTokenizer: MeCab + WordPiece) is a slow
+tokenizer: it gives no character offsets, NFKC-normalises the text first
+(full-width letters become half-width, ｶﾞ becomes ガ, ㈱ becomes (株)) and
+drops whitespace. To highlight entities on the text the user typed, we redo
+the alignment here: NFKC is applied cluster by cluster so every normalised
+character knows which original characters it came from, then each token is
+found in the normalised text in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# Half-width katakana voicing marks: NFKC turns them into combining marks that
+# merge with the preceding kana (ｶ + ﾞ -> ガ).
+_HALFWIDTH_VOICING = {"\uff9e", "\uff9f"}
+
+
+def _joins_previous(char: str) -> bool:
+    """True when NFKC may merge this character into the one before it."""
+    if char in _HALFWIDTH_VOICING:
+        return True
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed and unicodedata.combining(decomposed[0]):
+        return True
+    # Hangul medial and final jamo compose with a leading jamo.
+    code = ord(char)
+    return 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """Spans of the original text that NFKC normalises independently of each other."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text)):
+        if not _joins_previous(text[i]):
+            spans.append((start, i))
+            start = i
+    if text:
+        spans.append((start, len(text)))
+    return spans
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """NFKC text with, for each of its characters, the original span it came from."""
+
+    original: str
+    text: str
+    source_start: tuple[int, ...]
+    source_end: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span covering normalised characters [start, end)."""
+        if end <= start:  # an empty span stays empty, at the right place
+            position = self.source_start[start] if start < len(self.text) else len(self.original)
+            return position, position
+        return self.source_start[start], self.source_end[end - 1]
+
+
+def _merge_mismatches(text: str, spans: list[tuple[int, int]], expected: str) -> list[tuple[int, int]]:
+    """Merge neighbouring clusters until their NFKC pieces spell the whole-text NFKC.
+
+    Only reached for rare scripts whose vowel signs compose with the letter
+    before them; Japanese text never needs it.
+    """
+    merged: list[tuple[int, int]] = []
+    cursor = 0
+    i = 0
+    while i < len(spans):
+        start = spans[i][0]
+        j = i
+        while True:
+            piece = unicodedata.normalize("NFKC", text[start : spans[j][1]])
+            if j + 1 == len(spans):
+                break
+            # Stop once the piece matches the expected text and the next cluster
+            # would not change it (it does not compose into it).
+            following = unicodedata.normalize("NFKC", text[start : spans[j + 1][1]])
+            if expected.startswith(piece, cursor) and following.startswith(piece):
+                break
+            j += 1
+        merged.append((start, spans[j][1]))
+        cursor += len(piece)
+        i = j + 1
+    return merged
+
+
+def normalize_with_map(text: str) -> NormalizedText:
+    """NFKC-normalise ``text`` and remember where each normalised character came from."""
+    expected = unicodedata.normalize("NFKC", text)
+    spans = _clusters(text)
+    pieces = [unicodedata.normalize("NFKC", text[s:e]) for s, e in spans]
+    if "".join(pieces) != expected:
+        spans = _merge_mismatches(text, spans, expected)
+        pieces = [unicodedata.normalize("NFKC", text[s:e]) for s, e in spans]
+    starts: list[int] = []
+    ends: list[int] = []
+    for (start, end), piece in zip(spans, pieces):
+        starts.extend([start] * len(piece))
+        ends.extend([end] * len(piece))
+    normalized = "".join(pieces)
+    if normalized != expected:  # last resort: never crash, map everything to the whole text
+        normalized = expected
+        starts = [0] * len(expected)
+        ends = [len(text)] * len(expected)
+    return NormalizedText(text, normalized, tuple(starts), tuple(ends))
+
+
+def identity_map(text: str) -> NormalizedText:
+    """The mapping for a tokenizer that does not normalise."""
+    return NormalizedText(text, text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+
+
+@dataclass(frozen=True)
+class TokenSpan:
+    token: str
+    start: int  # in the original text
+    end: int
+
+
+def _word_tokenizer(tokenizer: Any) -> Any:
+    return getattr(tokenizer, "word_tokenizer", None) if getattr(tokenizer, "do_word_tokenize", False) else None
+
+
+def _normalizes(tokenizer: Any) -> bool:
+    word_tokenizer = _word_tokenizer(tokenizer)
+    return bool(getattr(word_tokenizer, "normalize_text", False))
+
+
+def _lowercases(tokenizer: Any) -> bool:
+    return bool(getattr(tokenizer, "do_lower_case", False))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _word_spans(tokenizer: Any, normalized: str, fold: bool) -> list[tuple[int, int]]:
+    """Spans of the word tokenizer's (MeCab's) words in the normalised text."""
+    word_tokenizer = _word_tokenizer(tokenizer)
+    if word_tokenizer is None:
+        return [m.span() for m in re.finditer(r"\S+", normalized)]
+    haystack = normalized.lower() if fold else normalized
+    spans = []
+    cursor = 0
+    for word in word_tokenizer.tokenize(normalized):
+        found = haystack.find(word.lower() if fold else word, cursor)
+        if found < 0:
+            continue
+        spans.append((found, found + len(word)))
+        cursor = found + len(word)
+    return spans
+
+
+def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
+    """The tokenizer's tokens for ``text`` (as ``tokenizer.tokenize`` gives them), each with
+    its exact span in the original ``text``.
+
+    An unknown-word token ([UNK]) covers the whole word it replaced. A token
+    that cannot be found (never seen with the book's tokenizers) gets an empty
+    span at the current position rather than an error.
+    """
+    tokens = tokenizer.tokenize(text)
+    mapping = normalize_with_map(text) if _normalizes(tokenizer) else identity_map(text)
+    fold = _lowercases(tokenizer)
+    haystack = mapping.text.lower() if fold else mapping.text
+    unk = getattr(tokenizer, "unk_token", None)
+    words: list[tuple[int, int]] | None = None  # computed only when an [UNK] needs it
+
+    result: list[TokenSpan] = []
+    cursor = 0
+    for token in tokens:
+        space = _SPACE.match(haystack, cursor)
+        if space:
+            cursor = space.end()
+        if token == unk:
+            if words is None:
+                words = _word_spans(tokenizer, mapping.text, fold)
+            end = next((e for s, e in words if s <= cursor < e), min(cursor + 1, len(haystack)))
+            start = cursor
+        else:
+            piece = token[2:] if token.startswith("##") and len(token) > 2 else token
+            piece = piece.lower() if fold else piece
+            start = cursor if haystack.startswith(piece, cursor) else haystack.find(piece, cursor)
+            if start < 0:
+                result.append(TokenSpan(token, *mapping.to_original(cursor, cursor)))
+                continue
+            end = start + len(piece)
+        result.append(TokenSpan(token, *mapping.to_original(start, end)))
+        cursor = end
+    return result
