@@ -1,0 +1,8 @@
+"""The playground's tabs, in the order they appear (one module per tab).
+
+Each module exposes TITLE and build(); app.py opens a tab for each.
+"""
+
+from demos import ner, nli, sentiment, similarity, summarization
+
+DEMOS = (sentiment, nli, similarity, ner, summarization)

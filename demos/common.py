@@ -1,0 +1,119 @@
+"""Helpers every tab shares: input checks, friendly errors, classification and notes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from models.loader import LoadedModel, ModelLoadError, count_tokens
+
+log = logging.getLogger(__name__)
+
+# Longer input is refused with a message rather than silently processed for minutes.
+MAX_INPUT_CHARS = 20_000
+
+
+class InputError(ValueError):
+    """Input a student can fix; the message is bilingual and says how."""
+
+
+def require_text(text: str | None, name_ja: str = "テキスト", name_en: str = "text",
+                 max_chars: int = MAX_INPUT_CHARS) -> str:
+    """The text unchanged, or an InputError when it is empty, blank or too long."""
+    if text is None or not str(text).strip():
+        raise InputError(f"{name_ja}を入力してください。 / Please enter some {name_en}.")
+    text = str(text)
+    if len(text) > max_chars:
+        raise InputError(
+            f"{name_ja}が長すぎます（{len(text):,} 文字）。{max_chars:,} 文字以内にしてください。"
+            f" / The {name_en} is too long ({len(text):,} characters); the limit is {max_chars:,}."
+        )
+    return text
+
+
+def truncation_note(truncated: bool, limit: int) -> str:
+    """A line saying the model only read the beginning of a long input (empty otherwise)."""
+    if not truncated:
+        return ""
+    return (
+        f"⚠️ 入力が長いため、モデルが読めるのは先頭の {limit} トークンまでです（残りは使われていません）。"
+        f" / The input is longer than the model accepts: only its first {limit} tokens were used."
+    )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every label's probability, in the model's label order."""
+
+    probabilities: dict[str, float]
+    truncated: bool
+    limit: int
+
+
+def classify(model: LoadedModel, text: str, text_pair: str | None = None) -> Scores:
+    """All label probabilities of a text-classification pipeline for a text or a text pair."""
+    inputs: Any = text if text_pair is None else {"text": text, "text_pair": text_pair}
+    # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
+    results = model.runner(inputs, top_k=None, truncation=True, max_length=model.max_length)
+    order = model.runner.model.config.id2label
+    by_label = {item["label"]: float(item["score"]) for item in results}
+    probabilities = {order[i]: by_label[order[i]] for i in sorted(order) if order[i] in by_label}
+    truncated = count_tokens(model, text, text_pair) > model.max_length
+    return Scores(probabilities, truncated, model.max_length)
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def friendly_errors(handler: Handler) -> Handler:
+    """Turn every failure of a handler into a readable gr.Error, never a stack trace.
+
+    The traceback of an unexpected failure goes to the server log; the user sees
+    a short bilingual sentence, and the app keeps serving everyone else.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except gr.Error:
+            raise
+        except InputError as exc:
+            raise gr.Error(str(exc), title="入力を確認してください / Check the input", print_exception=False) from None
+        except ModelLoadError as exc:
+            raise gr.Error(exc.message(), title="モデルを読み込めません / Model unavailable", duration=None,
+                           print_exception=False) from None
+        except Exception:
+            log.exception("handler %s failed", handler.__name__)
+            raise gr.Error(
+                "処理中に予期しないエラーが起きました。入力を変えるか、少し待ってからもう一度試してください。"
+                " / Something went wrong while running the model. Try another input, or try again shortly.",
+                title="エラー / Error",
+                print_exception=False,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def explanation(markdown_ja: str, markdown_en: str) -> gr.Markdown:
+    """A tab's explanation: Japanese first, English beside it."""
+    return gr.Markdown(f"{markdown_ja}\n\n<small>{markdown_en}</small>")
+
+
+def clickable_examples(samples: list[list[Any]], inputs: list[gr.Component], label: str,
+                       runs: list[tuple[Callable[..., Any], list[gr.Component], list[gr.Component]]]) -> gr.Examples:
+    """Examples that fill the inputs and then run the tab, in one click.
+
+    gr.Examples(run_on_click=True) would expose its run as an extra API endpoint
+    named after the handler; chaining the runs ourselves keeps them private, so
+    the public names (/sentiment, /ner …) belong to the buttons.
+    """
+    examples = gr.Examples(samples, inputs=inputs, label=label, api_visibility="private")
+    for fn, fn_inputs, outputs in runs:
+        examples.load_input_event.then(fn, inputs=fn_inputs, outputs=outputs, api_visibility="private")
+    return examples

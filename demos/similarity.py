@@ -1,0 +1,109 @@
+"""意味的類似度 / Similarity: a JSTS regression score beside a SimCSE cosine similarity (book §1.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+import numpy as np
+
+from demos import texts
+from demos.common import clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from models.loader import LoadedModel, count_tokens, using
+
+TITLE = "意味的類似度 / Similarity"
+STS_KEY = "STS"
+SIMCSE_KEY = "SIMCSE"
+
+# Written for this app: a pair with the same meaning and an unrelated pair.
+EXAMPLES = [
+    ["川沿いの道を犬と一緒に走った。", "犬を連れて川のそばをジョギングした。"],
+    ["新しいスマートフォンの電池は長持ちする。", "祖母は毎朝、庭の花に水をやる。"],
+]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    value: float
+    truncated: bool
+    limit: int
+
+
+def _pair(text1: str, text2: str) -> tuple[str, str]:
+    return require_text(text1, "文1", "sentence 1"), require_text(text2, "文2", "sentence 2")
+
+
+def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
+    """The JSTS model's raw regression output for a sentence pair (0–5 scale).
+
+    function_to_apply="none" keeps the raw value: with one label and no
+    problem_type in its config the pipeline would otherwise apply a sigmoid.
+    """
+    text1, text2 = _pair(text1, text2)
+    (result,) = model.runner(
+        {"text": text1, "text_pair": text2},
+        top_k=None,
+        function_to_apply="none",
+        truncation=True,
+        max_length=model.max_length,
+    )
+    truncated = count_tokens(model, text1, text2) > model.max_length
+    return Similarity(float(result["score"]), truncated, model.max_length)
+
+
+def cls_vectors(model: LoadedModel, sentences: list[str]) -> np.ndarray:
+    """The [CLS] embedding of each sentence (the first token of the last hidden layer)."""
+    outputs = model.runner(sentences, tokenize_kwargs={"truncation": True, "max_length": model.max_length})
+    return np.array([np.asarray(output)[0][0] for output in outputs], dtype=np.float64)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity; 0.0 for a zero vector rather than a division by zero."""
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.dot(a, b) / norm) if norm else 0.0
+
+
+def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
+    """Cosine similarity of the SimCSE [CLS] vectors of two sentences."""
+    text1, text2 = _pair(text1, text2)
+    first, second = cls_vectors(model, [text1, text2])
+    truncated = max(count_tokens(model, text1), count_tokens(model, text2)) > model.max_length
+    return Similarity(cosine(first, second), truncated, model.max_length)
+
+
+@friendly_errors
+def sts(text1: str, text2: str) -> tuple[float, str]:
+    _pair(text1, text2)
+    with using(STS_KEY) as model:
+        result = sts_score(model, text1, text2)
+    return result.value, truncation_note(result.truncated, result.limit)
+
+
+@friendly_errors
+def simcse(text1: str, text2: str) -> tuple[float, str]:
+    _pair(text1, text2)
+    with using(SIMCSE_KEY) as model:
+        result = simcse_similarity(model, text1, text2)
+    return result.value, truncation_note(result.truncated, result.limit)
+
+
+def build() -> None:
+    explanation(texts.SIMILARITY_JA, texts.SIMILARITY_EN)
+    with gr.Row():
+        with gr.Column():
+            text1 = gr.Textbox(label="文1 / Sentence 1", lines=2)
+            text2 = gr.Textbox(label="文2 / Sentence 2", lines=2)
+            button = gr.Button("比べる / Compare", variant="primary")
+        with gr.Column():
+            score = gr.Number(label="JSTS スコア (0〜5) / JSTS score (0–5)")
+            score_note = gr.Markdown()
+        with gr.Column():
+            similarity = gr.Number(label="SimCSE コサイン類似度 (−1〜1) / SimCSE cosine (−1–1)")
+            similarity_note = gr.Markdown()
+    # Two events on one click: each model answers on its own, so one that fails
+    # to load leaves the other's result standing.
+    button.click(sts, inputs=[text1, text2], outputs=[score, score_note], api_name="sts")
+    button.click(simcse, inputs=[text1, text2], outputs=[similarity, similarity_note], api_name="simcse")
+    clickable_examples(EXAMPLES, [text1, text2], "例（似ている・似ていない） / Examples (similar, unrelated)",
+                       [(sts, [text1, text2], [score, score_note]),
+                        (simcse, [text1, text2], [similarity, similarity_note])])
