@@ -1,0 +1,118 @@
+"""Shared fixtures: tiny checkpoints built once per session, models loaded through the app's own
+loader, and the app served on 127.0.0.1 for gradio_client tests."""
+
+from __future__ import annotations
+
+import os
+
+# huggingface_hub reads this when imported: set it before anything imports transformers,
+# so that no test can ever reach for the Hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import checkpoints
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Folders of the tiny checkpoints, by registry key."""
+    base = tmp_path_factory.mktemp("checkpoints")
+    return {
+        "SENTIMENT": checkpoints.build_classifier(base / "sentiment", checkpoints.SENTIMENT_LABELS, [0.75, 0.25]),
+        "NLI": checkpoints.build_classifier(base / "nli", checkpoints.NLI_LABELS, [0.6, 0.3, 0.1]),
+        # One label and no problem_type: the pipeline's default would apply a sigmoid.
+        "STS": checkpoints.build_classifier(base / "sts", ["LABEL_0"], regression_value=3.7),
+        "SIMCSE": checkpoints.build_encoder(base / "simcse"),
+        "NER": checkpoints.build_token_classifier(base / "ner"),
+        "SUMMARIZATION": checkpoints.build_t5(base / "t5"),
+    }
+
+
+@pytest.fixture(scope="session")
+def model_env(checkpoint_dir: dict[str, Path]) -> dict[str, str]:
+    """JNLP_MODEL_* variables pointing every key at its tiny checkpoint."""
+    return {f"JNLP_MODEL_{key}": str(path) for key, path in checkpoint_dir.items()}
+
+
+@pytest.fixture
+def load_model(monkeypatch: pytest.MonkeyPatch, model_env: dict[str, str]) -> Callable:
+    """Load a registry key through the app's loader, pointed at the tiny checkpoints."""
+    from models import loader
+
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    return loader.load
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningApp:
+    def __init__(self, url: str, process: subprocess.Popen, log: Path):
+        self.url = url
+        self.process = process
+        self.log = log
+
+    def client(self):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False)
+
+
+def start_app(env_overrides: dict[str, str], log: Path, timeout: float = 120) -> RunningApp:
+    """Run `python app.py` as a user would, on a free loopback port, and wait until it answers."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JNLP_MODEL_")}
+    env.update(env_overrides, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
+    handle = log.open("w")
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=handle,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
+                return RunningApp(url, process, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"app did not answer within {timeout}s:\n{log.read_text()}")
+
+
+def stop_app(app: RunningApp) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+
+
+@pytest.fixture(scope="session")
+def running_app(model_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app served with every model pointed at a working tiny checkpoint."""
+    app = start_app(model_env, tmp_path_factory.mktemp("logs") / "app.log")
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture(scope="session")
+def client(running_app: RunningApp):
+    return running_app.client()

@@ -1,0 +1,107 @@
+import json
+import shutil
+import threading
+import time
+
+import pytest
+
+from models import loader
+from models.loader import ModelLoadError
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    loader.unload_all()
+    yield
+    loader.unload_all()
+
+
+def test_nothing_is_loaded_until_asked(load_model):
+    assert loader.loaded_keys() == []
+    entry = load_model("SENTIMENT")
+    assert loader.loaded_keys() == ["SENTIMENT"]
+    assert load_model("SENTIMENT") is entry  # reused, not reloaded
+
+
+def test_a_model_loads_once_when_requests_arrive_together(load_model, monkeypatch):
+    builds = []
+    real_build = loader._build
+
+    def slow_build(spec, model_id):
+        builds.append(model_id)
+        time.sleep(0.3)  # widen the window in which a second build could start
+        return real_build(spec, model_id)
+
+    monkeypatch.setattr(loader, "_build", slow_build)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(load_model("NLI"))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1
+    assert len(results) == 6 and all(r is results[0] for r in results)
+
+
+def test_pipelines_run_on_an_explicit_device(load_model):
+    entry = load_model("SENTIMENT")
+    assert str(entry.runner.device) == str(loader.pick_device())
+
+
+def test_missing_folder_gives_a_readable_message_naming_the_override(monkeypatch, tmp_path):
+    missing = tmp_path / "not-here"
+    monkeypatch.setenv("JNLP_MODEL_NLI", str(missing))
+    with pytest.raises(ModelLoadError) as error:
+        loader.load("NLI")
+    message = str(error.value)
+    assert str(missing) in message
+    assert "JNLP_MODEL_NLI" in message
+    assert "folder not found" in message
+    assert "読み込めません" in message
+    assert loader.loaded_keys() == []
+
+
+def test_broken_files_fail_cleanly_and_a_later_request_retries(monkeypatch, tmp_path, checkpoint_dir):
+    folder = tmp_path / "sentiment"
+    shutil.copytree(checkpoint_dir["SENTIMENT"], folder)
+    config = (folder / "config.json").read_text()
+    (folder / "config.json").write_text("{ this is not json")
+    monkeypatch.setenv("JNLP_MODEL_SENTIMENT", str(folder))
+    with pytest.raises(ModelLoadError) as error:
+        loader.load("SENTIMENT")
+    assert "Traceback" not in str(error.value)
+    (folder / "config.json").write_text(config)  # the operator repairs the files
+    entry = loader.load("SENTIMENT")
+    assert entry.model_id == str(folder)
+
+
+def test_changing_the_override_loads_the_new_model(load_model, monkeypatch, checkpoint_dir, tmp_path):
+    first = load_model("STS")
+    other = tmp_path / "sts-copy"
+    shutil.copytree(checkpoint_dir["STS"], other)
+    monkeypatch.setenv("JNLP_MODEL_STS", str(other))
+    second = loader.load("STS")
+    assert second is not first and second.model_id == str(other)
+
+
+def test_input_limit_comes_from_the_config_when_the_tokenizer_does_not_know_it(load_model, checkpoint_dir):
+    saved = json.loads((checkpoint_dir["SENTIMENT"] / "tokenizer_config.json").read_text())
+    assert saved["model_max_length"] > 10**6  # the fixture, like some Hub configs, lacks a real limit
+    entry = load_model("SENTIMENT")
+    assert entry.max_length == 64 == entry.tokenizer.model_max_length
+
+
+def test_input_limit_prefers_the_tokenizers_own():
+    class Tokenizer:
+        model_max_length = 512
+
+    class Config:
+        max_position_embeddings = 1024
+
+    assert loader.input_limit(Tokenizer(), Config()) == 512
+
+
+def test_using_holds_the_models_lock(load_model):
+    with loader.using("SENTIMENT") as entry:
+        assert entry.lock.locked()
+    assert not entry.lock.locked()

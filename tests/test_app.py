@@ -1,0 +1,33 @@
+"""The app shell: light to import, every tab and endpoint present."""
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_importing_the_app_loads_no_model_and_no_torch():
+    code = (
+        "import sys, app\n"
+        "from models import loader\n"
+        "assert loader.loaded_keys() == [], loader.loaded_keys()\n"
+        "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "print(type(app.demo).__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Blocks"
+
+
+def test_every_tab_and_endpoint_is_there():
+    from app import demo
+    from demos import DEMOS
+
+    config = demo.get_config_file()
+    tab_labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
+    assert tab_labels == [module.TITLE for module in DEMOS]
+    api_names = {d.get("api_name") for d in config["dependencies"]}
+    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize"} <= api_names
+    for title in tab_labels:
+        assert " / " in title  # bilingual: Japanese / English
