@@ -24,7 +24,8 @@ from models.text_alignment import TokenSpan, align_tokens
 TITLE = "固有表現認識 / NER"
 MODEL_KEY = "NER"
 
-# Longer texts take many model calls; the limit keeps one request from holding the tab for minutes.
+# Entities are looked for in this many characters at most: longer texts would take
+# many model calls and hold the tab for minutes. The rest is shown, unanalysed.
 MAX_NER_CHARS = 5_000
 
 # The eight entity types of the book's model (Stockmark's Wikipedia NER dataset), with a colour each.
@@ -98,8 +99,8 @@ def _segments(model: LoadedModel, text: str, start: int, end: int) -> list[tuple
 
 
 def recognize(model: LoadedModel, text: str) -> list[Entity]:
-    """Entities of ``text`` with exact spans of the original string, in order."""
-    text = require_text(text, max_chars=MAX_NER_CHARS)
+    """Entities of ``text`` (its first MAX_NER_CHARS characters) with exact spans of the original string."""
+    text = require_text(text)[:MAX_NER_CHARS]
     entities: list[Entity] = []
     for offset, end, spans in _segments(model, text, 0, len(text)):
         if not spans:  # only whitespace
@@ -136,18 +137,26 @@ def to_table(entities: list[Entity]) -> list[list[object]]:
     return [[e.text, e.label, round(e.score, 4), e.start, e.end] for e in entities]
 
 
-def summary_line(entities: list[Entity]) -> str:
-    if not entities:
-        return "固有表現は見つかりませんでした。 / No named entities were found."
-    return f"{len(entities)} 個の固有表現が見つかりました。 / Found {len(entities)} named entities."
+def summary_line(entities: list[Entity], text_length: int) -> str:
+    """How many entities were found, and whether only the beginning of the text was analysed."""
+    if entities:
+        line = f"{len(entities)} 個の固有表現が見つかりました。 / Found {len(entities)} named entities."
+    else:
+        line = "固有表現は見つかりませんでした。 / No named entities were found."
+    if text_length > MAX_NER_CHARS:
+        line += (
+            f"\n\n⚠️ 長いため、最初の {MAX_NER_CHARS:,} 文字だけを解析しました（全体は {text_length:,} 文字）。"
+            f" / The text is long: only its first {MAX_NER_CHARS:,} of {text_length:,} characters were analysed."
+        )
+    return line
 
 
 @friendly_errors
 def ner(text: str) -> tuple[list[tuple[str, str | None]], list[list[object]], str]:
-    require_text(text, max_chars=MAX_NER_CHARS)
+    require_text(text)
     with using(MODEL_KEY) as model:
         entities = recognize(model, text)
-    return to_highlights(text, entities), to_table(entities), summary_line(entities)
+    return to_highlights(text, entities), to_table(entities), summary_line(entities, len(text))
 
 
 def build() -> None:
@@ -155,7 +164,7 @@ def build() -> None:
     with gr.Row():
         with gr.Column():
             text = gr.Textbox(
-                label=f"テキスト（{MAX_NER_CHARS:,} 文字まで） / Text (up to {MAX_NER_CHARS:,} characters)", lines=5
+                label=f"テキスト（解析は先頭 {MAX_NER_CHARS:,} 文字まで） / Text (the first {MAX_NER_CHARS:,} characters are analysed)", lines=5
             )
             button = gr.Button("固有表現を探す / Find entities", variant="primary")
         with gr.Column():

@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 
 from demos import texts
-from demos.common import clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models.loader import LoadedModel, count_tokens, using
 
 TITLE = "意味的類似度 / Similarity"
@@ -30,7 +30,7 @@ class Similarity:
 
 
 def _pair(text1: str, text2: str) -> tuple[str, str]:
-    return require_text(text1, "文1", "sentence 1"), require_text(text2, "文2", "sentence 2")
+    return clip(require_text(text1, "文1", "sentence 1")), clip(require_text(text2, "文2", "sentence 2"))
 
 
 def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
@@ -71,12 +71,17 @@ def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
     return Similarity(cosine(first, second), truncated, model.max_length)
 
 
+# float32 models carry about 7 significant digits; 4 decimals show all that matters
+# without float noise such as 3.700000047683716.
+DISPLAY_DECIMALS = 4
+
+
 @friendly_errors
 def sts(text1: str, text2: str) -> tuple[float, str]:
     _pair(text1, text2)
     with using(STS_KEY) as model:
         result = sts_score(model, text1, text2)
-    return result.value, truncation_note(result.truncated, result.limit)
+    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
 
 
 @friendly_errors
@@ -84,7 +89,7 @@ def simcse(text1: str, text2: str) -> tuple[float, str]:
     _pair(text1, text2)
     with using(SIMCSE_KEY) as model:
         result = simcse_similarity(model, text1, text2)
-    return result.value, truncation_note(result.truncated, result.limit)
+    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
 
 
 def build() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import texts
-from demos.common import clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models.loader import LoadedModel, count_tokens, using
 
 TITLE = "要約生成 / Summarization"
@@ -55,7 +55,7 @@ def summarize_article(model: LoadedModel, article: str, max_new_tokens: int = DE
     """Generate a summary; the article is cut to the model's input limit first."""
     import torch
 
-    article = require_text(article, "記事", "article")
+    article = clip(require_text(article, "記事", "article"))
     max_new_tokens = _bounded(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS)
     num_beams = _bounded(num_beams, 1, MAX_BEAMS, 1)
     seq2seq = model.runner

@@ -92,18 +92,22 @@ def pick_device() -> Any:
 def input_limit(tokenizer: Any, config: Any) -> int:
     """How many tokens the model accepts; also fixes a tokenizer that does not know it.
 
-    Some tokenizer configs lack ``model_max_length``; the pipelines would then not
-    truncate and a long text would overflow BERT's position embeddings.
+    Some tokenizer configs lack ``model_max_length`` (or state more than the
+    model has positions for); the pipelines would then not truncate and a long
+    text would overflow BERT's position embeddings. The smaller known limit wins.
     """
-    limit = getattr(tokenizer, "model_max_length", None)
-    if not limit or limit > _UNKNOWN_LIMIT:
-        limit = (
-            getattr(config, "max_position_embeddings", None)
-            or getattr(config, "n_positions", None)
-            or _FALLBACK_LIMIT
+    known = [
+        value
+        for value in (
+            getattr(tokenizer, "model_max_length", None),
+            getattr(config, "max_position_embeddings", None),
+            getattr(config, "n_positions", None),
         )
-        tokenizer.model_max_length = limit
-    return int(limit)
+        if isinstance(value, int) and 0 < value <= _UNKNOWN_LIMIT
+    ]
+    limit = min(known) if known else _FALLBACK_LIMIT
+    tokenizer.model_max_length = limit
+    return limit
 
 
 def _looks_like_path(model_id: str) -> bool:

@@ -165,6 +165,11 @@ def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
     that cannot be found (never seen with the book's tokenizers) gets an empty
     span at the current position rather than an error.
     """
+    if getattr(tokenizer, "is_fast", False):
+        # A fast tokenizer knows its offsets into the original text: use them.
+        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
+        return [TokenSpan(t, s, e) for t, (s, e) in zip(tokens, encoding["offset_mapping"])]
     tokens = tokenizer.tokenize(text)
     mapping = normalize_with_map(text) if _normalizes(tokenizer) else identity_map(text)
     fold = _lowercases(tokenizer)

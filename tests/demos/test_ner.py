@@ -73,9 +73,15 @@ def test_highlights_of_text_without_entities_is_the_text():
     assert ner.to_highlights("ただの文。", []) == [("ただの文。", None)]
 
 
-def test_too_long_text_is_refused(load_model):
-    with pytest.raises(InputError, match="5,000"):
-        ner.recognize(load_model("NER"), "あ" * (ner.MAX_NER_CHARS + 1))
+def test_only_the_beginning_of_a_very_long_text_is_analysed_and_said_so(load_model):
+    text = "東京。" + "あ" * ner.MAX_NER_CHARS + "大阪"
+    entities = ner.recognize(load_model("NER"), text)
+    assert _found(entities) == [("東京", "地名", 0, 2)]  # 大阪 lies past the analysed part
+    pieces = ner.to_highlights(text, entities)
+    assert "".join(p for p, _ in pieces) == text  # the whole text is still shown
+    line = ner.summary_line(entities, len(text))
+    assert "5,000" in line and f"{len(text):,}" in line
+    assert "5,000" not in ner.summary_line(entities, 100)
 
 
 def test_whitespace_only_is_refused(load_model):

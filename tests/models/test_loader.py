@@ -91,14 +91,20 @@ def test_input_limit_comes_from_the_config_when_the_tokenizer_does_not_know_it(l
     assert entry.max_length == 64 == entry.tokenizer.model_max_length
 
 
-def test_input_limit_prefers_the_tokenizers_own():
+@pytest.mark.parametrize(
+    "tokenizer_limit, positions, expected",
+    [(512, 1024, 512), (512, 128, 128), (10**30, 256, 256), (None, None, 512)],
+)
+def test_input_limit_is_the_smallest_known_limit(tokenizer_limit, positions, expected):
     class Tokenizer:
-        model_max_length = 512
+        model_max_length = tokenizer_limit
 
     class Config:
-        max_position_embeddings = 1024
+        max_position_embeddings = positions
 
-    assert loader.input_limit(Tokenizer(), Config()) == 512
+    tokenizer = Tokenizer()
+    assert loader.input_limit(tokenizer, Config()) == expected
+    assert tokenizer.model_max_length == expected  # the pipelines truncate to it too
 
 
 def test_using_holds_the_models_lock(load_model):

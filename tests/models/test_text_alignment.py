@@ -93,3 +93,18 @@ def test_random_text_always_aligns_in_order(bert_tokenizer):
         starts = [s.start for s in spans]
         assert starts == sorted(starts)
         assert all(0 <= s.start <= s.end <= len(text) for s in spans)
+
+
+def test_fast_tokenizers_use_their_own_offsets(tmp_path):
+    from transformers import AutoTokenizer
+
+    from tests.checkpoints import build_t5
+
+    tokenizer = AutoTokenizer.from_pretrained(build_t5(tmp_path / "t5"))
+    assert tokenizer.is_fast
+    text = "今日は　天気が良い"
+    spans = align_tokens(tokenizer, text)
+    assert [s.token for s in spans] == tokenizer.tokenize(text)
+    assert all(0 <= s.start <= s.end <= len(text) for s in spans)
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    assert covered == {i for i, char in enumerate(text) if not char.isspace()}
