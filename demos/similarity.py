@@ -76,20 +76,21 @@ def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
 DISPLAY_DECIMALS = 4
 
 
+def _answer(key: str, measure, text1: str, text2: str) -> tuple[float, str]:
+    _pair(text1, text2)  # blank input is refused before any model loads
+    with using(key) as model:
+        result = measure(model, text1, text2)
+    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
+
+
 @friendly_errors
 def sts(text1: str, text2: str) -> tuple[float, str]:
-    _pair(text1, text2)
-    with using(STS_KEY) as model:
-        result = sts_score(model, text1, text2)
-    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
+    return _answer(STS_KEY, sts_score, text1, text2)
 
 
 @friendly_errors
 def simcse(text1: str, text2: str) -> tuple[float, str]:
-    _pair(text1, text2)
-    with using(SIMCSE_KEY) as model:
-        result = simcse_similarity(model, text1, text2)
-    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
+    return _answer(SIMCSE_KEY, simcse_similarity, text1, text2)
 
 
 def build() -> None:
