@@ -52,3 +52,14 @@ SUMMARIZATION_JA = """\
 SUMMARIZATION_EN = """\
 **Summarization**: a T5 fine-tuned on livedoor news reads an article and writes a short headline-style summary, token by
 token. *Max new tokens* caps its length; *beams* widens the search for a better sequence (slower)."""
+
+TOKENIZER_JA = """\
+**トークナイザ**：モデルは文字列をそのまま読むのではなく、まず「トークン」に分け、それぞれを番号（ID）に置き換えます。
+上の表は辞書に基づく形態素解析器 MeCab の結果（品詞・読み・原形つき）、下の3列は各モデルのサブワード分割です。
+BERT は MeCab で単語に分けてから WordPiece で細かくし（続きのかけらに `##`）、T5 と GPT-2 は SentencePiece で分けます。
+色のついたチップにマウスを重ねるとトークンとIDが見えます。赤いチップは語彙にない未知トークンです。"""
+TOKENIZER_EN = """\
+**Tokenizers**: a model does not read characters; it first cuts the text into tokens and maps each to an id. The table shows
+MeCab's dictionary-based morphemes (part of speech, reading, lemma); below, the subword tokens of each model family: BERT splits
+MeCab words further with WordPiece (`##` marks a continuation), T5 and GPT-2 use SentencePiece. Hover a chip to see its token
+and id; red chips are unknown tokens."""

@@ -56,12 +56,19 @@ class Seq2SeqModel:
 
 
 @dataclass
+class TokenizerOnly:
+    """Just a model's tokenizer: the tokenizer tab never loads weights."""
+
+    tokenizer: Any
+
+
+@dataclass
 class LoadedModel:
     """A loaded model and what the demos need to call it safely."""
 
     spec: ModelSpec
     model_id: str
-    runner: Any  # a transformers Pipeline, or a Seq2SeqModel
+    runner: Any  # a transformers Pipeline, a Seq2SeqModel or a TokenizerOnly
     max_length: int  # tokens the model accepts, special tokens included
     # Gradio runs different events in parallel threads; a tokenizer's MeCab
     # tagger is not thread-safe, so calls into one model are serialised.
@@ -122,6 +129,13 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
+def _build_tokenizer(spec: ModelSpec, model_id: str) -> LoadedModel:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_id)
+    return LoadedModel(spec, model_id, TokenizerOnly(tokenizer), input_limit(tokenizer, None))
+
+
 def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     device = pick_device()
     if spec.task == "summarization":
@@ -138,27 +152,44 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config))
 
 
-def load(key: str) -> LoadedModel:
-    """The loaded model for a registry key, loading it on first use."""
+def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
     spec = get_spec(key)
     model_id = spec.resolve_id()
-    entry = _entries.get(key)
+    entry = _entries.get(cache_key)
     if entry is not None and entry.model_id == model_id:
         return entry
-    with _lock_for(key):
-        entry = _entries.get(key)
+    with _lock_for(cache_key):
+        entry = _entries.get(cache_key)
         if entry is not None and entry.model_id == model_id:
             return entry
         if _looks_like_path(model_id) and not os.path.isdir(os.path.expanduser(model_id)):
             raise ModelLoadError(spec, model_id, "フォルダが見つかりません / folder not found")
-        log.info("loading %s from %s", key, model_id)
+        log.info("loading %s from %s", cache_key, model_id)
         try:
-            entry = _build(spec, model_id)
+            entry = build(spec, model_id)
         except Exception as exc:  # any failure becomes a readable message in its own tab
-            log.warning("could not load %s from %s", key, model_id, exc_info=True)
+            log.warning("could not load %s from %s", cache_key, model_id, exc_info=True)
             raise ModelLoadError(spec, model_id, _reason(exc)) from exc
-        _entries[key] = entry
+        _entries[cache_key] = entry
         return entry
+
+
+def load(key: str) -> LoadedModel:
+    """The loaded model for a registry key, loading it on first use."""
+    return _load(key, key, lambda spec, model_id: _build(spec, model_id))
+
+
+def load_tokenizer(key: str) -> LoadedModel:
+    """Only the tokenizer of a registry key's model (no weights), loaded on first use."""
+    return _load(key, f"{key}:tokenizer", _build_tokenizer)
+
+
+@contextmanager
+def using_tokenizer(key: str) -> Iterator[Any]:
+    """A key's tokenizer, held under its own lock (MeCab taggers are not thread-safe)."""
+    entry = load_tokenizer(key)
+    with entry.lock:
+        yield entry
 
 
 @contextmanager

@@ -85,6 +85,18 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType(
                 "summarization",
                 "T5 fine-tuned to write titles for livedoor news articles.",
             ),
+            _spec(
+                "GENERATION",
+                "abeja/gpt2-large-japanese",
+                "text-generation",
+                "GPT-2 large (about 0.7B parameters) trained on Japanese text, as in the book.",
+            ),
+            _spec(
+                "GENERATION_SMALL",
+                "rinna/japanese-gpt2-small",
+                "text-generation",
+                "A small Japanese GPT-2 (about 0.1B parameters), quick on a CPU.",
+            ),
         )
     }
 )

@@ -191,10 +191,11 @@ def build_token_classifier(folder: Path, lexicon: dict[str, str] | None = None) 
     return folder
 
 
-def build_t5(folder: Path, lines: list[str] | None = None) -> Path:
-    """A tiny T5 (gated-gelu, like retrieva-jp/t5-base-long) with a SentencePiece tokenizer trained here."""
+def _sentencepiece_tokenizer(folder: Path, lines: list[str] | None = None):
+    """A SentencePiece model trained here, saved the way Hub repos of T5 and abeja's GPT-2 ship it:
+    spiece.model and a T5Tokenizer config, converted by transformers on load as for the real ones."""
     import sentencepiece
-    from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
+    from transformers import AutoTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
     corpus = folder / "corpus.txt"
@@ -214,15 +215,32 @@ def build_t5(folder: Path, lines: list[str] | None = None) -> Path:
         minloglevel=2,
     )
     corpus.unlink()
-    # The shape of a Hub T5 repo: spiece.model and a tokenizer config; transformers
-    # converts the SentencePiece model on load, as it does for the real checkpoint.
     (folder / "spiece.vocab").unlink()
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"tokenizer_class": "T5Tokenizer", "extra_ids": 0, "model_max_length": 512,
                     "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}),
         encoding="utf-8",
     )
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    return AutoTokenizer.from_pretrained(folder)
+
+
+def build_gpt2(folder: Path) -> Path:
+    """A tiny GPT-2 with a SentencePiece tokenizer (the shape of abeja/gpt2-large-japanese)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = _sentencepiece_tokenizer(folder)
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=64, n_embd=32, n_layer=2, n_head=2,
+                        bos_token_id=1, eos_token_id=1, pad_token_id=0)
+    torch.manual_seed(3)
+    GPT2LMHeadModel(config).eval().save_pretrained(folder)
+    return folder
+
+
+def build_t5(folder: Path, lines: list[str] | None = None) -> Path:
+    """A tiny T5 (gated-gelu, like retrieva-jp/t5-base-long) with a SentencePiece tokenizer trained here."""
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tokenizer = _sentencepiece_tokenizer(folder, lines)
     config = T5Config(
         vocab_size=len(tokenizer),
         d_model=32,

@@ -37,6 +37,7 @@ def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "SIMCSE": checkpoints.build_encoder(base / "simcse"),
         "NER": checkpoints.build_token_classifier(base / "ner"),
         "SUMMARIZATION": checkpoints.build_t5(base / "t5"),
+        "GENERATION": checkpoints.build_gpt2(base / "gpt2"),
     }
 
 

@@ -74,3 +74,18 @@ def test_blank_input_gets_a_clear_bilingual_message(client, api_name, args):
     message = str(error.value)
     assert "入力してください" in message and "Please enter" in message
     assert "Traceback" not in message
+
+
+def test_tokenize_endpoint_returns_structured_tokens(client):
+    text = "<b>今日</b>は天気"
+    result = client.predict(text, api_name="/tokenize")[0]
+    assert result["characters"] == len(text)
+    assert "".join(m["surface"] for m in result["mecab"]) == text
+    assert set(result["tokenizers"]) == {"bert", "t5", "gpt2"}
+    for family in result["tokenizers"].values():
+        assert family["error"] is None
+        assert len(family["tokens"]) == len(family["ids"]) == len(family["spans"])
+        for span, special in zip(family["spans"], family["special"]):
+            assert (span is None) == special
+    bert = result["tokenizers"]["bert"]
+    assert bert["tokens"][0] == "[CLS]" and bert["tokens"][-1] == "[SEP]"

@@ -28,6 +28,6 @@ def test_every_tab_and_endpoint_is_there():
     tab_labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
     assert tab_labels == [module.TITLE for module in DEMOS]
     api_names = {d.get("api_name") for d in config["dependencies"]}
-    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize"} <= api_names
+    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "tokenize"} <= api_names
     for title in tab_labels:
         assert " / " in title  # bilingual: Japanese / English

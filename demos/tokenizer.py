@@ -1,0 +1,241 @@
+"""トークナイザ / Tokenizer: MeCab morphemes beside the subword tokens of each model family (book §1.2).
+
+Only tokenizer files are loaded here, never weights. Token text is model
+output and user text: everything is escaped before it goes into HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import asdict, dataclass
+
+import gradio as gr
+
+from demos import texts
+from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text
+from models.loader import ModelLoadError, using_tokenizer
+from models.morphology import Morpheme, morphemes
+from models.text_alignment import align_tokens
+
+TITLE = "トークナイザ / Tokenizer"
+
+
+@dataclass(frozen=True)
+class Family:
+    slug: str
+    name: str
+    key: str  # whose tokenizer (registry key)
+
+
+FAMILIES = (
+    Family("bert", "BERT（MeCab + WordPiece）", "SENTIMENT"),
+    Family("t5", "T5（SentencePiece）", "SUMMARIZATION"),
+    Family("gpt2", "GPT-2（SentencePiece）", "GENERATION"),
+)
+
+# Written for this app: the book's kind of everyday sentence, and one that shows
+# full-width letters, an emoji and a rare kanji.
+EXAMPLES = [
+    ["今日は天気が良いので、公園まで歩いて行きます。"],
+    ["ＧＰＴとＢＥＲＴの違いを調べた😀 鬱蒼とした森の中で。"],
+]
+
+_BYTE_FALLBACK = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
+_PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # the tokenizer's own token string
+    id: int
+    start: int | None  # span in the original text; None for special tokens
+    end: int | None
+    special: bool
+    unknown: bool  # [UNK] or a byte-fallback piece
+
+
+@dataclass(frozen=True)
+class Tokenization:
+    family: Family
+    model_id: str
+    tokens: list[Token]
+    error: str | None = None
+
+
+def _is_unknown(tokenizer, token_id: int, token: str) -> bool:
+    return token_id == getattr(tokenizer, "unk_token_id", None) or bool(_BYTE_FALLBACK.match(token))
+
+
+def tokenize_with(tokenizer, text: str) -> list[Token]:
+    """The ids the tokenizer gives for ``text`` (special tokens included), each with its span.
+
+    The tokens of the text itself sit as one run inside the full encoding;
+    what the tokenizer adds around them ([CLS], [SEP], </s>) is special.
+    """
+    ids = [int(i) for i in tokenizer(text)["input_ids"]]
+    spans = align_tokens(tokenizer, text)
+    content = [int(i) for i in tokenizer.convert_tokens_to_ids([s.token for s in spans])]
+    first = next((k for k in range(len(ids) - len(content) + 1) if ids[k : k + len(content)] == content), None)
+    tokens = []
+    for position, token_id in enumerate(ids):
+        name = tokenizer.convert_ids_to_tokens(token_id)
+        inside = first is not None and first <= position < first + len(content)
+        span = spans[position - first] if inside else None
+        tokens.append(Token(name, token_id, span and span.start, span and span.end, not inside,
+                            inside and _is_unknown(tokenizer, token_id, name)))
+    return tokens
+
+
+def tokenize_all(text: str) -> tuple[list[Morpheme], list[Tokenization]]:
+    """MeCab's morphemes and every family's tokens; a tokenizer that fails to load reports its error."""
+    text = clip(require_text(text))
+    results = []
+    for family in FAMILIES:
+        try:
+            with using_tokenizer(family.key) as entry:
+                results.append(Tokenization(family, entry.model_id, tokenize_with(entry.tokenizer, text)))
+        except ModelLoadError as exc:
+            results.append(Tokenization(family, exc.model_id, [], exc.message()))
+    return morphemes(text), results
+
+
+def chip_segments(text: str, tokens: list[Token]) -> list[tuple[str, int | None]]:
+    """The text cut into (piece, token index) in order; None marks text between tokens (spaces).
+
+    Joining the pieces gives back ``text`` exactly. Special tokens (and a token
+    whose characters an earlier token already covered) get an empty piece.
+    """
+    segments: list[tuple[str, int | None]] = []
+    cursor = 0
+    for index, token in enumerate(tokens):
+        if token.start is None or token.end is None:
+            segments.append(("", index))
+            continue
+        start = max(token.start, cursor)
+        if start > cursor:
+            segments.append((text[cursor:start], None))
+        segments.append((text[start : max(start, token.end)], index))
+        cursor = max(cursor, token.end)
+    if cursor < len(text):
+        segments.append((text[cursor:], None))
+    return segments
+
+
+def chips_html(text: str, result: Tokenization, show_special: bool = True, show_ids: bool = False) -> str:
+    """Coloured chips over the original characters; hovering a chip shows its token and id."""
+    if result.error:
+        return f'<div style="color:#b91c1c;white-space:pre-wrap">⚠️ {html.escape(result.error)}</div>'
+    parts = ['<div style="line-height:2.4;white-space:pre-wrap;word-break:break-all">']
+    for piece, index in chip_segments(text, result.tokens):
+        if index is None:
+            parts.append(html.escape(piece))
+            continue
+        token = result.tokens[index]
+        if token.special and not show_special:
+            continue
+        label = piece or token.text
+        if token.special:
+            style = "background:#e5e7eb;color:#374151;font-family:monospace;font-size:0.8em"
+        elif token.unknown:
+            style = "background:#fecaca;outline:2px solid #dc2626"
+        else:
+            style = f"background:{_PALETTE[index % len(_PALETTE)]}"
+        id_line = f'<sub style="font-size:0.65em;color:#4b5563;margin-left:1px">{token.id}</sub>' if show_ids else ""
+        title = html.escape(f"{token.text} · id {token.id}", quote=True)
+        # Chips that show a token's name rather than characters of the text
+        # (special tokens, a piece whose characters an earlier token covered)
+        # are marked, so the text itself can always be read back from the page.
+        extra = ' class="jnlp-extra"' if not piece else ""
+        parts.append(
+            f'<span{extra} title="{title}" style="{style};color:#111827;border-radius:4px;padding:2px 1px;'
+            f'margin:0 1px">{html.escape(label)}{id_line}</span>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def stats_markdown(text: str, result: Tokenization) -> str:
+    if result.error:
+        return ""
+    content = [t for t in result.tokens if not t.special]
+    unknown = sum(t.unknown for t in content)
+    per_token = len(text) / len(content) if content else 0.0
+    return (
+        f"**{result.model_id}** ・ トークン {len(content)} / tokens ・ 文字 {len(text)} / characters ・ "
+        f"文字/トークン {per_token:.2f} / chars per token ・ 未知 {unknown} / unknown"
+    )
+
+
+def token_rows(result: Tokenization) -> list[list[object]]:
+    return [[i, t.text, t.id, t.start, t.end, t.special] for i, t in enumerate(result.tokens)]
+
+
+def morpheme_rows(found: list[Morpheme]) -> list[list[object]]:
+    return [[m.surface, m.pos, m.reading, m.lemma, m.start, m.end] for m in found]
+
+
+def as_json(text: str, found: list[Morpheme], results: list[Tokenization]) -> dict:
+    """The structured result of /tokenize: plain lists and numbers only."""
+    return {
+        "characters": len(text),
+        "mecab": [asdict(m) for m in found],
+        "tokenizers": {
+            r.family.slug: {
+                "name": r.family.name,
+                "model": r.model_id,
+                "tokens": [t.text for t in r.tokens],
+                "ids": [t.id for t in r.tokens],
+                "spans": [None if t.start is None else [t.start, t.end] for t in r.tokens],
+                "special": [t.special for t in r.tokens],
+                "unknown": [t.unknown for t in r.tokens],
+                "error": r.error,
+            }
+            for r in results
+        },
+    }
+
+
+@friendly_errors
+def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tuple:
+    found, results = tokenize_all(text)
+    text = clip(text)
+    outputs: list[object] = [as_json(text, found, results), morpheme_rows(found)]
+    for result in results:
+        outputs += [chips_html(text, result, show_special, show_ids), stats_markdown(text, result), token_rows(result)]
+    return tuple(outputs)
+
+
+MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start", "end"]
+TOKEN_HEADERS = ["#", "token", "id", "start", "end", "special"]
+
+
+def build() -> None:
+    explanation(texts.TOKENIZER_JA, texts.TOKENIZER_EN)
+    with gr.Row():
+        with gr.Column(scale=3):
+            text = gr.Textbox(label="テキスト / Text", lines=3, value=EXAMPLES[0][0])
+        with gr.Column(scale=1):
+            show_special = gr.Checkbox(value=True, label="特殊トークンを表示 / Show special tokens")
+            show_ids = gr.Checkbox(value=False, label="IDを表示 / Show ids")
+            button = gr.Button("分割する / Tokenize", variant="primary")
+    morpheme_table = gr.Dataframe(headers=MORPHEME_HEADERS, label="MeCab 形態素 / MeCab morphemes (unidic-lite)",
+                                  interactive=False, max_height=300)
+    family_outputs: list[gr.Component] = []
+    with gr.Row(equal_height=False):
+        for family in FAMILIES:
+            with gr.Column(min_width=280):
+                gr.Markdown(f"#### {family.name}")
+                chips = gr.HTML()
+                stats = gr.Markdown()
+                with gr.Accordion("トークンとID / Tokens and ids", open=False):
+                    rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False, max_height=300)
+                family_outputs += [chips, stats, rows]
+    with gr.Accordion("JSON（/tokenize の結果） / JSON (what /tokenize returns)", open=False):
+        structured = gr.JSON()
+    inputs = [text, show_special, show_ids]
+    outputs = [structured, morpheme_table, *family_outputs]
+    button.click(tokenize, inputs=inputs, outputs=outputs, api_name="tokenize")
+    for toggle in (show_special, show_ids):
+        toggle.change(tokenize, inputs=inputs, outputs=outputs, api_visibility="private")
+    clickable_examples(EXAMPLES, [text], "例 / Examples", [(tokenize, inputs, outputs)])

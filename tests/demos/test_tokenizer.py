@@ -1,0 +1,117 @@
+"""Tokenizer tab: MeCab morphemes and each family's tokens, with exact spans, safe HTML."""
+
+import html
+import re
+
+import pytest
+
+from demos import tokenizer as tab
+from models.morphology import morphemes
+
+TEXTS = [
+    "今日は天気が良いので、公園まで歩いて行きます。",
+    "ＧＰＴと　BERT😀\n\n鬱蒼とした森 ㈱ｶﾞ",
+    "<script>alert(1)</script> &amp; 東京",
+]
+
+
+@pytest.fixture
+def results(load_model):  # load_model points every key at the tiny checkpoints
+    def run(text):
+        return tab.tokenize_all(text)
+
+    return run
+
+
+def test_morphemes_carry_part_of_speech_reading_and_lemma():
+    found = morphemes("今日は天気が良い")
+    assert [m.surface for m in found] == ["今日", "は", "天気", "が", "良い"]
+    assert found[0].pos.startswith("名詞") and found[0].reading == "キョウ" and found[0].lemma == "今日"
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_morpheme_spans_slice_the_original_text(text):
+    for m in morphemes(text):
+        assert text[m.start : m.end] == m.surface
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_every_family_reconstructs_the_text_and_matches_its_own_encode(results, text):
+    from transformers import AutoTokenizer
+    from models.registry import get_spec
+
+    _, tokenizations = results(text)
+    assert [t.family.slug for t in tokenizations] == ["bert", "t5", "gpt2"]
+    for result in tokenizations:
+        assert result.error is None
+        own = AutoTokenizer.from_pretrained(get_spec(result.family.key).resolve_id())
+        assert [t.id for t in result.tokens] == own(text)["input_ids"]
+        segments = tab.chip_segments(text, result.tokens)
+        assert "".join(piece for piece, _ in segments) == text
+        for token in result.tokens:
+            if not token.special:
+                assert 0 <= token.start <= token.end <= len(text)
+
+
+def test_bert_marks_special_and_unknown_tokens(results):
+    _, (bert, *_) = results("鬱蒼")  # not in the fixture's vocabulary
+    assert bert.tokens[0].text == "[CLS]" and bert.tokens[0].special
+    assert bert.tokens[-1].text == "[SEP]" and bert.tokens[-1].special
+    assert any(t.unknown and t.text == "[UNK]" for t in bert.tokens)
+    html = tab.chips_html("鬱蒼", bert)
+    assert "#dc2626" in html  # unknown tokens are outlined in red
+    assert "[CLS]" in html and "[CLS]" not in tab.chips_html("鬱蒼", bert, show_special=False)
+
+
+def test_sentencepiece_appends_eos(results):
+    _, (_, t5, gpt2) = results("今日は")
+    assert t5.tokens[-1].text == "</s>" and t5.tokens[-1].special
+    assert gpt2.tokens[-1].special
+
+
+def test_html_in_input_and_tokens_is_shown_literally(results):
+    text = TEXTS[2]
+    _, tokenizations = results(text)
+    for result in tokenizations:
+        page = tab.chips_html(text, result, show_special=False)
+        assert "<script" not in page and "&lt;" in page
+        # Without the chips that name tokens, and without the tags, the page reads back as the input.
+        page = re.sub(r'<span class="jnlp-extra"[^>]*>.*?</span>', "", page)
+        assert html.unescape(re.sub(r"<[^>]+>", "", page)) == text
+    rows = tab.token_rows(tokenizations[0])
+    assert all(isinstance(row[1], str) for row in rows)
+
+
+def test_ids_toggle_shows_ids(results):
+    _, (bert, *_) = results("今日は")
+    assert f">{bert.tokens[1].id}</sub>" in tab.chips_html("今日は", bert, show_ids=True)
+    assert "<sub" not in tab.chips_html("今日は", bert, show_ids=False)
+
+
+def test_a_tokenizer_that_cannot_load_reports_in_its_own_column(results, monkeypatch, tmp_path):
+    monkeypatch.setenv("JNLP_MODEL_GENERATION", str(tmp_path / "missing"))
+    _, (bert, t5, gpt2) = results("今日は")
+    assert bert.error is None and t5.error is None and bert.tokens
+    assert gpt2.error and "JNLP_MODEL_GENERATION" in gpt2.error
+    assert "JNLP_MODEL_GENERATION" in tab.chips_html("今日は", gpt2)
+
+
+def test_stats_count_content_tokens(results):
+    text = "今日は天気"
+    _, (bert, *_) = results(text)
+    content = [t for t in bert.tokens if not t.special]
+    stats = tab.stats_markdown(text, bert)
+    assert f"トークン {len(content)}" in stats and f"文字 {len(text)}" in stats
+
+
+def test_json_result_is_plain_data(results):
+    import json
+
+    text = "今日は天気"
+    found, tokenizations = results(text)
+    data = tab.as_json(text, found, tokenizations)
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    bert = data["tokenizers"]["bert"]
+    assert len(bert["tokens"]) == len(bert["ids"]) == len(bert["spans"])
+    assert bert["spans"][0] is None  # [CLS]
+    assert data["mecab"][0]["surface"] == "今日"
