@@ -3,6 +3,6 @@
 Each module exposes TITLE and build(); app.py opens a tab for each.
 """
 
-from demos import ner, nli, sentiment, similarity, summarization, tokenizer
+from demos import generation, ner, nli, sentiment, similarity, summarization, tokenizer
 
-DEMOS = (sentiment, nli, similarity, ner, summarization, tokenizer)
+DEMOS = (sentiment, nli, similarity, ner, summarization, tokenizer, generation)

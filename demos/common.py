@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -72,32 +74,47 @@ def classify(model: LoadedModel, text: str, text_pair: str | None = None) -> Sco
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+@contextmanager
+def _as_gradio_errors(name: str) -> Iterator[None]:
+    try:
+        yield
+    except gr.Error:
+        raise
+    except InputError as exc:
+        raise gr.Error(str(exc), title="入力を確認してください / Check the input", print_exception=False) from None
+    except ModelLoadError as exc:
+        raise gr.Error(exc.message(), title="モデルを読み込めません / Model unavailable", duration=None,
+                       print_exception=False) from None
+    except Exception:
+        log.exception("handler %s failed", name)
+        raise gr.Error(
+            "処理中に予期しないエラーが起きました。入力を変えるか、少し待ってからもう一度試してください。"
+            " / Something went wrong while running the model. Try another input, or try again shortly.",
+            title="エラー / Error",
+            print_exception=False,
+        ) from None
+
+
 def friendly_errors(handler: Handler) -> Handler:
     """Turn every failure of a handler into a readable gr.Error, never a stack trace.
 
     The traceback of an unexpected failure goes to the server log; the user sees
     a short bilingual sentence, and the app keeps serving everyone else.
+    Generator handlers (streaming) stay generators, so Gradio still streams them.
     """
+    if inspect.isgeneratorfunction(handler):
+
+        @functools.wraps(handler)
+        def stream(*args: Any, **kwargs: Any) -> Any:
+            with _as_gradio_errors(handler.__name__):
+                yield from handler(*args, **kwargs)
+
+        return stream  # type: ignore[return-value]
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with _as_gradio_errors(handler.__name__):
             return handler(*args, **kwargs)
-        except gr.Error:
-            raise
-        except InputError as exc:
-            raise gr.Error(str(exc), title="入力を確認してください / Check the input", print_exception=False) from None
-        except ModelLoadError as exc:
-            raise gr.Error(exc.message(), title="モデルを読み込めません / Model unavailable", duration=None,
-                           print_exception=False) from None
-        except Exception:
-            log.exception("handler %s failed", handler.__name__)
-            raise gr.Error(
-                "処理中に予期しないエラーが起きました。入力を変えるか、少し待ってからもう一度試してください。"
-                " / Something went wrong while running the model. Try another input, or try again shortly.",
-                title="エラー / Error",
-                print_exception=False,
-            ) from None
 
     return wrapper  # type: ignore[return-value]
 

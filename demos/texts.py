@@ -63,3 +63,14 @@ TOKENIZER_EN = """\
 MeCab's dictionary-based morphemes (part of speech, reading, lemma); below, the subword tokens of each model family: BERT splits
 MeCab words further with WordPiece (`##` marks a continuation), T5 and GPT-2 use SentencePiece. Hover a chip to see its token
 and id; red chips are unknown tokens."""
+
+GENERATION_JA = """\
+**テキスト生成**：GPT-2 のような言語モデルは、それまでの文から「次に来るトークン」の確率を語彙全体について計算します。
+「次のトークン」タブではその確率の上位を棒グラフで見て、選んだトークンをプロンプトに足していけます（1歩ずつの生成）。
+「生成」タブでは、最も確率の高いトークンを選び続ける**貪欲法**か、確率に従って選ぶ**サンプリング**（温度・top-p・top-k で分布を調整、
+シードを固定すれば同じ結果）で文章を続けます。例の後半は、少数の例を見せて答え方を示す**プロンプト**の例です。"""
+GENERATION_EN = """\
+**Text generation**: a language model such as GPT-2 gives, for the text so far, a probability to every token of its vocabulary
+to come next. *Next token* shows the most likely ones as bars; append one to the prompt to generate step by step. *Generate*
+continues the text greedily (always the most likely token) or by sampling (shaped by temperature, top-p and top-k; the same seed
+gives the same text). The last examples show prompting with a few examples (few-shot)."""

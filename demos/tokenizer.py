@@ -206,6 +206,7 @@ def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tu
     return tuple(outputs)
 
 
+PLACEHOLDER = "<p style='color:#6b7280'>「分割する」を押すか、例をクリックしてください。 / Press Tokenize or click an example.</p>"
 MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start", "end"]
 TOKEN_HEADERS = ["#", "token", "id", "start", "end", "special"]
 
@@ -226,7 +227,7 @@ def build() -> None:
         for family in FAMILIES:
             with gr.Column(min_width=280):
                 gr.Markdown(f"#### {family.name}")
-                chips = gr.HTML()
+                chips = gr.HTML(PLACEHOLDER)
                 stats = gr.Markdown()
                 with gr.Accordion("トークンとID / Tokens and ids", open=False):
                     rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False, max_height=300)

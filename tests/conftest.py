@@ -44,7 +44,9 @@ def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def model_env(checkpoint_dir: dict[str, Path]) -> dict[str, str]:
     """JNLP_MODEL_* variables pointing every key at its tiny checkpoint."""
-    return {f"JNLP_MODEL_{key}": str(path) for key, path in checkpoint_dir.items()}
+    env = {f"JNLP_MODEL_{key}": str(path) for key, path in checkpoint_dir.items()}
+    env["JNLP_MODEL_GENERATION_SMALL"] = str(checkpoint_dir["GENERATION"])
+    return env
 
 
 @pytest.fixture

@@ -89,3 +89,24 @@ def test_tokenize_endpoint_returns_structured_tokens(client):
             assert (span is None) == special
     bert = result["tokenizers"]["bert"]
     assert bert["tokens"][0] == "[CLS]" and bert["tokens"][-1] == "[SEP]"
+
+
+def test_next_token_endpoint_gives_sorted_probabilities(client):
+    label, choices = client.predict("今日は天気が", api_name="/next_token")
+    probabilities = [c["confidence"] for c in label["confidences"]]
+    assert len(probabilities) == 10
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert 0 < sum(probabilities) <= 1.0 + 1e-6
+
+
+def test_generate_endpoint_streams_to_a_final_text(client):
+    job = client.submit("今日は天気が良いので", "GENERATION_SMALL", 6, api_name="/generate")
+    final = job.result()
+    assert final.startswith("今日は天気が良いので") and len(final) > len("今日は天気が良いので")
+    updates = job.outputs()
+    assert len(updates) >= 2 and updates[-1] == final
+
+
+def test_generate_refuses_a_model_outside_the_registry(client):
+    with pytest.raises(AppError):
+        client.predict("今日は", "someone/else", api_name="/generate")

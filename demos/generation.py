@@ -1,0 +1,264 @@
+"""テキスト生成 / Generation: the next-token distribution and streamed generation of a GPT-2 (book §1.2, §1.4).
+
+A causal language model gives, for a prompt, a probability for every token of
+its vocabulary to come next; generation is choosing one (the most likely, or
+a sample) and repeating. The loop is written out here, one token per step,
+so the text streams as it grows and a stop (or a closed page) ends it at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+
+from demos import texts
+from demos.common import InputError, clickable_examples, clip, explanation, friendly_errors, require_text
+from models.loader import LoadedModel, using
+from models.registry import get_spec
+
+TITLE = "テキスト生成 / Generation"
+MODEL_KEYS = ("GENERATION", "GENERATION_SMALL")  # the user picks among these keys only
+
+MAX_NEW_TOKENS = 200
+DEFAULT_NEW_TOKENS = 40
+MAX_TOP_K = 50  # next-token view
+DEFAULT_TOP_K = 10
+MAX_SAMPLING_TOP_K = 500
+MAX_SEED = 2**31 - 1
+
+# Written for this app: an everyday sentence start like the book's, and prompts
+# that show prompting (§1.4): a few-shot sentiment prompt and a question format.
+EXAMPLES = [
+    ["今日は天気が良いので"],
+    ["週末は友達と"],
+    [
+        "レビュー：この掃除機は音が静かで、とても使いやすい。\n感情：ポジティブ\n"
+        "レビュー：すぐに壊れてしまい、がっかりした。\n感情：ネガティブ\n"
+        "レビュー：値段の割に味がよく、また食べたい。\n感情："
+    ],
+    ["質問：日本で一番高い山は何ですか？\n答え："],
+]
+
+
+def _number(value, low: float, high: float, default: float, name_ja: str, name_en: str) -> float:
+    """A parameter within its bounds; NaN or nothing gives the default, out of range is clamped."""
+    if value is None:
+        return default
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name_ja}は数で指定してください。 / {name_en} must be a number.") from None
+    if math.isnan(value):
+        return default
+    return min(high, max(low, value))
+
+
+def _check_key(model_key: str) -> str:
+    if model_key not in MODEL_KEYS:
+        raise InputError(
+            f"モデルは {', '.join(MODEL_KEYS)} から選んでください。 / Choose the model among {', '.join(MODEL_KEYS)}."
+        )
+    return model_key
+
+
+def encode_prompt(model: LoadedModel, prompt: str, room: int = 1):
+    """Prompt ids without special tokens (a SentencePiece tokenizer would append </s>),
+    keeping the end of a prompt too long for the model's positions."""
+    import torch
+
+    tokenizer = model.tokenizer
+    ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    ids = ids[-max(1, model.max_length - room) :]
+    return torch.tensor([ids], device=model.runner.model.device)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    token_id: int
+    text: str  # what the token adds to the text
+    probability: float
+
+
+def next_token_distribution(model: LoadedModel, prompt: str, top_k: int = DEFAULT_TOP_K) -> list[Candidate]:
+    """The ``top_k`` most likely next tokens with their probabilities, most likely first."""
+    import torch
+
+    prompt = clip(require_text(prompt, "プロンプト", "prompt"))
+    top_k = int(_number(top_k, 1, MAX_TOP_K, DEFAULT_TOP_K, "候補数", "top-k"))
+    input_ids = encode_prompt(model, prompt)
+    with torch.inference_mode():
+        logits = model.runner.model(input_ids=input_ids).logits[0, -1].float()
+    probabilities = torch.softmax(logits, dim=-1)
+    values, indices = torch.topk(probabilities, k=min(top_k, probabilities.numel()))
+    return [
+        Candidate(int(i), model.tokenizer.decode([int(i)]), float(p))
+        for p, i in zip(values.tolist(), indices.tolist())
+    ]
+
+
+def _visible(text: str) -> str:
+    """A token's text with spaces and newlines made visible, for labels."""
+    return text.replace(" ", "␣").replace("\n", "⏎") or "∅"
+
+
+def to_label(candidates: list[Candidate]) -> dict[str, float]:
+    """gr.Label value: token -> probability (distinct keys even when two tokens look alike)."""
+    label: dict[str, float] = {}
+    for c in candidates:
+        key = _visible(c.text)
+        if key in label:
+            key = f"{key} (id {c.token_id})"
+        label[key] = c.probability
+    return label
+
+
+@dataclass(frozen=True)
+class Sampling:
+    do_sample: bool
+    temperature: float
+    top_p: float
+    top_k: int
+    seed: int
+
+
+def sampling_settings(do_sample, temperature, top_p, top_k, seed) -> Sampling:
+    return Sampling(
+        bool(do_sample),
+        _number(temperature, 0.05, 2.0, 1.0, "温度", "temperature"),
+        _number(top_p, 0.01, 1.0, 0.95, "top-p", "top-p"),
+        int(_number(top_k, 0, MAX_SAMPLING_TOP_K, 50, "top-k", "top-k")),
+        int(_number(seed, 0, MAX_SEED, 0, "シード", "seed")),
+    )
+
+
+def generate_stream(model: LoadedModel, prompt: str, max_new_tokens: int = DEFAULT_NEW_TOKENS,
+                    sampling: Sampling | None = None) -> Iterator[str]:
+    """Yield the prompt's continuation as it grows, one token per step.
+
+    Greedy steps take the most likely token (the same tokens as the model's own
+    generate()); sampling draws from the distribution shaped by temperature,
+    top-k and top-p, with its own seeded generator so a seed gives the same text.
+    """
+    import torch
+    from transformers.generation import (
+        LogitsProcessorList,
+        TemperatureLogitsWarper,
+        TopKLogitsWarper,
+        TopPLogitsWarper,
+    )
+
+    prompt = clip(require_text(prompt, "プロンプト", "prompt"))
+    sampling = sampling or Sampling(False, 1.0, 1.0, 0, 0)
+    max_new_tokens = int(_number(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS, "最大トークン数",
+                                 "max new tokens"))
+    # Prompt and continuation must fit the model's positions together.
+    max_new_tokens = min(max_new_tokens, model.max_length - 1)
+    lm = model.runner.model
+    input_ids = encode_prompt(model, prompt, room=max_new_tokens)
+    warpers = LogitsProcessorList()
+    if sampling.do_sample:
+        warpers.append(TemperatureLogitsWarper(sampling.temperature))
+        if sampling.top_k > 0:
+            warpers.append(TopKLogitsWarper(sampling.top_k))
+        if sampling.top_p < 1.0:
+            warpers.append(TopPLogitsWarper(sampling.top_p))
+    generator = torch.Generator(device=lm.device).manual_seed(sampling.seed)
+    eos = model.tokenizer.eos_token_id
+    generated: list[int] = []
+    cache = None
+    step_input = input_ids
+    for _ in range(min(max_new_tokens, model.max_length - input_ids.shape[1])):
+        # Gradio may resume a streaming handler on another thread, and
+        # inference mode is per thread: enter it for each step, never across a yield.
+        with torch.inference_mode():
+            output = lm(input_ids=step_input, cache=cache, use_cache=True)
+            cache = output.cache
+            logits = output.logits[:, -1, :].float()
+            if sampling.do_sample:
+                seen = torch.cat([input_ids, torch.tensor([generated], dtype=torch.long, device=lm.device)], dim=1)
+                probabilities = torch.softmax(warpers(seen, logits), dim=-1)
+                token = torch.multinomial(probabilities, 1, generator=generator)[0, 0]
+            else:
+                token = torch.argmax(logits, dim=-1)[0]
+        token_id = int(token)
+        if token_id == eos:
+            break
+        generated.append(token_id)
+        step_input = token.view(1, 1)
+        yield model.tokenizer.decode(generated, skip_special_tokens=True)
+
+
+def _model_label(key: str) -> str:
+    spec = get_spec(key)
+    return f"{spec.resolve_id()} — {spec.description}"
+
+
+@friendly_errors
+def next_token(prompt: str, model_key: str = MODEL_KEYS[0], top_k: float = DEFAULT_TOP_K):
+    require_text(prompt, "プロンプト", "prompt")
+    with using(_check_key(model_key)) as model:
+        candidates = next_token_distribution(model, prompt, top_k)
+    choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
+    return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
+
+
+@friendly_errors
+def append_token(prompt: str, token: str | None) -> str:
+    """Step-by-step generation: the chosen token joins the prompt."""
+    if not token:
+        raise InputError("追加するトークンを選んでください。 / Choose a token to append.")
+    return (prompt or "") + token
+
+
+@friendly_errors
+def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float = DEFAULT_NEW_TOKENS,
+             do_sample: bool = False, temperature: float = 1.0, top_p: float = 0.95, top_k: float = 50,
+             seed: float = 0) -> Iterator[str]:
+    require_text(prompt, "プロンプト", "prompt")
+    settings = sampling_settings(do_sample, temperature, top_p, top_k, seed)
+    with using(_check_key(model_key)) as model:
+        yield prompt
+        for continuation in generate_stream(model, prompt, max_new_tokens, settings):
+            yield prompt + continuation
+
+
+def build() -> None:
+    explanation(texts.GENERATION_JA, texts.GENERATION_EN)
+    model_key = gr.Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
+                         label="モデル / Model")
+    prompt = gr.Textbox(label="プロンプト / Prompt", lines=4, value=EXAMPLES[0][0])
+    with gr.Tab("次のトークン / Next token"):
+        with gr.Row():
+            with gr.Column():
+                top_k_view = gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="候補数 / Top-k shown")
+                predict_button = gr.Button("次のトークンを予測 / Predict next token", variant="primary")
+                choice = gr.Dropdown(label="追加するトークン / Token to append", choices=[])
+                append_button = gr.Button("プロンプトに追加 / Append to prompt")
+            distribution = gr.Label(label="次のトークンの確率 / Next-token probabilities")
+    with gr.Tab("生成 / Generate"):
+        with gr.Row():
+            with gr.Column():
+                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
+                                           label="最大トークン数 / Max new tokens")
+                do_sample = gr.Checkbox(value=False, label="サンプリング（オフなら貪欲法） / Sample (off: greedy)")
+                temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="温度 / Temperature")
+                top_p = gr.Slider(0.01, 1.0, value=0.95, step=0.01, label="top-p")
+                top_k = gr.Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label="top-k（0で無制限 / 0: off）")
+                seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="シード / Seed")
+                with gr.Row():
+                    generate_button = gr.Button("生成 / Generate", variant="primary")
+                    stop_button = gr.Button("停止 / Stop", variant="stop")
+            output = gr.Textbox(label="生成結果 / Generated text", lines=10, buttons=["copy"], interactive=False)
+    predict_inputs = [prompt, model_key, top_k_view]
+    predict = predict_button.click(next_token, inputs=predict_inputs, outputs=[distribution, choice],
+                                   api_name="next_token")
+    append_button.click(append_token, inputs=[prompt, choice], outputs=[prompt], api_visibility="private").success(
+        next_token, inputs=predict_inputs, outputs=[distribution, choice], api_visibility="private")
+    generate_inputs = [prompt, model_key, max_new_tokens, do_sample, temperature, top_p, top_k, seed]
+    run = generate_button.click(generate, inputs=generate_inputs, outputs=[output], api_name="generate")
+    stop_button.click(None, cancels=[run, predict], api_visibility="private")
+    clickable_examples(EXAMPLES, [prompt], "例 / Examples",
+                       [(next_token, predict_inputs, [distribution, choice])])

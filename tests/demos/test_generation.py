@@ -1,0 +1,95 @@
+"""Generation tab: next-token probabilities and a streamed, reproducible generation loop."""
+
+import math
+
+import pytest
+import torch
+
+from demos import generation
+from demos.common import InputError
+
+PROMPT = "今日は天気が良いので"
+
+
+@pytest.fixture
+def model(load_model):
+    return load_model("GENERATION")
+
+
+def test_top_k_is_sorted_probabilities_of_the_models_distribution(model):
+    candidates = generation.next_token_distribution(model, PROMPT, top_k=5)
+    assert len(candidates) == 5
+    probabilities = [c.probability for c in candidates]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0.0 <= p <= 1.0 for p in probabilities) and sum(probabilities) <= 1.0 + 1e-6
+
+    lm, tokenizer = model.runner.model, model.tokenizer
+    ids = tokenizer(PROMPT, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    assert tokenizer.eos_token_id not in ids[0].tolist()  # no </s> appended to the prompt
+    with torch.no_grad():
+        expected = torch.softmax(lm(ids).logits[0, -1], dim=-1)
+    top = torch.topk(expected, 5)
+    assert [c.token_id for c in candidates] == top.indices.tolist()
+    assert probabilities == pytest.approx(top.values.tolist(), abs=1e-6)
+
+
+def test_label_keys_stay_distinct():
+    candidates = [generation.Candidate(5, " ", 0.5), generation.Candidate(6, " ", 0.25),
+                  generation.Candidate(7, "\n", 0.1)]
+    assert generation.to_label(candidates) == {"␣": 0.5, "␣ (id 6)": 0.25, "⏎": 0.1}
+
+
+def test_greedy_generation_equals_the_models_own_generate(model):
+    lm, tokenizer = model.runner.model, model.tokenizer
+    steps = list(generation.generate_stream(model, PROMPT, max_new_tokens=12))
+    ids = tokenizer(PROMPT, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        output = lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=12, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id)
+    assert steps[-1] == tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
+    assert list(generation.generate_stream(model, PROMPT, max_new_tokens=12)) == steps  # deterministic
+
+
+def test_streaming_yields_growing_text_within_the_cap(model):
+    steps = list(generation.generate_stream(model, PROMPT, max_new_tokens=8))
+    assert 1 <= len(steps) <= 8
+    assert [len(s) for s in steps] == sorted(len(s) for s in steps)
+
+
+def test_seed_makes_sampling_reproducible(model):
+    def sample(seed):
+        settings = generation.sampling_settings(True, 1.5, 1.0, 0, seed)
+        return list(generation.generate_stream(model, PROMPT, 10, settings))[-1]
+
+    assert sample(7) == sample(7)
+    assert len({sample(seed) for seed in range(5)}) > 1
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [((True, math.nan, 2.0, -3, -1), (1.0, 1.0, 0, 0)), ((True, 99, 0.0, 10**9, 2**40), (2.0, 0.01, 500, 2**31 - 1))],
+)
+def test_sampling_settings_are_clamped(raw, expected):
+    settings = generation.sampling_settings(*raw)
+    assert (settings.temperature, settings.top_p, settings.top_k, settings.seed) == expected
+
+
+def test_max_new_tokens_above_the_cap_is_capped(model):
+    steps = list(generation.generate_stream(model, "今日", max_new_tokens=10**6))
+    assert len(steps) <= generation.MAX_NEW_TOKENS
+
+
+def test_long_prompt_keeps_its_end_within_the_positions(model):
+    steps = list(generation.generate_stream(model, PROMPT * 200, max_new_tokens=5))
+    assert steps and len(steps) <= 5
+
+
+def test_only_registry_keys_can_be_chosen():
+    with pytest.raises(InputError):
+        generation._check_key("gpt2")
+    assert generation._check_key("GENERATION_SMALL") == "GENERATION_SMALL"
+
+
+def test_blank_prompt_is_refused(model):
+    with pytest.raises(InputError):
+        generation.next_token_distribution(model, "  ")
