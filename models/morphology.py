@@ -20,7 +20,7 @@ class Morpheme:
     surface: str
     pos: str  # part of speech, e.g. 名詞-普通名詞
     reading: str  # katakana reading, "" when MeCab does not know it
-    lemma: str
+    lemma: str  # dictionary form as written (UniDic orthBase): 走っ -> 走る
     start: int
     end: int
     unknown: bool  # not in the dictionary
@@ -52,7 +52,7 @@ def morphemes(text: str) -> list[Morpheme]:
         pos = "-".join(p for p in (_field(feature, "pos1"), _field(feature, "pos2")) if p)
         start, cursor = cursor, cursor + len(node.surface)
         result.append(
-            Morpheme(node.surface, pos, _field(feature, "kana"), _field(feature, "lemma") or node.surface,
+            Morpheme(node.surface, pos, _field(feature, "kana"), _field(feature, "orthBase") or node.surface,
                      start, cursor, bool(node.is_unk))
         )
     return result

@@ -110,3 +110,11 @@ def test_generate_endpoint_streams_to_a_final_text(client):
 def test_generate_refuses_a_model_outside_the_registry(client):
     with pytest.raises(AppError):
         client.predict("今日は", "someone/else", api_name="/generate")
+
+
+def test_word2vec_endpoint_trains_on_pasted_text_and_finds_neighbours(client):
+    corpus = "\n".join(["犬と猫が庭で遊ぶ。", "東京と大阪へ行く。"] * 20)
+    table, figure, note = client.predict(corpus, "犬", api_name="/word2vec")
+    assert table["headers"] == ["query", "word", "cosine"]
+    assert {row[0] for row in table["data"]} == {"犬"}
+    assert note == ""

@@ -1,0 +1,265 @@
+"""word2vec: train skip-gram (or CBOW) live with gensim and explore the vectors in 3D (book §1.3)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+import time
+
+import gradio as gr
+
+from demos import texts
+from demos.common import InputError, explanation, friendly_errors
+from models import word2vec as w2v
+from models.corpus import default_corpus
+
+TITLE = "単語ベクトル / word2vec"
+MAX_QUERY_WORDS = 5
+MAX_TOPN = 30
+MAX_CORPUS_CHARS = 2_000_000
+
+EXAMPLE_WORDS = [["犬 東京"], ["寿司 野球 雨"], ["赤 母 電車"]]
+
+
+def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]:
+    """The text to train on and a line saying where it came from (upload, pasted text or the default)."""
+    if upload:
+        with open(upload, "rb") as handle:
+            data = handle.read(w2v.MAX_UPLOAD_BYTES + 1)
+        try:
+            return w2v.decode_upload(data), "アップロードしたファイル / uploaded file"
+        except w2v.CorpusError as exc:
+            raise InputError(str(exc)) from None
+    if corpus_text and corpus_text.strip():
+        if len(corpus_text) > MAX_CORPUS_CHARS:
+            raise InputError(f"文章が長すぎます（上限 {MAX_CORPUS_CHARS:,} 文字）。 / The text is too long "
+                             f"(limit {MAX_CORPUS_CHARS:,} characters).")
+        return corpus_text, "入力した文章 / pasted text"
+    return default_corpus(), "既定のコーパス / default corpus"
+
+
+def trained_model(corpus_text, upload, use_lemma, content_only, params: w2v.Params, on_epoch=None):
+    text, source = _corpus_text(corpus_text, upload)
+    sentences = w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only))
+    try:
+        trained, cached = w2v.train_cached(sentences, params, on_epoch)
+    except w2v.CorpusError as exc:
+        raise InputError(str(exc)) from None
+    return trained, cached, source
+
+
+def query_words(words: str | None) -> list[str]:
+    found = [w for w in (words or "").replace("、", " ").replace(",", " ").split() if w]
+    if not found:
+        raise InputError("調べる単語を入力してください（空白で区切って複数可）。 / Enter one or more words (space-separated).")
+    return list(dict.fromkeys(found))[:MAX_QUERY_WORDS]
+
+
+def suggestions(vectors, word: str, n: int = 5) -> list[str]:
+    """Vocabulary words close to an unknown word: similar spelling first, then words sharing a character."""
+    vocab = vectors.index_to_key
+    close = difflib.get_close_matches(word, vocab, n=n, cutoff=0.3)
+    sharing = [v for v in vocab if set(v) & set(word) and v not in close]
+    return (close + sharing)[:n]
+
+
+def unknown_message(vectors, unknown: list[str]) -> str:
+    parts = []
+    for word in unknown:
+        hint = "、".join(suggestions(vectors, word)) or "—"
+        parts.append(f"「{word}」は語彙にありません（近い語: {hint}） / '{word}' is not in the vocabulary (close: {hint})")
+    return "\n".join(parts)
+
+
+def neighbours(vectors, words: list[str], topn: int) -> tuple[list[list[object]], list[str]]:
+    rows, unknown = [], []
+    for word in words:
+        if word not in vectors.key_to_index:
+            unknown.append(word)
+            continue
+        for other, score in vectors.most_similar(word, topn=topn):
+            rows.append([word, other, round(float(score), 4)])
+    return rows, unknown
+
+
+def scatter(vectors, rows: list[list[object]]):
+    """3D PCA of the query words and their neighbours: one point per word, coloured by query."""
+    import numpy as np
+    import plotly.graph_objects as go
+    from sklearn.decomposition import PCA
+
+    groups: dict[str, list[tuple[str, float]]] = {}
+    for query, other, score in rows:
+        groups.setdefault(query, [(query, 1.0)]).append((other, score))
+    words = list(dict.fromkeys(w for members in groups.values() for w, _ in members))
+    matrix = np.array([vectors[w] for w in words])
+    components = min(3, len(words), matrix.shape[1])
+    points = PCA(n_components=components, random_state=0).fit_transform(matrix) if len(words) > 1 else matrix[:, :1] * 0
+    points = np.pad(points, ((0, 0), (0, 3 - points.shape[1])))
+    position = {w: points[i] for i, w in enumerate(words)}
+    figure = go.Figure()
+    shown: set[str] = set()
+    for query, members in groups.items():
+        members = [(w, s) for w, s in members if w not in shown]
+        shown.update(w for w, _ in members)
+        xyz = np.array([position[w] for w, _ in members])
+        figure.add_trace(go.Scatter3d(
+            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text", name=query,
+            text=[w for w, _ in members], hovertext=[f"{w}: cos {s:.3f}" for w, s in members], hoverinfo="text",
+            marker={"size": [9 if w == query else 5 for w, _ in members]},
+        ))
+    figure.update_layout(
+        font={"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"},
+        margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=520, legend={"title": {"text": "query"}},
+        title="PCA (3D) of word vectors",
+    )
+    return figure
+
+
+def loss_figure(losses: list[float]):
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers"))
+    figure.update_layout(xaxis_title="epoch", yaxis_title="loss (per epoch)", height=300,
+                         margin={"l": 40, "r": 10, "t": 30, "b": 40}, title="学習損失 / Training loss")
+    return figure
+
+
+def _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible) -> w2v.Params:
+    return w2v.checked_params(vector_size=vector_size, window=window, min_count=min_count, negative=negative,
+                              epochs=epochs, seed=seed, sg=architecture != "CBOW", reproducible=reproducible)
+
+
+def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> str:
+    how = "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
+    reproducible = "（シード固定・1スレッドなので再現可能 / seeded, one worker: reproducible）" \
+        if trained.params.workers == 1 else "（複数スレッドは再現性なし / several workers: not reproducible）"
+    return (f"{source} ・ {trained.words:,} 語 / words ・ 語彙 {len(trained.vectors.index_to_key):,} / vocabulary ・ "
+            f"{how} {reproducible}")
+
+
+@friendly_errors
+def train_tab(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
+              seed, architecture, reproducible, progress=gr.Progress()):
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    progress(0, desc="学習中 / training")
+    started = time.perf_counter()
+    trained, cached, source = trained_model(
+        corpus_text, upload, use_lemma, content_only, params,
+        on_epoch=lambda epoch, loss: progress(epoch / params.epochs, desc=f"epoch {epoch}/{params.epochs}"))
+    return _status(trained, cached, source, time.perf_counter() - started), loss_figure(trained.losses)
+
+
+@friendly_errors
+def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_only=True, vector_size=100,
+            window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
+            topn=10):
+    wanted = query_words(words)
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    topn = int(min(MAX_TOPN, max(1, topn if topn == topn else 10)))
+    rows, unknown = neighbours(trained.vectors, wanted, topn)
+    note = unknown_message(trained.vectors, unknown)
+    if not rows:
+        raise InputError(note)
+    return rows, scatter(trained.vectors, rows), note
+
+
+@friendly_errors
+def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
+            min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    words = [query_words(x)[0] for x in (a, b, c)]
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    unknown = [x for x in words if x not in trained.vectors.key_to_index]
+    if unknown:
+        raise InputError(unknown_message(trained.vectors, unknown))
+    results = trained.vectors.most_similar(positive=[words[0], words[2]], negative=[words[1]], topn=10)
+    return [[word, round(float(score), 4)] for word, score in results]
+
+
+@friendly_errors
+def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_only: bool = False):
+    tokens = [t for s in w2v.tokenize_corpus(sentence or "", bool(use_lemma), bool(content_only)) for t in s]
+    if not tokens:
+        raise InputError("文を入力してください。 / Please enter a sentence.")
+    size = int(min(w2v.BOUNDS["window"][1], max(1, window if window == window else 2)))
+    return [[centre, context] for centre, context in w2v.skipgram_pairs(tokens[:60], size)]
+
+
+@friendly_errors
+def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5, min_count=5,
+           negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    handle, path = tempfile.mkstemp(prefix="word2vec-", suffix=".txt")
+    os.close(handle)
+    # The plain word2vec text format: safe to share and to load anywhere (no pickle).
+    trained.vectors.save_word2vec_format(path, binary=False)
+    return path
+
+
+def build() -> None:
+    explanation(texts.WORD2VEC_JA, texts.WORD2VEC_EN)
+    with gr.Row():
+        with gr.Column(scale=2):
+            corpus_text = gr.Textbox(label="コーパス（空なら既定のコーパス） / Corpus (empty: the default corpus)",
+                                     lines=4, placeholder="1行に1文 / one sentence per line")
+            upload = gr.File(label="または .txt をアップロード（UTF-8 / Shift_JIS、2 MB まで） / or upload a .txt "
+                                   "(UTF-8 / Shift_JIS, up to 2 MB)", file_types=[".txt"], type="filepath")
+            with gr.Row():
+                use_lemma = gr.Checkbox(value=False, label="原形にする / Use base forms")
+                content_only = gr.Checkbox(value=True, label="内容語だけ / Content words only")
+        with gr.Column(scale=2):
+            with gr.Row():
+                architecture = gr.Radio(["skip-gram", "CBOW"], value="skip-gram", label="方式 / Architecture")
+                reproducible = gr.Checkbox(value=True, label="再現性（1スレッド） / Reproducible (one worker)")
+            with gr.Row():
+                vector_size = gr.Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label="次元 / Vector size")
+                window = gr.Slider(*w2v.BOUNDS["window"], value=5, step=1, label="窓幅 / Window")
+                min_count = gr.Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label="最小出現回数 / Min count")
+            with gr.Row():
+                negative = gr.Slider(*w2v.BOUNDS["negative"], value=5, step=1, label="負例数 / Negative samples")
+                epochs = gr.Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label="エポック / Epochs")
+                seed = gr.Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label="シード / Seed")
+            train_button = gr.Button("学習する / Train", variant="primary")
+    status = gr.Markdown()
+    losses = gr.Plot(label="学習損失 / Training loss")
+    settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
+                reproducible]
+    with gr.Tab("似ている単語 / Similar words"):
+        with gr.Row():
+            words = gr.Textbox(label="単語（空白区切り） / Words (space-separated)", value="犬 東京")
+            topn = gr.Slider(1, MAX_TOPN, value=10, step=1, label="件数 / Top-n")
+        explore_button = gr.Button("近い単語を探す / Find similar words", variant="primary")
+        explore_note = gr.Markdown()
+        with gr.Row():
+            table = gr.Dataframe(headers=["query", "word", "cosine"], interactive=False, max_height=520)
+            plot = gr.Plot(label="3D PCA")
+        gr.Examples(EXAMPLE_WORDS, inputs=[words], label="例 / Examples")
+    with gr.Tab("アナロジー / Analogy"):
+        with gr.Row():
+            a = gr.Textbox(value="父", label="a")
+            b = gr.Textbox(value="母", label="− b")
+            c = gr.Textbox(value="兄", label="+ c")
+        analogy_button = gr.Button("a − b + c", variant="primary")
+        analogy_table = gr.Dataframe(headers=["word", "cosine"], interactive=False)
+    with gr.Tab("スキップグラムの組 / Skip-gram pairs"):
+        sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label="文 / Sentence")
+        pair_window = gr.Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label="窓幅 / Window")
+        pairs_button = gr.Button("組を表示 / Show pairs", variant="primary")
+        pairs_table = gr.Dataframe(headers=["centre 中心語", "context 文脈語"], interactive=False, max_height=400)
+    with gr.Tab("書き出し / Export"):
+        export_button = gr.Button("word2vec テキスト形式で書き出す / Export (word2vec text format)")
+        exported = gr.File(label="ベクトル / Vectors")
+    # Training and anything that may train share one slot: a user's training cannot starve the rest.
+    shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
+    train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
+                       api_name="train_word2vec", **shared)
+    explore_button.click(explore, inputs=[corpus_text, words, *settings, topn], outputs=[table, plot, explore_note],
+                         api_name="word2vec", **shared)
+    analogy_button.click(analogy, inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table],
+                         api_name="analogy", **shared)
+    pairs_button.click(pairs, inputs=[sentence, pair_window, use_lemma], outputs=[pairs_table], api_name="skipgram_pairs")
+    export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported], api_name="export_vectors", **shared)

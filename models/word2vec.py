@@ -1,0 +1,218 @@
+"""word2vec on a corpus: MeCab tokenisation, gensim training with per-epoch loss, a bounded cache.
+
+Pure helpers (tokenising, skip-gram pairs, decoding uploads) come first; the
+training cache is the module's only state besides the model registry's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from models.morphology import _tagger
+
+CONTENT_POS = ("名詞", "動詞", "形容詞")  # nouns, verbs, adjectives
+MAX_UPLOAD_BYTES = 2_000_000  # 2 MB of text is several hundred thousand words
+
+
+class CorpusError(ValueError):
+    """A corpus or parameter a student can fix (bilingual message)."""
+
+
+@lru_cache(maxsize=4)
+def _tokenized(text: str, use_lemma: bool, content_only: bool) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(s) for s in _tokenize(text, use_lemma, content_only))
+
+
+def tokenize_corpus(text: str, use_lemma: bool = False, content_only: bool = True) -> list[list[str]]:
+    """One token list per non-empty line, from MeCab; particles and symbols dropped when content_only.
+
+    Cached: exploring or retraining the same corpus does not run MeCab again.
+    """
+    return [list(s) for s in _tokenized(text, use_lemma, content_only)]
+
+
+def _tokenize(text: str, use_lemma: bool, content_only: bool) -> list[list[str]]:
+    tagger = _tagger()
+    sentences = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        words = []
+        for node in tagger(line):
+            feature = node.feature
+            pos = getattr(feature, "pos1", None) or ""
+            if content_only and pos not in CONTENT_POS:
+                continue
+            if pos in ("空白", "補助記号") and not content_only:
+                continue
+            base = getattr(feature, "orthBase", None)
+            words.append(base if use_lemma and base and base != "*" else node.surface)
+        if words:
+            sentences.append(words)
+    return sentences
+
+
+def skipgram_pairs(tokens: list[str], window: int) -> list[tuple[str, str]]:
+    """(centre, context) pairs skip-gram trains on: every position, each word within ``window`` on either side."""
+    pairs = []
+    for i, centre in enumerate(tokens):
+        for j in range(max(0, i - window), min(len(tokens), i + window + 1)):
+            if j != i:
+                pairs.append((centre, tokens[j]))
+    return pairs
+
+
+def decode_upload(data: bytes) -> str:
+    """Text of an uploaded file: UTF-8 (with or without BOM) or Shift_JIS/CP932; anything else is refused."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CorpusError(
+            f"ファイルが大きすぎます（上限 {MAX_UPLOAD_BYTES // 1_000_000} MB）。"
+            f" / The file is too large (limit {MAX_UPLOAD_BYTES // 1_000_000} MB)."
+        )
+    if b"\x00" in data:
+        raise CorpusError("テキストファイルではないようです。 / This does not look like a text file.")
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CorpusError(
+        "文字コードを判別できません。UTF-8 か Shift_JIS で保存してください。"
+        " / Unknown encoding: save the file as UTF-8 or Shift_JIS."
+    )
+
+
+@dataclass(frozen=True)
+class Params:
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 5
+    negative: int = 5
+    epochs: int = 5
+    seed: int = 1
+    sg: int = 1  # 1: skip-gram (the book), 0: CBOW
+    workers: int = 1  # 1 is bit-reproducible with a seed; more is faster but not
+
+
+BOUNDS = {
+    "vector_size": (10, 300),
+    "window": (1, 10),
+    "min_count": (1, 50),
+    "negative": (1, 20),
+    "epochs": (1, 30),
+    "seed": (0, 2**31 - 1),
+}
+
+
+def checked_params(**values) -> Params:
+    """Params within BOUNDS; NaN or a missing value takes the default."""
+    defaults = Params()
+    settled = {}
+    for name, (low, high) in BOUNDS.items():
+        value = values.get(name)
+        if value is None or value != value:
+            value = getattr(defaults, name)
+        settled[name] = int(min(high, max(low, int(value))))
+    sg = 1 if values.get("sg", 1) else 0
+    workers = 1 if values.get("reproducible", True) else max(1, min(4, os.cpu_count() or 1))
+    return Params(sg=sg, workers=workers, **settled)
+
+
+@dataclass
+class Trained:
+    vectors: object  # gensim KeyedVectors
+    losses: list[float]  # per epoch
+    words: int  # tokens in the corpus
+    params: Params
+
+
+def fingerprint(sentences: list[list[str]]) -> str:
+    digest = hashlib.sha256()
+    for sentence in sentences:
+        digest.update("\x1f".join(sentence).encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def train(sentences: list[list[str]], params: Params, on_epoch: Callable[[int, float], None] | None = None) -> Trained:
+    """Train gensim Word2Vec and collect the loss of each epoch (gensim reports a running total)."""
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    words = sum(len(s) for s in sentences)
+    if not words:
+        raise CorpusError("コーパスに単語がありません。 / The corpus has no words.")
+
+    class EpochLoss(CallbackAny2Vec):
+        def __init__(self) -> None:
+            self.total = 0.0
+            self.losses: list[float] = []
+
+        def on_epoch_end(self, model) -> None:
+            running = model.get_latest_training_loss()
+            self.losses.append(running - self.total)
+            self.total = running
+            if on_epoch:
+                on_epoch(len(self.losses), self.losses[-1])
+
+    counter = EpochLoss()
+    model = Word2Vec(
+        vector_size=params.vector_size, window=params.window, min_count=params.min_count, sg=params.sg,
+        negative=params.negative, seed=params.seed, workers=params.workers, compute_loss=True,
+    )
+    model.build_vocab(sentences)
+    if not model.wv.index_to_key:
+        raise CorpusError(
+            f"出現回数が {params.min_count} 回以上の単語がありません。最小出現回数を下げるか、文章を増やしてください。"
+            f" / No word occurs {params.min_count} times or more: lower the minimum count or add text."
+        )
+    model.train(sentences, total_examples=model.corpus_count, epochs=params.epochs, callbacks=[counter],
+                compute_loss=True)
+    return Trained(model.wv, counter.losses, words, params)
+
+
+class TrainingCache:
+    """Trained models by (corpus fingerprint, parameters), least recently used dropped first."""
+
+    def __init__(self, capacity: int = 6):
+        self.capacity = capacity
+        self._items: OrderedDict[tuple, Trained] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Trained | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple, item: Trained) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+CACHE = TrainingCache()
+
+
+def train_cached(sentences: list[list[str]], params: Params,
+                 on_epoch: Callable[[int, float], None] | None = None) -> tuple[Trained, bool]:
+    """A trained model for this corpus and these parameters, and whether it came from the cache."""
+    key = (fingerprint(sentences), params)
+    found = CACHE.get(key)
+    if found is not None:
+        return found, True
+    trained = train(sentences, params, on_epoch)
+    CACHE.put(key, trained)
+    return trained, False

@@ -1,0 +1,67 @@
+import pytest
+
+from demos import word2vec as tab
+from demos.common import InputError
+
+CORPUS = "\n".join(["犬と猫が庭で遊ぶ。", "猫と犬が部屋で眠る。", "東京と大阪へ行く。", "大阪と東京で働く。"] * 10)
+SMALL = {"min_count": 2, "epochs": 3}
+
+
+def _explore(words, **settings):
+    return tab.explore(CORPUS, words, None, False, True, 20, 2, settings.get("min_count", 2), 5,
+                       settings.get("epochs", 3), 1, "skip-gram", True, 3)
+
+
+def test_explore_gives_neighbours_and_one_labelled_point_per_word():
+    rows, figure, note = _explore("犬 東京")
+    assert {row[0] for row in rows} == {"犬", "東京"}
+    assert all(-1.0 <= row[2] <= 1.0 for row in rows)
+    labels = [label for trace in figure.data for label in trace.text]
+    assert sorted(labels) == sorted(set(labels))  # one point per word
+    assert {"犬", "東京"} <= set(labels) and {row[1] for row in rows} <= set(labels)
+    assert note == ""
+
+
+def test_unknown_word_is_reported_with_suggestions_and_the_rest_still_plots():
+    rows, figure, note = _explore("犬 宇宙人")
+    assert {row[0] for row in rows} == {"犬"}
+    assert "宇宙人" in note and "not in the vocabulary" in note
+
+
+def test_only_unknown_words_is_a_clear_error():
+    with pytest.raises(Exception, match="not in the vocabulary"):
+        _explore("宇宙人")
+
+
+def test_blank_words_are_refused():
+    with pytest.raises(Exception, match="Enter one or more words"):
+        _explore("   ")
+
+
+def test_skipgram_pairs_of_a_sentence():
+    rows = tab.pairs("犬が走る", 1)
+    assert rows == [["犬", "が"], ["が", "犬"], ["が", "走る"], ["走る", "が"]]
+
+
+def test_analogy_and_export(tmp_path):
+    results = tab.analogy(CORPUS, "犬", "猫", "東京", None, False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True)
+    assert results and all(len(row) == 2 for row in results)
+    path = tab.export(CORPUS, None, False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True)
+    header, *lines = open(path, encoding="utf-8").read().splitlines()
+    count, size = map(int, header.split())
+    assert size == 20 and count == len(lines)
+    assert {line.split()[0] for line in lines} >= {"犬", "猫", "東京", "大阪"}
+
+
+def test_uploaded_shift_jis_file_trains(tmp_path):
+    upload = tmp_path / "corpus.txt"
+    upload.write_bytes(CORPUS.encode("cp932"))
+    rows, _, _ = tab.explore("", "犬", str(upload), False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True, 3)
+    assert rows
+
+
+def test_binary_upload_is_refused(tmp_path):
+    upload = tmp_path / "image.txt"
+    upload.write_bytes(b"\x89PNG\x00\x00\x01")
+    with pytest.raises(Exception, match="text file"):
+        tab.explore("", "犬", str(upload), False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True, 3)

@@ -1,0 +1,101 @@
+import math
+
+import pytest
+
+from models import word2vec as w2v
+from models.corpus import CATEGORIES, category_of, default_corpus
+from models.morphology import morphemes
+
+
+def test_skipgram_pairs_follow_the_definition():
+    tokens = ["a", "b", "c", "d", "e"]
+    pairs = w2v.skipgram_pairs(tokens, 2)
+    expected = [(tokens[i], tokens[j]) for i in range(5) for j in range(5) if i != j and abs(i - j) <= 2]
+    assert pairs == expected
+    assert all(centre != context for centre, context in w2v.skipgram_pairs(["x", "y"], 5))
+    assert w2v.skipgram_pairs(["solo"], 3) == []
+
+
+def test_uploads_in_utf8_and_shift_jis_decode():
+    text = "今日は天気が良い。\n犬が走る。"
+    assert w2v.decode_upload(text.encode("utf-8")) == text
+    assert w2v.decode_upload("\ufeff".encode("utf-8") + text.encode("utf-8")) == text
+    assert w2v.decode_upload(text.encode("cp932")) == text
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00", bytes(range(256)) * 4])
+def test_binary_uploads_are_refused(data):
+    with pytest.raises(w2v.CorpusError):
+        w2v.decode_upload(data)
+
+
+def test_oversized_upload_is_refused():
+    with pytest.raises(w2v.CorpusError, match="MB"):
+        w2v.decode_upload(b"a" * (w2v.MAX_UPLOAD_BYTES + 1))
+
+
+def test_content_words_only_drops_particles_and_lemma_gives_base_forms():
+    assert w2v.tokenize_corpus("犬が庭で走っていた。") == [["犬", "庭", "走っ", "い"]]
+    assert w2v.tokenize_corpus("犬が庭で走っていた。", use_lemma=True) == [["犬", "庭", "走る", "いる"]]
+    assert "が" in w2v.tokenize_corpus("犬が庭で走った。", content_only=False)[0]
+
+
+def test_parameters_are_bounded():
+    params = w2v.checked_params(vector_size=10**6, window=0, min_count=math.nan, epochs=-3, seed=None, negative=7)
+    assert (params.vector_size, params.window, params.min_count, params.epochs, params.seed, params.negative) == (
+        300, 1, 5, 1, 1, 7)
+    assert w2v.checked_params(sg=False).sg == 0
+
+
+def test_default_corpus_is_deterministic_and_its_words_are_single_tokens():
+    assert default_corpus() == default_corpus.__wrapped__()
+    assert sum(len(line) for line in default_corpus().splitlines()) > 300_000
+    for words in CATEGORIES.values():
+        for word in words:
+            assert [m.surface for m in morphemes(word)] == [word]
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    sentences = w2v.tokenize_corpus(default_corpus())
+    return w2v.train(sentences, w2v.checked_params())
+
+
+def test_default_corpus_groups_words_of_a_kind(default_model):
+    # Threshold: at least 4 of the 5 nearest neighbours of each probe share its kind.
+    for kind, words in CATEGORIES.items():
+        probe = words[0]
+        nearest = [w for w, _ in default_model.vectors.most_similar(probe, topn=5)]
+        assert sum(category_of(w) == kind for w in nearest) >= 4, (probe, nearest)
+
+
+def test_loss_is_reported_per_epoch(default_model):
+    assert len(default_model.losses) == default_model.params.epochs
+    assert all(loss > 0 for loss in default_model.losses)
+    assert default_model.losses[-1] < default_model.losses[0]
+
+
+def test_seeded_single_worker_training_is_reproducible():
+    sentences = w2v.tokenize_corpus(default_corpus(2_000))
+    params = w2v.checked_params(epochs=2, min_count=2)
+    first, second = w2v.train(sentences, params), w2v.train(sentences, params)
+    assert (first.vectors.vectors == second.vectors.vectors).all()
+
+
+def test_empty_and_rare_corpora_get_clear_messages():
+    with pytest.raises(w2v.CorpusError, match="no words"):
+        w2v.train([], w2v.checked_params())
+    with pytest.raises(w2v.CorpusError, match="min|最小"):
+        w2v.train([["犬", "猫"]], w2v.checked_params(min_count=5))
+
+
+def test_cache_reuses_and_stays_bounded():
+    cache = w2v.TrainingCache(capacity=2)
+    sentences = [["犬", "猫", "犬", "猫"]] * 3
+    params = w2v.checked_params(min_count=1, epochs=1)
+    first, cached = w2v.train_cached(sentences, params)
+    again, cached_again = w2v.train_cached(sentences, params)
+    assert not cached and cached_again and again is first
+    for i in range(3):
+        cache.put((i,), first)
+    assert len(cache) == 2 and cache.get((0,)) is None and cache.get((2,)) is first
