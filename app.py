@@ -28,4 +28,5 @@ demo = build_app()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    demo.launch()
+    # Uploads are word2vec corpora (.txt, 2 MB at most); refuse anything far larger before it is stored.
+    demo.launch(max_file_size="5mb")

@@ -131,6 +131,13 @@ def _params(vector_size, window, min_count, negative, epochs, seed, architecture
                               epochs=epochs, seed=seed, sg=architecture != "CBOW", reproducible=reproducible)
 
 
+def _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
+                 seed, architecture, reproducible) -> w2v.Trained:
+    """The model for the tab's current settings: from the cache when already trained."""
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    return trained_model(corpus_text, upload, use_lemma, content_only, params)[0]
+
+
 def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> str:
     how = "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
     reproducible = "（シード固定・1スレッドなので再現可能 / seeded, one worker: reproducible）" \
@@ -156,8 +163,8 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
             window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
             topn=10):
     wanted = query_words(words)
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
+                           epochs, seed, architecture, reproducible)
     topn = int(min(MAX_TOPN, max(1, topn if topn == topn else 10)))
     rows, unknown = neighbours(trained.vectors, wanted, topn)
     note = unknown_message(trained.vectors, unknown)
@@ -170,8 +177,8 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
 def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
             min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
     words = [query_words(x)[0] for x in (a, b, c)]
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
+                           epochs, seed, architecture, reproducible)
     unknown = [x for x in words if x not in trained.vectors.key_to_index]
     if unknown:
         raise InputError(unknown_message(trained.vectors, unknown))
@@ -191,8 +198,8 @@ def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_onl
 @friendly_errors
 def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5, min_count=5,
            negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    trained, _, _ = trained_model(corpus_text, upload, use_lemma, content_only, params)
+    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
+                           epochs, seed, architecture, reproducible)
     handle, path = tempfile.mkstemp(prefix="word2vec-", suffix=".txt")
     os.close(handle)
     # The plain word2vec text format: safe to share and to load anywhere (no pickle).

@@ -26,7 +26,8 @@ class Morpheme:
     unknown: bool  # not in the dictionary
 
 
-def _tagger():
+def tagger():
+    """This thread's MeCab tagger (unidic-lite), replaced after a number of parses."""
     import fugashi
 
     uses = getattr(_local, "uses", _PARSES_PER_TAGGER)
@@ -46,7 +47,7 @@ def morphemes(text: str) -> list[Morpheme]:
     """MeCab's analysis of ``text`` as it is (MeCab itself does no NFKC)."""
     result = []
     cursor = 0
-    for node in _tagger()(text):
+    for node in tagger()(text):
         cursor += len(node.white_space)  # MeCab skips whitespace before a morpheme
         feature = node.feature
         pos = "-".join(p for p in (_field(feature, "pos1"), _field(feature, "pos2")) if p)

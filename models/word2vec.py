@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models.morphology import _tagger
+from models.morphology import tagger
 
 CONTENT_POS = ("名詞", "動詞", "形容詞")  # nouns, verbs, adjectives
 MAX_UPLOAD_BYTES = 2_000_000  # 2 MB of text is several hundred thousand words
@@ -38,13 +38,13 @@ def tokenize_corpus(text: str, use_lemma: bool = False, content_only: bool = Tru
 
 
 def _tokenize(text: str, use_lemma: bool, content_only: bool) -> list[list[str]]:
-    tagger = _tagger()
+    parse = tagger()
     sentences = []
     for line in text.splitlines():
         if not line.strip():
             continue
         words = []
-        for node in tagger(line):
+        for node in parse(line):
             feature = node.feature
             pos = getattr(feature, "pos1", None) or ""
             if content_only and pos not in CONTENT_POS:
