@@ -27,10 +27,17 @@ class InputError(ValueError):
 
 
 def require_text(text: str | None, name_ja: str = "テキスト", name_en: str = "text") -> str:
-    """The text unchanged, or an InputError when it is empty or blank."""
+    """The text, or an InputError when it is empty or blank.
+
+    Lone surrogates (possible in JSON from a browser, never valid Unicode text)
+    become U+FFFD so MeCab and the tokenizers, which need UTF-8, never see them.
+    """
     if text is None or not str(text).strip():
         raise InputError(f"{name_ja}を入力してください。 / Please enter some {name_en}.")
-    return str(text)
+    text = str(text)
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        text = "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def clip(text: str) -> str:

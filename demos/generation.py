@@ -217,7 +217,7 @@ def append_token(prompt: str, token: str | None) -> str:
 def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float = DEFAULT_NEW_TOKENS,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 0.95, top_k: float = 50,
              seed: float = 0) -> Iterator[str]:
-    require_text(prompt, "プロンプト", "prompt")
+    prompt = require_text(prompt, "プロンプト", "prompt")
     settings = sampling_settings(do_sample, temperature, top_p, top_k, seed)
     with using(_check_key(model_key)) as model:
         yield prompt

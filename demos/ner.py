@@ -153,7 +153,7 @@ def summary_line(entities: list[Entity], text_length: int) -> str:
 
 @friendly_errors
 def ner(text: str) -> tuple[list[tuple[str, str | None]], list[list[object]], str]:
-    require_text(text)
+    text = require_text(text)  # the text shown back is the one analysed
     with using(MODEL_KEY) as model:
         entities = recognize(model, text)
     return to_highlights(text, entities), to_table(entities), summary_line(entities, len(text))

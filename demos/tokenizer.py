@@ -198,8 +198,8 @@ def as_json(text: str, found: list[Morpheme], results: list[Tokenization]) -> di
 
 @friendly_errors
 def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tuple:
+    text = clip(require_text(text))
     found, results = tokenize_all(text)
-    text = clip(text)
     outputs: list[object] = [as_json(text, found, results), morpheme_rows(found)]
     for result in results:
         outputs += [chips_html(text, result, show_special, show_ids), stats_markdown(text, result), token_rows(result)]

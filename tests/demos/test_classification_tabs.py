@@ -45,3 +45,15 @@ def test_blank_input_is_refused_with_a_bilingual_message(load_model, text):
 def test_blank_hypothesis_names_the_hypothesis(load_model):
     with pytest.raises(InputError, match="仮説.*hypothesis"):
         nli.predict(load_model("NLI"), "前提の文。", " ")
+
+
+def test_lone_surrogates_become_replacement_characters(load_model):
+    from demos.common import require_text
+    from demos import ner
+
+    assert require_text("東京\ud800大阪") == "東京\ufffd大阪"
+    text = "東京\udfff大阪"
+    pieces, rows, _ = ner.ner(text)
+    assert "".join(piece for piece, _ in pieces) == "東京\ufffd大阪"
+    assert [row[3:] for row in rows] == [[0, 2], [3, 5]]
+    assert sentiment.predict(load_model("SENTIMENT"), "良い\ud800").probabilities
