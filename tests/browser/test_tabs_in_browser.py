@@ -66,3 +66,35 @@ def test_word2vec_plot_labels_render_as_japanese_glyphs(page):
     assert missing_one == missing_two  # the check itself: absent glyphs look alike
     assert kanji_east != kanji_capital, "Japanese labels render as boxes: no CJK font in the browser"
     screenshot(page, "word2vec")
+
+
+def test_nli_example_shows_three_labels(page):
+    panel = open_tab(page, "自然言語推論 / NLI")
+    panel.get_by_test_id("dataset-cell-0-0").click()
+    label = panel.get_by_test_id("label")
+    label.get_by_text("neutral").wait_for(timeout=60_000)
+    assert "entailment" in label.inner_text() and "contradiction" in label.inner_text()
+    screenshot(page, "nli")
+
+
+def test_summarization_example_writes_a_summary(page):
+    panel = open_tab(page, "要約生成 / Summarization")
+    panel.locator("button.gallery-item").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=tabpanel] textarea')].some(t => t.offsetParent && t.disabled && t.value.length > 0)",
+        timeout=60_000,
+    )
+    screenshot(page, "summarization")
+
+
+def test_generation_streams_text(page):
+    panel = open_tab(page, "テキスト生成 / Generation")
+    panel.get_by_role("tab", name="生成 / Generate").click()
+    panel.get_by_role("button", name="生成 / Generate", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=tabpanel] textarea')]"
+        ".some(t => t.offsetParent && t.disabled && t.value.startsWith('今日は天気が良いので') && t.value.length > 10)",
+        timeout=60_000,
+    )
+    assert page.locator(".toast-body").count() == 0
+    screenshot(page, "generation")
