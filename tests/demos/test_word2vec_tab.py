@@ -1,10 +1,8 @@
 import pytest
 
 from demos import word2vec as tab
-from demos.common import InputError
 
 CORPUS = "\n".join(["犬と猫が庭で遊ぶ。", "猫と犬が部屋で眠る。", "東京と大阪へ行く。", "大阪と東京で働く。"] * 10)
-SMALL = {"min_count": 2, "epochs": 3}
 
 
 def _explore(words, **settings):
