@@ -6,10 +6,13 @@ GRADIO_SERVER_PORT.
 """
 
 import logging
+import os
+import sys
 
 import gradio as gr
 
 from demos import DEMOS, texts
+from models import loader
 
 
 def build_app() -> gr.Blocks:
@@ -28,5 +31,10 @@ demo = build_app()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    try:
+        cap = loader.parse_memory(os.environ.get(loader.MEMORY_CAP_ENV, ""))
+    except ValueError as error:  # a typo in the operator's setting: say so instead of ignoring it
+        sys.exit(str(error))
+    logging.info("model memory cap: %s", f"{cap:,} bytes" if cap else "none")
     # Uploads are word2vec corpora (.txt, 2 MB at most); refuse anything far larger before it is stored.
     demo.launch(max_file_size="5mb")

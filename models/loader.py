@@ -5,13 +5,21 @@ arrive together (one lock per key), and then reused. A failed load is not
 remembered, so the next request tries again: the operator may have fixed the
 network or the folder in between. The same code loads Hub ids for real users
 and local folders for tests.
+
+An operator on a small machine can cap the memory the loaded models take
+together (``JNLP_MAX_MODEL_MEMORY``, e.g. ``4GB``): before a model loads, the
+least recently used ones are unloaded until it fits, and they load again on
+their next request. Unset, nothing is ever unloaded.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +33,11 @@ log = logging.getLogger(__name__)
 # (transformers' VERY_LARGE_INTEGER); anything above this is treated as unknown.
 _UNKNOWN_LIMIT = 1_000_000
 _FALLBACK_LIMIT = 512
+
+MEMORY_CAP_ENV = "JNLP_MAX_MODEL_MEMORY"
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
 class ModelLoadError(RuntimeError):
@@ -73,13 +86,17 @@ class LoadedModel:
     # Gradio runs different events in parallel threads; a tokenizer's MeCab
     # tagger is not thread-safe, so calls into one model are serialised.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    memory_bytes: int = 0  # weights and buffers; 0 for a tokenizer alone
 
     @property
     def tokenizer(self) -> Any:
         return self.runner.tokenizer
 
 
-_entries: dict[str, LoadedModel] = {}
+# Loaded entries in least-recently-used order (the oldest first); _order_guard
+# protects the order and the eviction, the per-key locks protect the loading.
+_entries: OrderedDict[str, LoadedModel] = OrderedDict()
+_order_guard = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
 _key_locks_guard = threading.Lock()
 
@@ -117,6 +134,79 @@ def input_limit(tokenizer: Any, config: Any) -> int:
     return limit
 
 
+def parse_memory(text: str) -> int | None:
+    """Bytes from an operator's setting such as ``4GB``, ``800MB``, ``1.5GiB`` or ``123456``.
+
+    Empty, ``0`` or ``none`` mean no cap (None). Anything else raises ValueError.
+    """
+    cleaned = text.strip().upper().replace(" ", "")
+    if cleaned in ("", "0", "NONE", "OFF"):
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]*)", cleaned)
+    if not match or match.group(2) not in _UNITS:
+        raise ValueError(f"{MEMORY_CAP_ENV}={text!r}: use a size such as 4GB, 800MB or 1.5GiB")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def memory_cap() -> int | None:
+    """The operator's cap on the loaded models' memory in bytes, or None for no cap."""
+    try:
+        return parse_memory(os.environ.get(MEMORY_CAP_ENV, ""))
+    except ValueError:
+        # app.py refuses to start with a bad value; here (tests, notebooks) a typo must not break every tab.
+        log.warning("ignoring %s=%r: not a size", MEMORY_CAP_ENV, os.environ.get(MEMORY_CAP_ENV))
+        return None
+
+
+def _model_bytes(model: Any) -> int:
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _expected_bytes(model_id: str) -> int:
+    """A guess at a model's size before loading it: its weight files, when they are on disk.
+
+    A Hub id that is not downloaded yet gives 0; the cap is then enforced right after
+    the load, with the measured size.
+    """
+    folder = os.path.expanduser(model_id)
+    if not os.path.isdir(folder):
+        try:
+            from huggingface_hub import snapshot_download
+
+            folder = snapshot_download(model_id, local_files_only=True)
+        except Exception:  # not in the local cache (or not a Hub id): unknown
+            return 0
+    names = os.listdir(folder)
+    # transformers prefers safetensors when a repo has both formats: count what it will read.
+    chosen = [n for n in names if n.endswith(".safetensors")] or [n for n in names if n.endswith(_WEIGHT_SUFFIXES)]
+    return sum(os.path.getsize(os.path.join(folder, name)) for name in chosen)
+
+
+def _make_room(incoming_key: str, incoming_bytes: int) -> None:
+    """Unload least recently used models until the incoming one fits under the cap.
+
+    A model larger than the cap by itself still loads (alone): a slow tab beats a
+    broken one. An unloaded model that a request is still running keeps working
+    (the request holds it); its memory is freed when that request ends.
+    """
+    cap = memory_cap()
+    if cap is None:
+        return
+    evicted = []
+    with _order_guard:
+        others = [key for key in _entries if key != incoming_key and _entries[key].memory_bytes > 0]
+        held = sum(_entries[key].memory_bytes for key in others)
+        for oldest in others:  # least recently used first
+            if held + incoming_bytes <= cap:
+                break
+            held -= _entries.pop(oldest).memory_bytes
+            evicted.append(oldest)
+    if evicted:
+        log.info("unloaded %s to stay under %s=%d bytes", ", ".join(evicted), MEMORY_CAP_ENV, cap)
+        gc.collect()
+
+
 def _looks_like_path(model_id: str) -> bool:
     return os.path.isabs(model_id) or model_id.startswith(("./", "../", "~", ".\\"))
 
@@ -149,28 +239,44 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
 
         runner = pipeline(task=spec.task, model=model_id, device=device, **spec.pipeline_kwargs)
         model = runner.model
-    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config))
+    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config),
+                       memory_bytes=_model_bytes(model))
 
 
 def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
     spec = get_spec(key)
     model_id = spec.resolve_id()
-    entry = _entries.get(cache_key)
-    if entry is not None and entry.model_id == model_id:
+    entry = _recently_used(cache_key, model_id)
+    if entry is not None:
         return entry
     with _lock_for(cache_key):
-        entry = _entries.get(cache_key)
-        if entry is not None and entry.model_id == model_id:
+        entry = _recently_used(cache_key, model_id)
+        if entry is not None:
             return entry
         if _looks_like_path(model_id) and not os.path.isdir(os.path.expanduser(model_id)):
             raise ModelLoadError(spec, model_id, "フォルダが見つかりません / folder not found")
+        if build is not _build_tokenizer:
+            _make_room(cache_key, _expected_bytes(model_id))
         log.info("loading %s from %s", cache_key, model_id)
         try:
             entry = build(spec, model_id)
         except Exception as exc:  # any failure becomes a readable message in its own tab
             log.warning("could not load %s from %s", cache_key, model_id, exc_info=True)
             raise ModelLoadError(spec, model_id, _reason(exc)) from exc
-        _entries[cache_key] = entry
+        # The guess may have been off (or 0 for a model not downloaded yet): check again, measured.
+        _make_room(cache_key, entry.memory_bytes)
+        with _order_guard:
+            _entries[cache_key] = entry
+        return entry
+
+
+def _recently_used(cache_key: str, model_id: str) -> LoadedModel | None:
+    """The loaded entry for this key and id, marked as the most recently used; None if not loaded."""
+    with _order_guard:
+        entry = _entries.get(cache_key)
+        if entry is None or entry.model_id != model_id:
+            return None
+        _entries.move_to_end(cache_key)
         return entry
 
 
@@ -202,12 +308,20 @@ def using(key: str) -> Iterator[LoadedModel]:
 
 def loaded_keys() -> list[str]:
     """Keys whose models are in memory now."""
-    return sorted(_entries)
+    with _order_guard:
+        return sorted(_entries)
+
+
+def loaded_memory() -> dict[str, int]:
+    """Bytes of weights held by each loaded entry, least recently used first."""
+    with _order_guard:
+        return {key: entry.memory_bytes for key, entry in _entries.items()}
 
 
 def unload_all() -> None:
     """Forget every loaded model (they load again on the next request)."""
-    _entries.clear()
+    with _order_guard:
+        _entries.clear()
 
 
 def count_tokens(entry: LoadedModel, text: str, text_pair: str | None = None) -> int:
