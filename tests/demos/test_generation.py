@@ -93,3 +93,19 @@ def test_only_registry_keys_can_be_chosen():
 def test_blank_prompt_is_refused(model):
     with pytest.raises(InputError):
         generation.next_token_distribution(model, "  ")
+
+
+def test_closing_a_stream_releases_the_model_for_others(model_env, monkeypatch):
+    """Gradio closes a streaming handler when its client disconnects: the model's lock must come free."""
+    from demos import generation
+    from models import loader
+
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    stream = generation.generate("今日は", "GENERATION", 50)
+    next(stream)
+    next(stream)
+    entry = loader.load("GENERATION")
+    assert entry.lock.locked()  # the stream holds the model while it runs
+    stream.close()
+    assert not entry.lock.locked()
