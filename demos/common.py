@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,23 @@ def truncation_note(truncated: bool, limit: int) -> str:
         f"⚠️ 入力が長いため、モデルが読めるのは先頭の {limit} トークンまでです（残りは使われていません）。"
         f" / The input is longer than the model accepts: only its first {limit} tokens were used."
     )
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark (and in
+# marked, which gr.Markdown uses), and an escaped one is always a literal character.
+_MARKDOWN_ESCAPES = {ord(char): "\\" + char for char in string.punctuation}
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` as itself inside gr.Markdown, whatever characters it holds.
+
+    Words a user typed or a model (or an uploaded corpus) produced may hold
+    Markdown (``**``, ``[x](javascript:…)``, ``#`` at a line start) or HTML
+    (``<img onerror=…>``). Escaping every ASCII punctuation character means no
+    tag, link, emphasis or ``$$`` (Gradio's LaTeX delimiter) can form; line
+    breaks become spaces so no heading, quote or code block can start inside.
+    """
+    return " ".join(str(text).splitlines()).translate(_MARKDOWN_ESCAPES)
 
 
 @dataclass(frozen=True)

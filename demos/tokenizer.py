@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import gradio as gr
 
 from demos import texts
-from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text
+from demos.common import clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
 from models.loader import ModelLoadError, using_tokenizer
 from models.morphology import Morpheme, morphemes
 from models.text_alignment import align_tokens
@@ -161,8 +161,11 @@ def stats_markdown(text: str, result: Tokenization) -> str:
     content = [t for t in result.tokens if not t.special]
     unknown = sum(t.unknown for t in content)
     per_token = len(text) / len(content) if content else 0.0
+    # The id is the operator's (JNLP_MODEL_*), often a folder path: "__", "*" or "<"
+    # in it must show as themselves, not as emphasis or markup.
     return (
-        f"**{result.model_id}** ・ トークン {len(content)} / tokens ・ 文字 {len(text)} / characters ・ "
+        f"**{markdown_literal(result.model_id)}** ・ トークン {len(content)} / tokens ・ "
+        f"文字 {len(text)} / characters ・ "
         f"文字/トークン {per_token:.2f} / chars per token ・ 未知 {unknown} / unknown"
     )
 

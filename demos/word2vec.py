@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 import os
 import tempfile
 import time
@@ -10,7 +11,7 @@ import time
 import gradio as gr
 
 from demos import texts
-from demos.common import InputError, explanation, friendly_errors
+from demos.common import InputError, explanation, friendly_errors, markdown_literal
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -64,12 +65,21 @@ def suggestions(vectors, word: str, n: int = 5) -> list[str]:
     return (close + sharing)[:n]
 
 
-def unknown_message(vectors, unknown: list[str]) -> str:
+def unknown_message(vectors, unknown: list[str], escape=markdown_literal) -> str:
+    """A line per unknown word, with vocabulary words close to it.
+
+    The words are the user's and the corpus's (possibly an upload), so each is
+    escaped for where the message is shown: ``markdown_literal`` for the note
+    (gr.Markdown), ``html.escape`` for an error (Gradio renders a gr.Error
+    message as HTML in its toast).
+    """
     parts = []
     for word in unknown:
-        hint = "、".join(suggestions(vectors, word)) or "—"
-        parts.append(f"「{word}」は語彙にありません（近い語: {hint}） / '{word}' is not in the vocabulary (close: {hint})")
-    return "\n".join(parts)
+        hint = "、".join(escape(s) for s in suggestions(vectors, word)) or "—"
+        shown = escape(word)
+        parts.append(f"「{shown}」は語彙にありません（近い語: {hint}） / '{shown}' is not in the vocabulary (close: {hint})")
+    # A blank line between words: gr.Markdown joins single line breaks into one paragraph.
+    return "\n\n".join(parts)
 
 
 def neighbours(vectors, words: list[str], topn: int) -> tuple[list[list[object]], list[str]]:
@@ -89,6 +99,15 @@ def scatter(vectors, rows: list[list[object]]):
     import plotly.graph_objects as go
     from sklearn.decomposition import PCA
 
+    # Plotly renders a subset of HTML (<a href>, <b>, <br> …) in hover labels and
+    # legend names, and decodes &lt; &gt; &amp; and numeric entities there (not
+    # &quot;, hence quote=False): corpus words are escaped for both. The 3D marker
+    # text is drawn on the WebGL canvas by vectorize-text, which decodes no
+    # entities (escaped, "&lt;" would be shown as such) and cannot run script:
+    # it stays the plain word.
+    def plotly_text(text: str) -> str:
+        return html.escape(text, quote=False)
+
     groups: dict[str, list[tuple[str, float]]] = {}
     for query, other, score in rows:
         groups.setdefault(query, [(query, 1.0)]).append((other, score))
@@ -105,8 +124,9 @@ def scatter(vectors, rows: list[list[object]]):
         shown.update(w for w, _ in members)
         xyz = np.array([position[w] for w, _ in members])
         figure.add_trace(go.Scatter3d(
-            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text", name=query,
-            text=[w for w, _ in members], hovertext=[f"{w}: cos {s:.3f}" for w, s in members], hoverinfo="text",
+            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text", name=plotly_text(query),
+            text=[w for w, _ in members], hovertext=[f"{plotly_text(w)}: cos {s:.3f}" for w, s in members],
+            hoverinfo="text",
             marker={"size": [9 if w == query else 5 for w, _ in members]},
         ))
     figure.update_layout(
@@ -167,10 +187,9 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
                            epochs, seed, architecture, reproducible)
     topn = int(min(MAX_TOPN, max(1, topn if topn == topn else 10)))
     rows, unknown = neighbours(trained.vectors, wanted, topn)
-    note = unknown_message(trained.vectors, unknown)
     if not rows:
-        raise InputError(note)
-    return rows, scatter(trained.vectors, rows), note
+        raise InputError(unknown_message(trained.vectors, unknown, html.escape))
+    return rows, scatter(trained.vectors, rows), unknown_message(trained.vectors, unknown)
 
 
 @friendly_errors
@@ -181,7 +200,7 @@ def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=Tru
                            epochs, seed, architecture, reproducible)
     unknown = [x for x in words if x not in trained.vectors.key_to_index]
     if unknown:
-        raise InputError(unknown_message(trained.vectors, unknown))
+        raise InputError(unknown_message(trained.vectors, unknown, html.escape))
     results = trained.vectors.most_similar(positive=[words[0], words[2]], negative=[words[1]], topn=10)
     return [[word, round(float(score), 4)] for word, score in results]
 

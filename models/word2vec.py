@@ -6,6 +6,7 @@ training cache is the module's only state besides the model registry's.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import threading
@@ -69,12 +70,21 @@ def skipgram_pairs(tokens: list[str], window: int) -> list[tuple[str, str]]:
 
 
 def decode_upload(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (with or without BOM) or Shift_JIS/CP932; anything else is refused."""
+    """Text of an uploaded file: UTF-8 (with or without BOM), UTF-16 with a BOM (Windows Notepad's
+    "Unicode") or Shift_JIS/CP932; anything else is refused."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise CorpusError(
             f"ファイルが大きすぎます（上限 {MAX_UPLOAD_BYTES // 1_000_000} MB）。"
             f" / The file is too large (limit {MAX_UPLOAD_BYTES // 1_000_000} MB)."
         )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # UTF-16 is full of NUL bytes, so it must be recognised before the binary check below.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" not in text:
+            return text
     if b"\x00" in data:
         raise CorpusError("テキストファイルではないようです。 / This does not look like a text file.")
     for encoding in ("utf-8-sig", "cp932"):

@@ -99,3 +99,11 @@ def test_cache_reuses_and_stays_bounded():
     for i in range(3):
         cache.put((i,), first)
     assert len(cache) == 2 and cache.get((0,)) is None and cache.get((2,)) is first
+
+
+def test_utf16_with_a_byte_order_mark_is_read_and_without_one_refused():
+    text = "犬が走る。\n猫が寝る。"
+    assert w2v.decode_upload(text.encode("utf-16")) == text
+    assert w2v.decode_upload(b"\xfe\xff" + text.encode("utf-16-be")) == text
+    with pytest.raises(w2v.CorpusError):
+        w2v.decode_upload(text.encode("utf-16-le"))  # no BOM: NUL bytes, refused as binary
