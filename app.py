@@ -27,14 +27,29 @@ def build_app() -> gr.Blocks:
     return blocks
 
 
+def launch_settings(environ: dict[str, str]) -> dict:
+    """Keyword arguments for demo.launch(), from the operator's environment.
+
+    Raises ValueError for a setting that is not understood, so a typo stops the app
+    instead of being ignored.
+    """
+    loader.parse_memory(environ.get(loader.MEMORY_CAP_ENV, ""))
+    return {
+        # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
+        "max_file_size": "5mb",
+        # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
+        "share": environ.get("JNLP_SHARE", "") == "1",
+    }
+
+
 demo = build_app()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     try:
-        cap = loader.parse_memory(os.environ.get(loader.MEMORY_CAP_ENV, ""))
+        settings = launch_settings(dict(os.environ))
     except ValueError as error:  # a typo in the operator's setting: say so instead of ignoring it
         sys.exit(str(error))
+    cap = loader.memory_cap()
     logging.info("model memory cap: %s", f"{cap:,} bytes" if cap else "none")
-    # Uploads are word2vec corpora (.txt, 2 MB at most); refuse anything far larger before it is stored.
-    demo.launch(max_file_size="5mb")
+    demo.launch(**settings)

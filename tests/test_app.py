@@ -32,3 +32,17 @@ def test_every_tab_and_endpoint_is_there():
     assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "tokenize", "next_token", "generate", "word2vec"} <= api_names
     for title in titles:
         assert " / " in title  # bilingual: Japanese / English
+
+
+def test_no_public_share_link_unless_the_operator_asks():
+    from app import launch_settings
+
+    assert launch_settings({})["share"] is False
+    assert launch_settings({"JNLP_SHARE": "yes please"})["share"] is False
+    assert launch_settings({"JNLP_SHARE": "1"})["share"] is True
+
+
+def test_uploads_are_capped_before_they_are_stored():
+    from app import launch_settings
+
+    assert launch_settings({})["max_file_size"] == "5mb"
