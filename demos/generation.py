@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import texts
+from demos.components import Number, Radio, Slider
 from demos.common import InputError, clickable_examples, clip, explanation, friendly_errors, require_text
 from models.loader import LoadedModel, using
 from models.registry import get_spec
@@ -227,13 +228,13 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
 
 def build() -> None:
     explanation(texts.GENERATION_JA, texts.GENERATION_EN)
-    model_key = gr.Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
+    model_key = Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
                          label="モデル / Model")
     prompt = gr.Textbox(label="プロンプト / Prompt", lines=4, value=EXAMPLES[0][0])
     with gr.Tab("次のトークン / Next token"):
         with gr.Row():
             with gr.Column():
-                top_k_view = gr.Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="候補数 / Top-k shown")
+                top_k_view = Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="候補数 / Top-k shown")
                 predict_button = gr.Button("次のトークンを予測 / Predict next token", variant="primary")
                 choice = gr.Dropdown(label="追加するトークン / Token to append", choices=[])
                 append_button = gr.Button("プロンプトに追加 / Append to prompt")
@@ -241,13 +242,13 @@ def build() -> None:
     with gr.Tab("生成 / Generate"):
         with gr.Row():
             with gr.Column():
-                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
+                max_new_tokens = Slider(1, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
                                            label="最大トークン数 / Max new tokens")
                 do_sample = gr.Checkbox(value=False, label="サンプリング（オフなら貪欲法） / Sample (off: greedy)")
-                temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="温度 / Temperature")
-                top_p = gr.Slider(0.01, 1.0, value=0.95, step=0.01, label="top-p")
-                top_k = gr.Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label="top-k（0で無制限 / 0: off）")
-                seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="シード / Seed")
+                temperature = Slider(0.05, 2.0, value=1.0, step=0.05, label="温度 / Temperature")
+                top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label="top-p")
+                top_k = Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label="top-k（0で無制限） / top-k (0: off)")
+                seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="シード / Seed")
                 with gr.Row():
                     generate_button = gr.Button("生成 / Generate", variant="primary")
                     stop_button = gr.Button("停止 / Stop", variant="stop")

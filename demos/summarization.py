@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import texts
+from demos.components import Slider
 from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models.loader import LoadedModel, count_tokens, using
 
@@ -89,9 +90,9 @@ def build() -> None:
         with gr.Column():
             article = gr.Textbox(label="記事 / Article", lines=8)
             with gr.Row():
-                max_new_tokens = gr.Slider(8, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
+                max_new_tokens = Slider(8, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
                                            label="最大トークン数 / Max new tokens")
-                num_beams = gr.Slider(1, MAX_BEAMS, value=1, step=1, label="ビーム数 / Beams")
+                num_beams = Slider(1, MAX_BEAMS, value=1, step=1, label="ビーム数 / Beams")
             button = gr.Button("要約する / Summarize", variant="primary")
         with gr.Column():
             summary = gr.Textbox(label="要約 / Summary", lines=3, buttons=["copy"], interactive=False)

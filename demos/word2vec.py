@@ -11,6 +11,7 @@ import time
 import gradio as gr
 
 from demos import texts
+from demos.components import Number, Radio, Slider
 from demos.common import InputError, explanation, friendly_errors, markdown_literal
 from models import word2vec as w2v
 from models.corpus import default_corpus
@@ -239,16 +240,16 @@ def build() -> None:
                 content_only = gr.Checkbox(value=True, label="内容語だけ / Content words only")
         with gr.Column(scale=2):
             with gr.Row():
-                architecture = gr.Radio(["skip-gram", "CBOW"], value="skip-gram", label="方式 / Architecture")
+                architecture = Radio(["skip-gram", "CBOW"], value="skip-gram", label="方式 / Architecture")
                 reproducible = gr.Checkbox(value=True, label="再現性（1スレッド） / Reproducible (one worker)")
             with gr.Row():
-                vector_size = gr.Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label="次元 / Vector size")
-                window = gr.Slider(*w2v.BOUNDS["window"], value=5, step=1, label="窓幅 / Window")
-                min_count = gr.Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label="最小出現回数 / Min count")
+                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label="次元 / Vector size")
+                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label="窓幅 / Window")
+                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label="最小出現回数 / Min count")
             with gr.Row():
-                negative = gr.Slider(*w2v.BOUNDS["negative"], value=5, step=1, label="負例数 / Negative samples")
-                epochs = gr.Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label="エポック / Epochs")
-                seed = gr.Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label="シード / Seed")
+                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label="負例数 / Negative samples")
+                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label="エポック / Epochs")
+                seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label="シード / Seed")
             train_button = gr.Button("学習する / Train", variant="primary")
     status = gr.Markdown()
     losses = gr.Plot(label="学習損失 / Training loss")
@@ -257,7 +258,7 @@ def build() -> None:
     with gr.Tab("似ている単語 / Similar words"):
         with gr.Row():
             words = gr.Textbox(label="単語（空白区切り） / Words (space-separated)", value="犬 東京")
-            topn = gr.Slider(1, MAX_TOPN, value=10, step=1, label="件数 / Top-n")
+            topn = Slider(1, MAX_TOPN, value=10, step=1, label="件数 / Top-n")
         explore_button = gr.Button("近い単語を探す / Find similar words", variant="primary")
         explore_note = gr.Markdown()
         with gr.Row():
@@ -273,7 +274,7 @@ def build() -> None:
         analogy_table = gr.Dataframe(headers=["word", "cosine"], interactive=False)
     with gr.Tab("スキップグラムの組 / Skip-gram pairs"):
         sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label="文 / Sentence")
-        pair_window = gr.Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label="窓幅 / Window")
+        pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label="窓幅 / Window")
         pairs_button = gr.Button("組を表示 / Show pairs", variant="primary")
         pairs_table = gr.Dataframe(headers=["centre 中心語", "context 文脈語"], interactive=False, max_height=400)
     with gr.Tab("書き出し / Export"):

@@ -1,6 +1,9 @@
 """Any input gets a valid result or a clear bilingual message, never a stack trace, and the app keeps serving."""
 
+import json
 import re
+
+import httpx
 
 import pytest
 from gradio_client.exceptions import AppError
@@ -53,20 +56,92 @@ def test_every_endpoint_answers_or_explains(client, api_name, case):
         assert result is not None
 
 
-# NaN and lone surrogates cannot travel in the client's JSON; unit tests cover them
-# (tests/demos: clamping of NaN; test_lone_surrogates_become_replacement_characters).
-@pytest.mark.parametrize("value", [-1e9, 1e9, 0])
-def test_numeric_parameters_out_of_bounds_are_clamped_or_explained(client, value):
-    # Sliders refuse out-of-range values with Gradio's own (English) message; the handlers clamp the rest.
-    for api_name, args in [
-        ("/summarize", ("今日は天気が良い。", value, value)),
-        ("/next_token", ("今日は", "GENERATION", value)),
-        ("/generate", ("今日は", "GENERATION", value, True, value, value, value, value)),
-    ]:
-        try:
-            client.predict(*args, api_name=api_name)
-        except AppError as error:
-            assert "Traceback" not in str(error)
+def _numeric_inputs() -> list[tuple[str, int, dict]]:
+    """(endpoint, input position, component props) of every bounded number or slider of every public endpoint."""
+    from app import demo
+
+    config = demo.get_config_file()
+    components = {c["id"]: c for c in config["components"]}
+    found = []
+    for dependency in config["dependencies"]:
+        if dependency.get("api_visibility") != "public" or not dependency.get("api_name"):
+            continue
+        for position, component_id in enumerate(dependency["inputs"]):
+            component = components[component_id]
+            if component["type"] in ("slider", "number") and component["props"].get("maximum") is not None:
+                found.append((dependency["api_name"], position, component["props"]))
+    return found
+
+
+def _defaults(api_name: str) -> list:
+    """The endpoint's inputs at their initial values, with a small corpus for the word2vec endpoints."""
+    from app import demo
+
+    config = demo.get_config_file()
+    components = {c["id"]: c for c in config["components"]}
+    dependency = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+    values = [components[i]["props"].get("value") for i in dependency["inputs"]]
+    if components[dependency["inputs"][0]]["props"].get("label", "").startswith("コーパス"):
+        values[0] = "犬が公園で走る。\n猫が公園で寝る。\n犬と猫が公園で遊ぶ。"
+    return values
+
+
+NUMERIC_INPUTS = _numeric_inputs()
+
+
+def _raw_call(url: str, api_name: str, body: str) -> tuple[str, dict]:
+    """Call an endpoint with a hand-written JSON body (gradio_client cannot send NaN): (event, data)."""
+    started = httpx.post(f"{url}gradio_api/call/{api_name}", content=body,
+                         headers={"content-type": "application/json"}, timeout=30)
+    started.raise_for_status()
+    answer = httpx.get(f"{url}gradio_api/call/{api_name}/{started.json()['event_id']}", timeout=120).text
+    events = re.findall(r"^event: (\w+)\ndata: (.*)$", answer, flags=re.MULTILINE)
+    event, data = events[-1]
+    return event, json.loads(data) if data.startswith(("{", "[")) else {"raw": data}
+
+
+def test_every_bounded_parameter_is_found():
+    names = {(api, props["label"]) for api, _, props in NUMERIC_INPUTS}
+    assert ("generate", "温度 / Temperature") in names and ("summarize", "ビーム数 / Beams") in names
+    assert {api for api, _ in names} >= {"summarize", "next_token", "generate", "word2vec", "train_word2vec",
+                                         "skipgram_pairs"}
+
+
+@pytest.mark.parametrize("api_name, position, props", NUMERIC_INPUTS,
+                         ids=[f"{api}-{props['label'].split(' / ')[-1]}" for api, _, props in NUMERIC_INPUTS])
+def test_numbers_outside_their_bounds_are_refused_by_name_in_both_languages(client, running_app, api_name,
+                                                                           position, props):
+    low, high = props["minimum"], props["maximum"]
+    name_ja, _, name_en = props["label"].partition(" / ")
+    for wrong in (low - 1, high + 1e9):
+        args = _defaults(api_name)
+        args[position] = wrong
+        with pytest.raises(AppError) as error:
+            client.predict(*args, api_name=f"/{api_name}")
+        message = str(error.value)
+        assert f"「{name_ja.strip()}」" in message and f"'{(name_en or name_ja).strip()}'" in message, message
+        assert "must be" in message and "Traceback" not in message
+    for wrong in ("NaN", '"12"'):
+        args = _defaults(api_name)
+        placeholder = json.dumps(args[:position] + ["@@HERE@@"] + args[position + 1:], ensure_ascii=False)
+        body = '{"data": ' + placeholder.replace('"@@HERE@@"', wrong) + "}"
+        event, data = _raw_call(running_app.url, api_name, body)
+        assert event == "error", (wrong, data)
+        assert f"「{name_ja.strip()}」" in str(data.get("error")), (wrong, data)
+
+
+AT_BOUNDS = [
+    ("summarize", ["今日は天気が良い。", 8, 1]), ("summarize", ["今日は天気が良い。", 256, 4]),
+    ("next_token", ["今日は", "GENERATION", 1]), ("next_token", ["今日は", "GENERATION", 50]),
+    ("generate", ["今日は", "GENERATION", 1, True, 0.05, 0.01, 0, 0]),
+    ("generate", ["今日は", "GENERATION", 200, True, 2.0, 1.0, 500, 2**31 - 1]),
+    ("skipgram_pairs", ["犬が庭で走る。", 1]), ("skipgram_pairs", ["犬が庭で走る。", 10]),
+]
+
+
+@pytest.mark.parametrize("api_name, args", AT_BOUNDS)
+def test_numbers_at_their_bounds_are_accepted(client, api_name, args):
+    assert client.predict(*args, api_name=f"/{api_name}") is not None
 
 
 def test_the_app_still_serves_after_the_bad_inputs(client):

@@ -1,0 +1,74 @@
+"""Gradio inputs whose refusals speak Japanese and English.
+
+Gradio checks a slider's or a number's range and a radio button's choices
+before a handler runs, and refuses out-of-range values in English only. The
+browser never sends such values, but API callers and scripts do. These
+subclasses refuse the same values with a bilingual sentence that names the
+setting by its label. They are Gradio "templates" (``is_template``): the
+browser draws them exactly as the components they extend.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+
+_TITLE = "入力を確認してください / Check the input"
+
+
+def _names(label: Any) -> tuple[str, str]:
+    """The Japanese and English names in a bilingual label such as '温度 / Temperature'."""
+    japanese, _, english = str(label or "値 / value").partition(" / ")
+    return japanese.strip(), (english or japanese).strip()
+
+
+def _refuse(label: Any, japanese: str, english: str) -> gr.Error:
+    name_ja, name_en = _names(label)
+    return gr.Error(f"「{name_ja}」{japanese} / '{name_en}' {english}", title=_TITLE, print_exception=False)
+
+
+def _bounded_number(component: gr.Slider | gr.Number, payload: Any) -> None:
+    """Refuse anything that is not a finite number between the component's bounds."""
+    if payload is None and isinstance(component, gr.Number):
+        return  # an empty number box is Gradio's None; the handler uses its default
+    low, high = component.minimum, component.maximum
+    if isinstance(payload, bool) or not isinstance(payload, (int, float)) or not math.isfinite(payload):
+        raise _refuse(component.label, "には数値を指定してください。", "must be a number.")
+    if low is not None and high is not None and not low <= payload <= high:
+        raise _refuse(component.label, f"は {low:g} から {high:g} の範囲で指定してください（{payload:g} は範囲外）。",
+                      f"must be between {low:g} and {high:g} (got {payload:g}).")
+    if low is not None and payload < low:
+        raise _refuse(component.label, f"は {low:g} 以上にしてください（{payload:g} は範囲外）。",
+                      f"must be at least {low:g} (got {payload:g}).")
+    if high is not None and payload > high:
+        raise _refuse(component.label, f"は {high:g} 以下にしてください（{payload:g} は範囲外）。",
+                      f"must be at most {high:g} (got {payload:g}).")
+
+
+class Slider(gr.Slider):
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        _bounded_number(self, payload)
+        return super().preprocess(payload)
+
+
+class Number(gr.Number):
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        _bounded_number(self, payload)
+        return super().preprocess(payload)
+
+
+class Radio(gr.Radio):
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        allowed = [value for _, value in self.choices]
+        if payload is not None and payload not in allowed:
+            listed = ", ".join(str(value) for value in allowed)
+            raise _refuse(self.label, f"は {listed} のどれかを選んでください。", f"must be one of {listed}.")
+        return super().preprocess(payload)
