@@ -19,6 +19,9 @@ from models.morphology import Morpheme, morphemes
 from models.text_alignment import align_tokens
 
 TITLE = "トークナイザ / Tokenizer"
+# Token chips and tables for more text than this would be megabytes no one reads and
+# seconds of waiting; the rest of a longer text is left out, and the tab says so.
+MAX_TOKENIZE_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -155,15 +158,24 @@ def chips_html(text: str, result: Tokenization, show_special: bool = True, show_
     return "".join(parts)
 
 
-def stats_markdown(text: str, result: Tokenization) -> str:
-    if result.error:
+def cut_note(characters: int) -> str:
+    """A line saying that only the start of a long text was tokenized (empty when all of it was)."""
+    if characters <= MAX_TOKENIZE_CHARS:
         return ""
+    return (f"⚠️ 長い文章なので、最初の {MAX_TOKENIZE_CHARS:,} 文字（全 {characters:,} 文字）だけを分割しました。"
+            f" / The text is long: only its first {MAX_TOKENIZE_CHARS:,} of {characters:,} characters were "
+            f"tokenized.\n\n")
+
+
+def stats_markdown(text: str, result: Tokenization, note: str = "") -> str:
+    if result.error:
+        return note
     content = [t for t in result.tokens if not t.special]
     unknown = sum(t.unknown for t in content)
     per_token = len(text) / len(content) if content else 0.0
     # The id is the operator's (JNLP_MODEL_*), often a folder path: "__", "*" or "<"
     # in it must show as themselves, not as emphasis or markup.
-    return (
+    return note + (
         f"**{markdown_literal(result.model_id)}** ・ トークン {len(content)} / tokens ・ "
         f"文字 {len(text)} / characters ・ "
         f"文字/トークン {per_token:.2f} / chars per token ・ 未知 {unknown} / unknown"
@@ -178,10 +190,14 @@ def morpheme_rows(found: list[Morpheme]) -> list[list[object]]:
     return [[m.surface, m.pos, m.reading, m.lemma, m.start, m.end] for m in found]
 
 
-def as_json(text: str, found: list[Morpheme], results: list[Tokenization]) -> dict:
-    """The structured result of /tokenize: plain lists and numbers only."""
+def as_json(text: str, found: list[Morpheme], results: list[Tokenization], characters: int | None = None) -> dict:
+    """The structured result of /tokenize: plain lists and numbers only.
+
+    ``characters`` is the length of the text as given when only its start (``text``) was tokenized.
+    """
     return {
-        "characters": len(text),
+        "characters": len(text) if characters is None else characters,
+        "tokenized_characters": len(text),
         "mecab": [asdict(m) for m in found],
         "tokenizers": {
             r.family.slug: {
@@ -202,10 +218,15 @@ def as_json(text: str, found: list[Morpheme], results: list[Tokenization]) -> di
 @friendly_errors
 def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tuple:
     text = clip(require_text(text))
+    full_length = len(text)
+    start = len(text) - len(text.lstrip())  # a long run of blanks first must not leave nothing to show
+    text = text[start:start + MAX_TOKENIZE_CHARS]
     found, results = tokenize_all(text)
-    outputs: list[object] = [as_json(text, found, results), morpheme_rows(found)]
+    note = cut_note(full_length)
+    outputs: list[object] = [as_json(text, found, results, full_length), morpheme_rows(found)]
     for result in results:
-        outputs += [chips_html(text, result, show_special, show_ids), stats_markdown(text, result), token_rows(result)]
+        outputs += [chips_html(text, result, show_special, show_ids), stats_markdown(text, result, note),
+                    token_rows(result)]
     return tuple(outputs)
 
 

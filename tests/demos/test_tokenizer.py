@@ -115,3 +115,27 @@ def test_json_result_is_plain_data(results):
     assert len(bert["tokens"]) == len(bert["ids"]) == len(bert["spans"])
     assert bert["spans"][0] is None  # [CLS]
     assert data["mecab"][0]["surface"] == "今日"
+
+
+def test_a_long_text_is_tokenized_up_to_the_cap_and_says_so(load_model):
+    sentence = "今日は天気が良いので散歩に行きます。"
+    text = sentence * (tab.MAX_TOKENIZE_CHARS // len(sentence) + 50)
+    outputs = tab.tokenize(text)
+    summary, rows = outputs[0], outputs[1]
+    assert summary["characters"] == len(text) and summary["tokenized_characters"] == tab.MAX_TOKENIZE_CHARS
+    assert rows[-1][5] <= tab.MAX_TOKENIZE_CHARS  # the last morpheme ends inside the tokenized part
+    for stats in outputs[3::3]:
+        assert f"{len(text):,}" in stats and "only its first 10,000" in stats and "最初の 10,000 文字" in stats
+
+
+def test_a_text_just_under_the_cap_is_tokenized_whole_without_a_note(load_model):
+    text = "猫" * tab.MAX_TOKENIZE_CHARS
+    outputs = tab.tokenize(text)
+    assert outputs[0]["tokenized_characters"] == outputs[0]["characters"] == len(text)
+    assert "⚠️" not in outputs[3]
+
+
+def test_blanks_before_a_long_text_do_not_hide_it(load_model):
+    text = " " * (tab.MAX_TOKENIZE_CHARS + 5) + "東京へ行く。"
+    summary = tab.tokenize(text)[0]
+    assert [m["surface"] for m in summary["mecab"]][:2] == ["東京", "へ"]
