@@ -169,14 +169,24 @@ def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> 
 
 @friendly_errors
 def train_tab(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
-              seed, architecture, reproducible, progress=gr.Progress()):
+              seed, architecture, reproducible):
+    """Train and show the loss curve growing epoch by epoch; Stop (or leaving) ends the training."""
     params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    progress(0, desc="学習中 / training")
+    text, source = _corpus_text(corpus_text, upload)
     started = time.perf_counter()
-    trained, cached, source = trained_model(
-        corpus_text, upload, use_lemma, content_only, params,
-        on_epoch=lambda epoch, loss: progress(epoch / params.epochs, desc=f"epoch {epoch}/{params.epochs}"))
-    return _status(trained, cached, source, time.perf_counter() - started), loss_figure(trained.losses)
+    source_ja, _, source_en = source.partition(" / ")
+    yield f"⏳ 形態素解析中（{source_ja}）… / tokenizing the {source_en}…", gr.skip()
+    sentences = w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only))
+    try:
+        for step in w2v.train_streaming(sentences, params):
+            if step.trained is None:
+                yield (f"⏳ 学習中 epoch {step.epoch}/{params.epochs} / training, epoch {step.epoch} of "
+                       f"{params.epochs}", loss_figure(step.losses))
+            else:
+                yield (_status(step.trained, step.cached, source, time.perf_counter() - started),
+                       loss_figure(step.trained.losses))
+    except w2v.CorpusError as exc:
+        raise InputError(str(exc)) from None
 
 
 @friendly_errors
@@ -250,7 +260,9 @@ def build() -> None:
                 negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label="負例数 / Negative samples")
                 epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label="エポック / Epochs")
                 seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label="シード / Seed")
-            train_button = gr.Button("学習する / Train", variant="primary")
+            with gr.Row():
+                train_button = gr.Button("学習する / Train", variant="primary")
+                stop_button = gr.Button("停止 / Stop", variant="stop")
     status = gr.Markdown()
     losses = gr.Plot(label="学習損失 / Training loss")
     settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
@@ -282,11 +294,14 @@ def build() -> None:
         exported = gr.File(label="ベクトル / Vectors")
     # Training and anything that may train share one slot: a user's training cannot starve the rest.
     shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
-    train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
-                       api_name="train_word2vec", **shared)
-    explore_button.click(explore, inputs=[corpus_text, words, *settings, topn], outputs=[table, plot, explore_note],
-                         api_name="word2vec", **shared)
-    analogy_button.click(analogy, inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table],
-                         api_name="analogy", **shared)
+    training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
+                                  api_name="train_word2vec", **shared)
+    exploring = explore_button.click(explore, inputs=[corpus_text, words, *settings, topn],
+                                     outputs=[table, plot, explore_note], api_name="word2vec", **shared)
+    solving = analogy_button.click(analogy, inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table],
+                                   api_name="analogy", **shared)
     pairs_button.click(pairs, inputs=[sentence, pair_window, use_lemma], outputs=[pairs_table], api_name="skipgram_pairs")
-    export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported], api_name="export_vectors", **shared)
+    exporting = export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported],
+                                    api_name="export_vectors", **shared)
+    # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
+    stop_button.click(None, cancels=[training, exploring, solving, exporting], api_visibility="private")

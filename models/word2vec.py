@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
 import os
+import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from models.morphology import tagger
+
+log = logging.getLogger(__name__)
 
 CONTENT_POS = ("名詞", "動詞", "形容詞")  # nouns, verbs, adjectives
 MAX_UPLOAD_BYTES = 2_000_000  # 2 MB of text is several hundred thousand words
@@ -226,3 +230,67 @@ def train_cached(sentences: list[list[str]], params: Params,
     trained = train(sentences, params, on_epoch)
     CACHE.put(key, trained)
     return trained, False
+
+
+class TrainingStopped(Exception):
+    """Raised from an epoch callback to end a training early (its client went away or pressed Stop)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a streamed training: the epochs done so far, and the model once it is finished."""
+
+    epoch: int
+    losses: list[float]
+    trained: Trained | None = None  # set on the last step only
+    cached: bool = False
+
+
+def train_streaming(sentences: list[list[str]], params: Params) -> Iterator[Progress]:
+    """Train (or take from the cache), yielding after every epoch; the last step carries the model.
+
+    The training runs in a worker thread so that its caller can report each epoch
+    while it happens. Closing this iterator (Gradio does so when the user presses
+    Stop or closes the page) stops the training at the end of the current epoch,
+    freeing the CPU for others; a stopped training is not cached.
+    """
+    key = (fingerprint(sentences), params)
+    found = CACHE.get(key)
+    if found is not None:
+        yield Progress(len(found.losses), found.losses, found, cached=True)
+        return
+    events: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        if stop.is_set():
+            raise TrainingStopped(epoch)
+        events.put(("epoch", epoch, loss))
+
+    def work() -> None:
+        try:
+            events.put(("done", train(sentences, params, on_epoch)))
+        except TrainingStopped as stopped:
+            log.info("word2vec training stopped early (after %d epochs of %d)", stopped.args[0], params.epochs)
+            events.put(("stopped",))
+        except BaseException as exc:  # handed to the caller's thread, which reports it
+            events.put(("error", exc))
+
+    threading.Thread(target=work, name="word2vec-training", daemon=True).start()
+    losses: list[float] = []
+    try:
+        while True:
+            event = events.get()
+            if event[0] == "epoch":
+                losses.append(event[2])
+                yield Progress(event[1], list(losses))
+            elif event[0] == "done":
+                CACHE.put(key, event[1])
+                yield Progress(len(event[1].losses), event[1].losses, event[1])
+                return
+            elif event[0] == "error":
+                raise event[1]
+            else:
+                return
+    finally:
+        stop.set()

@@ -118,3 +118,19 @@ def test_a_client_hanging_up_mid_stream_affects_only_itself(broken_app):
     text = client.predict("今日は", "GENERATION", 5, api_name="/generate")
     assert text.startswith("今日は") and len(text) > len("今日は")
     assert app.process.poll() is None
+
+
+def test_a_client_hanging_up_during_word2vec_training_stops_the_training(broken_app):
+    app, _ = broken_app
+    # The default corpus, 30 epochs: a long training; hang up once the first epoch is reported.
+    settings = [None, False, True, 60, 5, 5, 5, 30, 11, "skip-gram", True]
+    seen = _stream_then_hang_up(app.url, "train_word2vec", ["", *settings], 2)
+    assert "epoch 1/30" in seen[-1]
+    deadline = time.monotonic() + 60
+    while "training stopped early" not in app.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "training stopped early" in app.log.read_text()
+    # The one training slot is free again: a small training answers in full.
+    status, _ = app.client().predict("犬が走る。\n猫が寝る。", *settings[:3], 10, 2, 1, 2, 1, 1, "skip-gram", True,
+                                     api_name="/train_word2vec")
+    assert "pasted text" in status

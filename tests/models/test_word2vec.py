@@ -107,3 +107,37 @@ def test_utf16_with_a_byte_order_mark_is_read_and_without_one_refused():
     assert w2v.decode_upload(b"\xfe\xff" + text.encode("utf-16-be")) == text
     with pytest.raises(w2v.CorpusError):
         w2v.decode_upload(text.encode("utf-16-le"))  # no BOM: NUL bytes, refused as binary
+
+
+def test_streamed_training_reports_every_epoch_then_the_model_and_caches_it():
+    sentences = w2v.tokenize_corpus(default_corpus(), False, True)[:2000]
+    params = w2v.checked_params(vector_size=20, epochs=4, seed=7)
+    steps = list(w2v.train_streaming(sentences, params))
+    assert [s.epoch for s in steps] == [1, 2, 3, 4, 4]
+    assert all(s.trained is None for s in steps[:-1])
+    final = steps[-1]
+    assert final.trained is not None and not final.cached and final.trained.losses == steps[-2].losses
+    again = list(w2v.train_streaming(sentences, params))
+    assert len(again) == 1 and again[0].cached and again[0].trained is final.trained
+
+
+def test_closing_a_streamed_training_stops_it_between_epochs(caplog):
+    import logging
+    import threading
+    import time
+
+    sentences = w2v.tokenize_corpus(default_corpus(), False, True)
+    params = w2v.checked_params(vector_size=50, epochs=30, seed=8)
+    stream = w2v.train_streaming(sentences, params)
+    with caplog.at_level(logging.INFO, logger="models.word2vec"):
+        first = next(stream)
+        assert first.epoch == 1 and first.trained is None
+        stream.close()
+        deadline = time.monotonic() + 60
+        while any(t.name == "word2vec-training" for t in threading.enumerate()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert not any(t.name == "word2vec-training" for t in threading.enumerate())
+    stopped = [r.getMessage() for r in caplog.records if "stopped early" in r.getMessage()]
+    assert stopped and "of 30" in stopped[0]
+    assert int(stopped[0].split("after ")[1].split()[0]) < 30
+    assert w2v.CACHE.get((w2v.fingerprint(sentences), params)) is None  # half a model is never served
