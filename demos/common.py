@@ -27,18 +27,27 @@ class InputError(ValueError):
     """Input a student can fix; the message is bilingual and says how."""
 
 
-def require_text(text: str | None, name_ja: str = "テキスト", name_en: str = "text") -> str:
-    """The text, or an InputError when it is empty or blank.
+def _unusable(char: str) -> bool:
+    # Lone surrogates (possible in JSON from a browser) are not valid Unicode text, and MeCab
+    # (C strings) stops reading at U+0000, silently dropping everything after it.
+    return char == "\x00" or "\ud800" <= char <= "\udfff"
 
-    Lone surrogates (possible in JSON from a browser, never valid Unicode text)
-    become U+FFFD so MeCab and the tokenizers, which need UTF-8, never see them.
+
+def usable_text(text: str) -> str:
+    """The text with every character MeCab and the tokenizers cannot read replaced by U+FFFD.
+
+    One character for one, so positions in the result are positions in what the user typed.
     """
+    if any(_unusable(char) for char in text):
+        text = "".join("\ufffd" if _unusable(char) else char for char in text)
+    return text
+
+
+def require_text(text: str | None, name_ja: str = "テキスト", name_en: str = "text") -> str:
+    """The text (made usable, see usable_text), or an InputError when it is empty or blank."""
     if text is None or not str(text).strip():
         raise InputError(f"{name_ja}を入力してください。 / Please enter some {name_en}.")
-    text = str(text)
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        text = "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
-    return text
+    return usable_text(str(text))
 
 
 def clip(text: str) -> str:

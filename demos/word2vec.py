@@ -12,7 +12,7 @@ import gradio as gr
 
 from demos import texts
 from demos.components import Number, Radio, Slider
-from demos.common import InputError, explanation, friendly_errors, markdown_literal
+from demos.common import InputError, explanation, friendly_errors, markdown_literal, usable_text
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -37,7 +37,7 @@ def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]
         if len(corpus_text) > MAX_CORPUS_CHARS:
             raise InputError(f"文章が長すぎます（上限 {MAX_CORPUS_CHARS:,} 文字）。 / The text is too long "
                              f"(limit {MAX_CORPUS_CHARS:,} characters).")
-        return corpus_text, "入力した文章 / pasted text"
+        return usable_text(corpus_text), "入力した文章 / pasted text"
     return default_corpus(), "既定のコーパス / default corpus"
 
 

@@ -97,6 +97,12 @@ class LoadedModel:
 # protects the order and the eviction, the per-key locks protect the loading.
 _entries: OrderedDict[str, LoadedModel] = OrderedDict()
 _order_guard = threading.Lock()
+# One load at a time, whatever the key: transformers 5's from_pretrained swaps
+# process-wide functions (PreTrainedModel.tie_weights, torch.linspace) for
+# placeholders while it builds a model, and two loads at once can leave the
+# placeholders in place for good (every later T5/GPT-2 then fails); the first
+# `from transformers import pipeline` in two threads at once can fail too.
+_build_guard = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
 _key_locks_guard = threading.Lock()
 
@@ -259,7 +265,8 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
             _make_room(cache_key, _expected_bytes(model_id))
         log.info("loading %s from %s", cache_key, model_id)
         try:
-            entry = build(spec, model_id)
+            with _build_guard:
+                entry = build(spec, model_id)
         except Exception as exc:  # any failure becomes a readable message in its own tab
             log.warning("could not load %s from %s", cache_key, model_id, exc_info=True)
             raise ModelLoadError(spec, model_id, _reason(exc)) from exc

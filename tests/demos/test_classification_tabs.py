@@ -57,3 +57,14 @@ def test_lone_surrogates_become_replacement_characters(load_model):
     assert "".join(piece for piece, _ in pieces) == "東京\ufffd大阪"
     assert [row[3:] for row in rows] == [[0, 2], [3, 5]]
     assert sentiment.predict(load_model("SENTIMENT"), "良い\ud800").probabilities
+
+
+def test_text_after_a_nul_still_counts(load_model):
+    from demos import ner, word2vec
+    from demos.common import require_text
+
+    assert require_text("abc\x00東京") == "abc\ufffd東京"
+    _, rows, _ = ner.ner("abc\x00東京")
+    assert [row[0] for row in rows] == ["東京"] and rows[0][3:] == [4, 6]
+    text, _ = word2vec._corpus_text("犬\x00猫が走る。", None)
+    assert text == "犬\ufffd猫が走る。"

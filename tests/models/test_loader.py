@@ -111,3 +111,28 @@ def test_using_holds_the_models_lock(load_model):
     with loader.using("SENTIMENT") as entry:
         assert entry.lock.locked()
     assert not entry.lock.locked()
+
+
+def test_models_loading_together_do_not_break_later_loads(load_model):
+    """Two tabs' first clicks at once (e.g. /sts and /simcse from one button) must not corrupt transformers."""
+    from transformers import PreTrainedModel
+
+    tie_weights = PreTrainedModel.tie_weights
+    errors = []
+
+    def load(key):
+        try:
+            load_model(key)
+        except Exception as exc:  # recorded: the assertion below names it
+            errors.append(f"{key}: {exc}")
+
+    threads = [threading.Thread(target=load, args=(key,)) for key in ("STS", "SIMCSE", "NLI", "SENTIMENT")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert PreTrainedModel.tie_weights is tie_weights
+    # A model with tied weights loads and runs afterwards.
+    entry = load_model("SUMMARIZATION")
+    assert entry.runner.model.get_output_embeddings() is not None
