@@ -47,3 +47,40 @@ def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     print(f"screenshot: {SCREENSHOTS / name}.png")
+
+
+# A status tracker sits on every output; it loses its "hide" class while the output's
+# event is queued or running, and shows a translated "Error" if the event failed.
+_WATCH_EVENTS = """() => {
+    const busy = () => [...document.querySelectorAll('[data-testid=status-tracker]')]
+        .some(t => !t.classList.contains('hide') && !/エラー|Error/.test(t.textContent));
+    window.__jnlpBusy = busy;
+    window.__jnlpBusySeen = false;
+    if (window.__jnlpObserver) window.__jnlpObserver.disconnect();
+    // An observer sees every DOM change, so even a request too quick for polling is noticed.
+    window.__jnlpObserver = new MutationObserver(() => { if (busy()) window.__jnlpBusySeen = true; });
+    window.__jnlpObserver.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                  attributeFilter: ['class'], characterData: true});
+}"""
+
+
+def run_and_wait(page, action, timeout: float = 60_000) -> None:
+    """Do ``action`` (a click) and wait until the events it started have finished (or failed).
+
+    Outputs that look the same before and after (a tiny model's constant label) can't
+    tell a finished request from one never sent; the status trackers can.
+    """
+    page.evaluate(_WATCH_EVENTS)
+    action()
+    page.wait_for_function("() => window.__jnlpBusySeen && !window.__jnlpBusy()", timeout=timeout)
+
+
+def close_toasts(page) -> None:
+    """Close every toast (an error toast stays 10 s), so a later check for "no toast" means this step."""
+    for button in page.locator("[data-testid=toast-close]").all():
+        button.click()
+    page.wait_for_function("() => !document.querySelector('.toast-body')", timeout=5_000)
+
+
+def toast_texts(page) -> list[str]:
+    return page.locator("[data-testid=toast-text]").all_inner_texts()

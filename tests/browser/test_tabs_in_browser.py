@@ -1,6 +1,6 @@
 """What a user sees in a real browser."""
 
-from tests.browser.conftest import open_tab, screenshot
+from tests.browser.conftest import open_tab, run_and_wait, screenshot, toast_texts
 
 
 def test_sentiment_example_click_shows_every_label(page):
@@ -29,6 +29,19 @@ def test_ner_highlights_the_original_text(page):
     panel.get_by_text("Found 3 named entities").wait_for(timeout=60_000)
     highlighted = panel.get_by_test_id("highlighted-text")
     assert "山田\u3000太郎" in highlighted.inner_text()
+    screenshot(page, "ner")
+
+
+def test_ner_example_click_highlights_entities(page):
+    panel = open_tab(page, "固有表現認識 / NER")
+    panel.locator("button.gallery-item").first.click()  # 鈴木一郎さんはソニーの社員として、大阪の本社で働いている。
+    panel.get_by_text("Found 1 named entities").wait_for(timeout=60_000)
+    # The tiny model's lexicon knows 大阪 (地名) only: it alone is drawn in the 地名 colour (#10b981).
+    marked = panel.get_by_test_id("highlighted-text").locator(".token", has_text="大阪")
+    assert "rgba(16, 185, 129" in marked.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert panel.get_by_test_id("cell-0-0").inner_text() == "大阪"  # the table's first row: entity, type
+    assert panel.get_by_test_id("cell-0-1").inner_text() == "地名"
+    assert toast_texts(page) == []
 
 
 def test_tokenizer_chips_show_markup_literally(page):
@@ -98,3 +111,31 @@ def test_generation_streams_text(page):
     )
     assert page.locator(".toast-body").count() == 0
     screenshot(page, "generation")
+
+
+# One click here starts two events that load two models at once (models/loader.py builds one at a time).
+def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
+    panel = open_tab(page, "意味的類似度 / Similarity")
+    # gr.Number outputs are <input type=number>: the value property changes, not the attribute.
+    sts = panel.get_by_label("JSTS スコア (0〜5) / JSTS score (0–5)")
+    simcse = panel.get_by_label("SimCSE コサイン類似度 (−1〜1) / SimCSE cosine (−1–1)")
+    panel.get_by_test_id("dataset-cell-0-0").click()
+    page.wait_for_function(
+        "([a, b]) => document.querySelector('.toast-body') || (!['', '0'].includes(a.value) && !['', '0'].includes(b.value))",
+        arg=[sts.element_handle(), simcse.element_handle()],
+        timeout=60_000,
+    )
+    assert toast_texts(page) == []
+    assert panel.get_by_role("textbox").first.input_value() == "川沿いの道を犬と一緒に走った。"
+    assert float(sts.input_value()) == 3.7  # the tiny JSTS model's raw regression value, no sigmoid
+    assert -1 <= float(simcse.input_value()) <= 1
+
+    # The button runs both models on typed text; one sentence twice has cosine 1.
+    sentence = "猫が窓辺で眠っている。"
+    panel.get_by_role("textbox").nth(0).fill(sentence)
+    panel.get_by_role("textbox").nth(1).fill(sentence)
+    run_and_wait(page, panel.get_by_role("button", name="比べる / Compare").click)
+    assert toast_texts(page) == []
+    assert float(sts.input_value()) == 3.7
+    assert float(simcse.input_value()) == 1.0
+    screenshot(page, "similarity")
