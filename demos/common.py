@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from models.loader import LoadedModel, ModelLoadError, count_tokens
+from models.loader import LoadedModel, ModelLoadError, exceeds_limit
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +91,25 @@ class Scores:
     limit: int
 
 
+def classify_many(model: LoadedModel, items: list[tuple[str, str | None]]) -> list[Scores]:
+    """All label probabilities for each (text, text pair or None), in one padded batch."""
+    items = [(clip(text), None if pair is None else clip(pair)) for text, pair in items]
+    inputs: list[Any] = [text if pair is None else {"text": text, "text_pair": pair} for text, pair in items]
+    # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
+    results = model.runner(inputs, top_k=None, truncation=True, max_length=model.max_length,
+                           batch_size=len(inputs))
+    order = model.runner.model.config.id2label
+    scores = []
+    for (text, pair), result in zip(items, results, strict=True):
+        by_label = {item["label"]: float(item["score"]) for item in result}
+        probabilities = {order[i]: by_label[order[i]] for i in sorted(order) if order[i] in by_label}
+        scores.append(Scores(probabilities, exceeds_limit(model, text, pair), model.max_length))
+    return scores
+
+
 def classify(model: LoadedModel, text: str, text_pair: str | None = None) -> Scores:
     """All label probabilities of a text-classification pipeline for a text or a text pair."""
-    text = clip(text)
-    text_pair = None if text_pair is None else clip(text_pair)
-    inputs: Any = text if text_pair is None else {"text": text, "text_pair": text_pair}
-    # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
-    results = model.runner(inputs, top_k=None, truncation=True, max_length=model.max_length)
-    order = model.runner.model.config.id2label
-    by_label = {item["label"]: float(item["score"]) for item in results}
-    probabilities = {order[i]: by_label[order[i]] for i in sorted(order) if order[i] in by_label}
-    truncated = count_tokens(model, text, text_pair) > model.max_length
-    return Scores(probabilities, truncated, model.max_length)
+    return classify_many(model, [(text, text_pair)])[0]
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from demos import texts
-from demos.common import Scores, classify, clickable_examples, explanation, friendly_errors, require_text, truncation_note
-from models.loader import LoadedModel, using
+from demos.common import Scores, classify, classify_many, clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from models import batching
+from models.loader import LoadedModel
 
 TITLE = "自然言語推論 / NLI"
 MODEL_KEY = "NLI"
@@ -26,10 +27,9 @@ def predict(model: LoadedModel, premise: str, hypothesis: str) -> Scores:
 
 @friendly_errors
 def nli(premise: str, hypothesis: str) -> tuple[dict[str, float], str]:
-    require_text(premise, "前提", "premise")
-    require_text(hypothesis, "仮説", "hypothesis")
-    with using(MODEL_KEY) as model:
-        scores = predict(model, premise, hypothesis)
+    pair = (require_text(premise, "前提", "premise"), require_text(hypothesis, "仮説", "hypothesis"))
+    # Requests arriving together share one forward pass (models/batching.py).
+    scores = batching.run(MODEL_KEY, classify_many, pair)
     return dict(scores.probabilities), truncation_note(scores.truncated, scores.limit)
 
 
@@ -43,7 +43,8 @@ def build() -> None:
         with gr.Column():
             label = gr.Label(label="ラベルの確率 / Label probabilities")
             note = gr.Markdown()
-    button.click(nli, inputs=[premise, hypothesis], outputs=[label, note], api_name="nli")
+    button.click(nli, inputs=[premise, hypothesis], outputs=[label, note], api_name="nli",
+                 concurrency_limit=batching.batch_size())
     clickable_examples(EXAMPLES, [premise, hypothesis],
                        "例（含意・矛盾・中立の順） / Examples (entailment, contradiction, neutral)",
                        [(nli, [premise, hypothesis], [label, note])])

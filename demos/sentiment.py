@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from demos import texts
-from demos.common import Scores, classify, clickable_examples, explanation, friendly_errors, require_text, truncation_note
-from models.loader import LoadedModel, using
+from demos.common import Scores, classify, classify_many, clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from models import batching
+from models.loader import LoadedModel
 
 TITLE = "文書分類 / Sentiment"
 MODEL_KEY = "SENTIMENT"
@@ -30,9 +31,8 @@ def to_label(scores: Scores) -> dict[str, float]:
 
 @friendly_errors
 def sentiment(text: str) -> tuple[dict[str, float], str]:
-    require_text(text)
-    with using(MODEL_KEY) as model:
-        scores = predict(model, text)
+    # Requests arriving together share one forward pass (models/batching.py).
+    scores = batching.run(MODEL_KEY, classify_many, (require_text(text), None))
     return to_label(scores), truncation_note(scores.truncated, scores.limit)
 
 
@@ -45,6 +45,8 @@ def build() -> None:
         with gr.Column():
             label = gr.Label(label="ラベルの確率 / Label probabilities")
             note = gr.Markdown()
-    button.click(sentiment, inputs=[text], outputs=[label, note], api_name="sentiment")
+    # As many at once as one batch holds: they wait in the batcher, not in Gradio's queue.
+    button.click(sentiment, inputs=[text], outputs=[label, note], api_name="sentiment",
+                 concurrency_limit=batching.batch_size())
     clickable_examples(EXAMPLES, [text], "例（肯定・否定） / Examples (positive, negative)",
                        [(sentiment, [text], [label, note])])

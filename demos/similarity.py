@@ -9,7 +9,8 @@ import numpy as np
 
 from demos import texts
 from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
-from models.loader import LoadedModel, count_tokens, using
+from models import batching
+from models.loader import LoadedModel, exceeds_limit
 
 TITLE = "意味的類似度 / Similarity"
 STS_KEY = "STS"
@@ -33,27 +34,29 @@ def _pair(text1: str, text2: str) -> tuple[str, str]:
     return clip(require_text(text1, "文1", "sentence 1")), clip(require_text(text2, "文2", "sentence 2"))
 
 
-def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
-    """The JSTS model's raw regression output for a sentence pair (0–5 scale).
+def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
+    """The JSTS model's raw regression output (0–5 scale) for each sentence pair, in one batch.
 
     function_to_apply="none" keeps the raw value: with one label and no
     problem_type in its config the pipeline would otherwise apply a sigmoid.
     """
-    text1, text2 = _pair(text1, text2)
-    (result,) = model.runner(
-        {"text": text1, "text_pair": text2},
-        top_k=None,
-        function_to_apply="none",
-        truncation=True,
-        max_length=model.max_length,
-    )
-    truncated = count_tokens(model, text1, text2) > model.max_length
-    return Similarity(float(result["score"]), truncated, model.max_length)
+    pairs = [_pair(text1, text2) for text1, text2 in pairs]
+    results = model.runner([{"text": text1, "text_pair": text2} for text1, text2 in pairs], top_k=None,
+                           function_to_apply="none", truncation=True, max_length=model.max_length,
+                           batch_size=len(pairs))
+    return [Similarity(float(result[0]["score"]), exceeds_limit(model, text1, text2), model.max_length)
+            for (text1, text2), result in zip(pairs, results, strict=True)]
+
+
+def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
+    """The JSTS model's raw regression output for a sentence pair (0–5 scale)."""
+    return sts_many(model, [(text1, text2)])[0]
 
 
 def cls_vectors(model: LoadedModel, sentences: list[str]) -> np.ndarray:
     """The [CLS] embedding of each sentence (the first token of the last hidden layer)."""
-    outputs = model.runner(sentences, tokenize_kwargs={"truncation": True, "max_length": model.max_length})
+    outputs = model.runner(sentences, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
+                           batch_size=len(sentences))
     return np.array([np.asarray(output)[0][0] for output in outputs], dtype=np.float64)
 
 
@@ -63,12 +66,18 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / norm) if norm else 0.0
 
 
+def simcse_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
+    """Cosine similarity of the SimCSE [CLS] vectors of each sentence pair; all sentences in one batch."""
+    pairs = [_pair(text1, text2) for text1, text2 in pairs]
+    vectors = cls_vectors(model, [sentence for pair in pairs for sentence in pair])
+    return [Similarity(cosine(vectors[2 * i], vectors[2 * i + 1]),
+                       exceeds_limit(model, text1) or exceeds_limit(model, text2), model.max_length)
+            for i, (text1, text2) in enumerate(pairs)]
+
+
 def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
     """Cosine similarity of the SimCSE [CLS] vectors of two sentences."""
-    text1, text2 = _pair(text1, text2)
-    first, second = cls_vectors(model, [text1, text2])
-    truncated = max(count_tokens(model, text1), count_tokens(model, text2)) > model.max_length
-    return Similarity(cosine(first, second), truncated, model.max_length)
+    return simcse_many(model, [(text1, text2)])[0]
 
 
 # float32 models carry about 7 significant digits; 4 decimals show all that matters
@@ -77,20 +86,20 @@ DISPLAY_DECIMALS = 4
 
 
 def _answer(key: str, measure, text1: str, text2: str) -> tuple[float, str]:
-    _pair(text1, text2)  # blank input is refused before any model loads
-    with using(key) as model:
-        result = measure(model, text1, text2)
+    pair = _pair(text1, text2)  # blank input is refused before any model loads
+    # Requests arriving together share one forward pass (models/batching.py).
+    result = batching.run(key, measure, pair)
     return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
 
 
 @friendly_errors
 def sts(text1: str, text2: str) -> tuple[float, str]:
-    return _answer(STS_KEY, sts_score, text1, text2)
+    return _answer(STS_KEY, sts_many, text1, text2)
 
 
 @friendly_errors
 def simcse(text1: str, text2: str) -> tuple[float, str]:
-    return _answer(SIMCSE_KEY, simcse_similarity, text1, text2)
+    return _answer(SIMCSE_KEY, simcse_many, text1, text2)
 
 
 def build() -> None:
@@ -108,8 +117,11 @@ def build() -> None:
             similarity_note = gr.Markdown()
     # Two events on one click: each model answers on its own, so one that fails
     # to load leaves the other's result standing.
-    button.click(sts, inputs=[text1, text2], outputs=[score, score_note], api_name="sts")
-    button.click(simcse, inputs=[text1, text2], outputs=[similarity, similarity_note], api_name="simcse")
+    # As many at once as one batch holds: they wait in the batcher, not in Gradio's queue.
+    batch = batching.batch_size()
+    button.click(sts, inputs=[text1, text2], outputs=[score, score_note], api_name="sts", concurrency_limit=batch)
+    button.click(simcse, inputs=[text1, text2], outputs=[similarity, similarity_note], api_name="simcse",
+                 concurrency_limit=batch)
     clickable_examples(EXAMPLES, [text1, text2], "例（似ている・似ていない） / Examples (similar, unrelated)",
                        [(sts, [text1, text2], [score, score_note]),
                         (simcse, [text1, text2], [similarity, similarity_note])])

@@ -65,7 +65,8 @@ def summarize_article(model: LoadedModel, article: str, max_new_tokens: int = DE
     with torch.inference_mode():
         output = seq2seq.model.generate(**inputs, max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=False)
     text = seq2seq.tokenizer.decode(output[0], skip_special_tokens=True).strip()
-    truncated = count_tokens(model, article) > model.max_length
+    # Fewer tokens than the limit after truncation means nothing was cut: count again only otherwise.
+    truncated = inputs["input_ids"].shape[1] >= model.max_length and count_tokens(model, article) > model.max_length
     return Summary(text, truncated, model.max_length)
 
 

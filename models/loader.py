@@ -335,3 +335,21 @@ def count_tokens(entry: LoadedModel, text: str, text_pair: str | None = None) ->
     """Tokens the model would see for this input (special tokens included), before truncation."""
     encoded = entry.tokenizer(text, text_pair) if text_pair is not None else entry.tokenizer(text)
     return len(encoded["input_ids"])
+
+
+def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -> bool:
+    """Whether the model would cut this input (more tokens than it accepts).
+
+    Counting means tokenizing the text a second time (the pipeline already did
+    once), so a cheap bound answers first: no tokenizer here makes more tokens
+    than twice the UTF-8 bytes of the normalised, lower-cased text (WordPiece
+    makes at most one per character, SentencePiece one per byte plus a word
+    marker), plus a few special tokens. Only inputs near the limit are counted.
+    """
+    import unicodedata
+
+    pieces = [text] if text_pair is None else [text, text_pair]
+    bound = sum(2 * len(unicodedata.normalize("NFKC", piece).lower().encode("utf-8")) for piece in pieces) + 8
+    if bound <= entry.max_length:
+        return False
+    return count_tokens(entry, text, text_pair) > entry.max_length

@@ -136,3 +136,16 @@ def test_models_loading_together_do_not_break_later_loads(load_model):
     # A model with tied weights loads and runs afterwards.
     entry = load_model("SUMMARIZATION")
     assert entry.runner.model.get_output_embeddings() is not None
+
+
+@pytest.mark.parametrize("key", ["SENTIMENT", "SUMMARIZATION", "GENERATION"])
+def test_the_cheap_truncation_check_agrees_with_counting(load_model, key):
+    entry = load_model(key)
+    samples = ["東京", "㈱ｶﾞ" * 3, "ﷺ" * 2, "İİ", "😀👨‍👩‍👧" * 2, "a b c d e f g", "東京へ行く。" * 3, "x" * 29,
+               "今日は良い天気です。" * 10, "ｱｲｳｴｵ" * 20]
+    for text in samples:
+        counted = loader.count_tokens(entry, text) > entry.max_length
+        assert loader.exceeds_limit(entry, text) == counted, (text, loader.count_tokens(entry, text))
+        paired = loader.count_tokens(entry, text, text) > entry.max_length if key == "SENTIMENT" else None
+        if paired is not None:
+            assert loader.exceeds_limit(entry, text, text) == paired

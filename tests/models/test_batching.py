@@ -1,0 +1,109 @@
+"""Requests arriving together share one model call; results and errors stay each request's own."""
+
+import threading
+import time
+
+import pytest
+
+from demos import nli, sentiment, similarity
+from demos.common import classify, classify_many
+from models import batching
+
+TEXTS = ["良い。", "この映画はとても面白かったので、友達にも勧めたいと思います。", "残念だった", "東京" * 40]
+
+
+def _together(count: int, call) -> list:
+    """Run call(i) in `count` threads released at the same moment; results in order."""
+    results: list = [None] * count
+    gate = threading.Barrier(count)
+
+    def one(i: int) -> None:
+        gate.wait()
+        try:
+            results[i] = call(i)
+        except Exception as exc:  # kept: the test looks at it
+            results[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_concurrent_requests_are_batched_and_each_gets_its_own_result(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "8")
+    load_model("SENTIMENT")
+    sizes = []
+
+    def slow_echo(model, items):
+        sizes.append(len(items))
+        time.sleep(0.2)  # the first call is still running while the others queue up
+        return [f"{item}!" for item in items]
+
+    results = _together(12, lambda i: batching.run("SENTIMENT", slow_echo, i))
+    assert results == [f"{i}!" for i in range(12)]
+    assert sum(sizes) == 12 and max(sizes) > 1 and max(sizes) <= 8
+
+
+def test_a_bad_item_fails_only_its_own_request(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "16")
+    load_model("SENTIMENT")
+
+    def picky(model, items):
+        time.sleep(0.1)
+        if "bad" in items:
+            raise ValueError("bad item")
+        return [item.upper() for item in items]
+
+    items = ["a", "b", "bad", "c", "d", "e"]
+    results = _together(len(items), lambda i: batching.run("SENTIMENT", picky, items[i]))
+    assert isinstance(results[2], ValueError)
+    assert [r for i, r in enumerate(results) if i != 2] == ["A", "B", "C", "D", "E"]
+
+
+def test_a_batch_size_of_one_turns_batching_off(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "1")
+    load_model("SENTIMENT")
+    sizes = []
+
+    def record(model, items):
+        sizes.append(len(items))
+        time.sleep(0.05)
+        return items
+
+    assert _together(6, lambda i: batching.run("SENTIMENT", record, i)) == list(range(6))
+    assert sizes == [1] * 6
+
+
+@pytest.mark.parametrize("raw, expected", [("", 16), ("1", 1), ("8", 8), ("0", 1), ("1000", 64), ("many", 16)])
+def test_batch_size_setting(monkeypatch, raw, expected):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, raw)
+    assert batching.batch_size() == expected
+
+
+def test_a_padded_batch_gives_each_text_its_own_scores(load_model):
+    model = load_model("SENTIMENT")
+    together = classify_many(model, [(text, None) for text in TEXTS])
+    for text, scores in zip(TEXTS, together):
+        alone = classify(model, text)
+        assert scores.probabilities == pytest.approx(alone.probabilities, abs=1e-5)
+        assert scores.truncated == alone.truncated
+
+
+def test_padded_pairs_match_single_pairs(load_model):
+    pairs = [(TEXTS[i], TEXTS[-1 - i]) for i in range(len(TEXTS))]
+    nli_model, sts_model, simcse_model = load_model("NLI"), load_model("STS"), load_model("SIMCSE")
+    for (a, b), scores in zip(pairs, classify_many(nli_model, pairs)):
+        assert scores.probabilities == pytest.approx(nli.predict(nli_model, a, b).probabilities, abs=1e-5)
+    for (a, b), result in zip(pairs, similarity.sts_many(sts_model, pairs)):
+        assert result.value == pytest.approx(similarity.sts_score(sts_model, a, b).value, abs=1e-5)
+    for (a, b), result in zip(pairs, similarity.simcse_many(simcse_model, pairs)):
+        assert result.value == pytest.approx(similarity.simcse_similarity(simcse_model, a, b).value, abs=1e-5)
+
+
+def test_the_sentiment_handler_answers_a_crowd(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "16")
+    results = _together(16, lambda i: sentiment.sentiment(TEXTS[i % len(TEXTS)]))
+    assert all(label["positive"] == pytest.approx(0.75, abs=1e-5) for label, _ in results)
