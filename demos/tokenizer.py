@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import gradio as gr
 
@@ -66,27 +66,29 @@ class Tokenization:
     error: str | None = None
 
 
-def _is_unknown(tokenizer, token_id: int, token: str) -> bool:
-    return token_id == getattr(tokenizer, "unk_token_id", None) or bool(_BYTE_FALLBACK.match(token))
-
-
 def tokenize_with(tokenizer, text: str) -> list[Token]:
     """The ids the tokenizer gives for ``text`` (special tokens included), each with its span.
 
     The tokens of the text itself sit as one run inside the full encoding;
-    what the tokenizer adds around them ([CLS], [SEP], </s>) is special.
+    what the tokenizer adds around them ([CLS], [SEP], </s>) is special. A
+    slow (MeCab) tokenizer tokenizes the text once, the slow part: its full
+    encoding is the aligned tokens' ids with its special tokens put around them.
     """
-    ids = [int(i) for i in tokenizer(text)["input_ids"]]
     spans = align_tokens(tokenizer, text)
     content = [int(i) for i in tokenizer.convert_tokens_to_ids([s.token for s in spans])]
+    if getattr(tokenizer, "is_fast", False):
+        ids = [int(i) for i in tokenizer(text)["input_ids"]]  # Rust: a second pass costs little
+    else:
+        ids = [int(i) for i in tokenizer.build_inputs_with_special_tokens(content)]
     first = next((k for k in range(len(ids) - len(content) + 1) if ids[k : k + len(content)] == content), None)
+    names = tokenizer.convert_ids_to_tokens(ids)
+    unknown_id = tokenizer.unk_token_id  # read once: attribute access on a tokenizer is slow
     tokens = []
-    for position, token_id in enumerate(ids):
-        name = tokenizer.convert_ids_to_tokens(token_id)
+    for position, (token_id, name) in enumerate(zip(ids, names)):
         inside = first is not None and first <= position < first + len(content)
         span = spans[position - first] if inside else None
-        tokens.append(Token(name, token_id, span and span.start, span and span.end, not inside,
-                            inside and _is_unknown(tokenizer, token_id, name)))
+        unknown = inside and (token_id == unknown_id or bool(_BYTE_FALLBACK.match(name)))
+        tokens.append(Token(name, token_id, span and span.start, span and span.end, not inside, unknown))
     return tokens
 
 
@@ -190,6 +192,9 @@ def morpheme_rows(found: list[Morpheme]) -> list[list[object]]:
     return [[m.surface, m.pos, m.reading, m.lemma, m.start, m.end] for m in found]
 
 
+_MORPHEME_FIELDS = [f.name for f in fields(Morpheme)]
+
+
 def as_json(text: str, found: list[Morpheme], results: list[Tokenization], characters: int | None = None) -> dict:
     """The structured result of /tokenize: plain lists and numbers only.
 
@@ -198,7 +203,7 @@ def as_json(text: str, found: list[Morpheme], results: list[Tokenization], chara
     return {
         "characters": len(text) if characters is None else characters,
         "tokenized_characters": len(text),
-        "mecab": [asdict(m) for m in found],
+        "mecab": [{name: getattr(m, name) for name in _MORPHEME_FIELDS} for m in found],
         "tokenizers": {
             r.family.slug: {
                 "name": r.family.name,

@@ -11,6 +11,8 @@ found in the normalised text in order.
 
 from __future__ import annotations
 
+import bisect
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -176,6 +178,7 @@ def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
     haystack = mapping.text.lower() if fold else mapping.text
     unk = getattr(tokenizer, "unk_token", None)
     words: list[tuple[int, int]] | None = None  # computed only when an [UNK] needs it
+    word_starts: list[int] = []
 
     result: list[TokenSpan] = []
     cursor = 0
@@ -186,7 +189,11 @@ def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
         if token == unk:
             if words is None:
                 words = _word_spans(tokenizer, mapping.text, fold)
-            end = next((e for s, e in words if s <= cursor < e), min(cursor + 1, len(haystack)))
+                word_starts = [s for s, _ in words]
+            # The word that contains the cursor: the last one starting at or before it (words are in order).
+            index = bisect.bisect_right(word_starts, cursor) - 1
+            inside = index >= 0 and words[index][0] <= cursor < words[index][1]
+            end = words[index][1] if inside else min(cursor + 1, len(haystack))
             start = cursor
         else:
             piece = token[2:] if token.startswith("##") and len(token) > 2 else token
