@@ -1,0 +1,81 @@
+"""`python -m bench`: build or reuse the benchmark checkpoints, measure, and report.
+
+    python -m bench [--quick] [--device cpu|cuda] [--only SECTION ...] [--readme]
+
+Results go to bench/results/<date>.json and .md (and are printed); --readme puts
+the table into README.md's benchmark section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "cold_tabs", "streaming", "tokenizer", "word2vec")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small models and few repeats (a smoke run)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections only")
+    parser.add_argument("--cache", type=Path, help="checkpoint cache (default $JNLP_BENCH_CACHE or ~/.cache/jnlp-bench)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # benchmarks never download
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the app picks the GPU when it sees one
+    from bench import checkpoints, measure, report, sections
+
+    paths = checkpoints.build_all(args.cache, quick=args.quick)
+    env = checkpoints.model_env(paths)
+    os.environ.update(env)
+    settings = sections.Settings(quick=args.quick, device=args.device)
+    wanted = args.only or SECTIONS
+    results: dict = {"date": datetime.date.today().isoformat(), "device": args.device, "quick": args.quick,
+                     "machine": measure.machine()}
+    for name in SECTIONS:
+        if name not in wanted:
+            continue
+        print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        if name == "page_ready":
+            results[name] = sections.page_ready(env, settings)
+        elif name == "latency":
+            results[name] = sections.latency(settings)
+        elif name == "api_latency":
+            server = measure.serve(measure.python("app.py"), env)
+            try:
+                results[name] = sections.api_latency(server.url, settings)
+            finally:
+                server.stop()
+        elif name == "throughput":
+            results[name] = sections.throughput(env, settings)
+        elif name == "cold_tabs":
+            results[name] = sections.cold_tabs(env, settings)
+        elif name == "streaming":
+            results[name] = sections.streaming(settings)
+        elif name == "tokenizer":
+            results[name] = sections.tokenizer_tab(settings)
+        elif name == "word2vec":
+            results[name] = sections.word2vec(settings)
+    table = report.markdown(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"
+    (args.out / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (args.out / f"{stem}.md").write_text(table, encoding="utf-8")
+    print(table)
+    print(f"saved {args.out / stem}.json and .md", file=sys.stderr)
+    if args.readme:
+        report.update_readme(Path(__file__).resolve().parent.parent / "README.md", table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

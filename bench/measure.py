@@ -1,0 +1,117 @@
+"""Timing, memory and process helpers shared by the benchmark sections."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values lie (nearest rank; exact for small samples)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    return {"p50_ms": 1000 * statistics.median(seconds), "p95_ms": 1000 * percentile(seconds, 0.95),
+            "n": len(seconds)}
+
+
+def time_pair(first: Callable[[], object], second: Callable[[], object], repeats: int,
+              warmup: int = 1) -> tuple[list[float], list[float]]:
+    """Time two callables alternately (ABAB...), so a slow spell of the machine hits both alike."""
+    for _ in range(warmup):
+        first()
+        second()
+    a, b = [], []
+    for i in range(repeats):
+        for call, into in ((first, a), (second, b)) if i % 2 == 0 else ((second, b), (first, a)):
+            started = time.perf_counter()
+            call()
+            into.append(time.perf_counter() - started)
+    return a, b
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process from /proc (VmHWM is its peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def machine() -> dict[str, object]:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info: dict[str, object] = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                               "python": platform.python_version(), "torch": torch.__version__}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    ready_s: float
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def serve(command: list[str], env: dict[str, str], timeout: float = 900) -> Server:
+    """Start a server on a free loopback port; ready when the page itself (GET /) answers 200."""
+    port = free_port()
+    full_env = {**os.environ, **env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+                "GRADIO_ANALYTICS_ENABLED": "False"}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{' '.join(command)} exited early:\n{process.stderr.read()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return Server(process, url, time.perf_counter() - started)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{' '.join(command)} did not answer within {timeout} s")
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]

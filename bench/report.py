@@ -1,0 +1,90 @@
+"""The benchmark's Markdown table, its target checks, and the README section that shows it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def targets(results: dict) -> list[tuple[str, bool | None, str]]:
+    """(target, met or None when not measured, the figure) for each of the issue's targets."""
+    checks: list[tuple[str, bool | None, str]] = []
+    ready = results.get("page_ready")
+    if ready:
+        checks.append(("page ready ≥ 10× sooner than eager", ready["speedup"] >= 10, f"{ready['speedup']:.1f}×"))
+        checks.append(("page ready < 5 s", ready["app_s"] < 5, f"{ready['app_s']:.2f} s"))
+    rows = results.get("latency")
+    if rows:
+        worst = max(rows, key=lambda r: r["overhead_p50"])
+        checks.append(("handler overhead ≤ 5 % at p50 (every endpoint)", worst["overhead_p50"] <= 0.05,
+                       f"worst {worst['overhead_p50']:+.1%} ({worst['endpoint']}, {worst['input']})"))
+    batching = results.get("throughput")
+    if batching:
+        checks.append(("batching ≥ 2× throughput at 16 clients", batching["gain"] >= 2, f"{batching['gain']:.2f}×"))
+    w2v = results.get("word2vec")
+    if w2v:
+        checks.append(("word2vec ≥ 0.9× gensim words/s", w2v["ratio"] >= 0.9, f"{w2v['ratio']:.2f}×"))
+        checks.append(("default corpus click-to-plot ≤ 10 s", w2v["click_to_plot_s"] <= 10,
+                       f"{w2v['click_to_plot_s']:.1f} s"))
+    return checks
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [f"Measured {results['date']} on {machine['cpu']} ({machine['cores']} cores, torch threads "
+             f"{machine['torch_threads']}{', ' + machine['gpu'] if 'gpu' in machine else ''}), device "
+             f"`{results['device']}`, {'quick (small) models' if results['quick'] else 'full-size models'}.", ""]
+    lines += ["| target | result | |", "|---|---|---|"]
+    for name, met, figure in targets(results):
+        lines.append(f"| {name} | {figure} | {'✅' if met else '❌' if met is False else '–'} |")
+    ready = results.get("page_ready")
+    if ready:
+        lines += ["", f"Page ready: app {ready['app_s']:.2f} s, eager baseline {ready['eager_s']:.1f} s "
+                      f"(peak {ready['eager_peak_rss_mib']:.0f} MiB)."]
+    if results.get("latency"):
+        api = {row["endpoint"]: row["api"]["p50_ms"] for row in results.get("api_latency", [])}
+        lines += ["", "| endpoint | input | handler p50 / p95 (ms) | bare model p50 / p95 (ms) | overhead p50 | API p50 (ms) |",
+                  "|---|---|---|---|---|---|"]
+        for row in results["latency"]:
+            h, b = row["handler"], row["bare"]
+            through_api = api.get(row["endpoint"]) if row["input"] == "example" else None
+            lines.append(f"| {row['endpoint']} | {row['input']} | {h['p50_ms']:.1f} / {h['p95_ms']:.1f} | "
+                         f"{b['p50_ms']:.1f} / {b['p95_ms']:.1f} | {row['overhead_p50']:+.1%} | "
+                         f"{'' if through_api is None else f'{through_api:.1f}'} |")
+    batching = results.get("throughput")
+    if batching:
+        lines += ["", f"16 concurrent clients on /sentiment and /nli: {batching['batched']['requests_per_s']:.1f} "
+                      f"requests/s batched, {batching['unbatched']['requests_per_s']:.1f} unbatched "
+                      f"({batching['gain']:.2f}×; failures {batching['batched']['failures']} / "
+                      f"{batching['unbatched']['failures']})."]
+    cold = results.get("cold_tabs")
+    if cold:
+        firsts = ", ".join(f"{r['endpoint']} {r['first_request_s']:.1f} s" for r in cold["first_requests"])
+        lines += ["", f"First request of a cold tab (load + infer): {firsts}. Server memory: "
+                      f"{cold['rss_at_ready_mib']:.0f} MiB at ready, peak {cold['peak_rss_all_loaded_mib']:.0f} MiB "
+                      f"with every tab loaded."]
+    for row in results.get("streaming", []):
+        lines.append(f"- Streaming {row['model']}: first token {row['time_to_first_token_ms']:.0f} ms, "
+                     f"{row['tokens_per_s']:.1f} tokens/s.")
+    tok = results.get("tokenizer")
+    if tok:
+        lines.append(f"- Tokenizer tab on {tok['characters']:,} characters: {tok['handler']['p50_ms']:.0f} ms "
+                     f"(MeCab and the three tokenizers alone: {tok['bare']['p50_ms']:.0f} ms).")
+    w2v = results.get("word2vec")
+    if w2v:
+        lines.append(f"- word2vec: {w2v['words_per_s_app']:,.0f} words/s through the app, "
+                     f"{w2v['words_per_s_gensim']:,.0f} with gensim directly; default corpus click to plot "
+                     f"{w2v['click_to_plot_s']:.1f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(readme: Path, table: str) -> None:
+    text = readme.read_text(encoding="utf-8")
+    block = f"{README_START}\n{table}{README_END}"
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{readme} has no {README_START} … {README_END} section")
+    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")

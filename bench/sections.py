@@ -1,0 +1,348 @@
+"""The benchmark's measurements; each returns plain data for the JSON report.
+
+Every figure is measured beside its baseline in the same run, on the same
+machine: the app's handler beside the bare model call, the lazy app beside the
+eager one, batching on beside batching off, the app's word2vec beside gensim.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench import measure
+
+# A news-like paragraph written for the benchmark, repeated past BERT's 512 tokens (the models cut it there).
+LONG_TEXT = ("市の図書館は来月から開館時間を延長し、平日は午後九時まで利用できるようになる。"
+             "担当者によると、仕事帰りの利用者から要望が多く、夜間は自習室も開放するという。") * 12
+
+
+@dataclass(frozen=True)
+class Settings:
+    quick: bool
+    device: str
+
+    @property
+    def repeats(self) -> int:
+        return 3 if self.quick else 15
+
+    @property
+    def long_repeats(self) -> int:
+        return 2 if self.quick else 6
+
+    @property
+    def seconds(self) -> float:
+        return 3.0 if self.quick else 20.0
+
+    @property
+    def new_tokens(self) -> int:
+        return 8 if self.quick else 32
+
+
+# --- 1. page ready -------------------------------------------------------------------------------
+
+def page_ready(env: dict[str, str], settings: Settings) -> dict:
+    """Seconds from starting the server to the page answering: the app (lazy) vs the eager baseline."""
+    lazy_runs = []
+    for _ in range(1 if settings.quick else 3):
+        server = measure.serve(measure.python("app.py"), env)
+        lazy_runs.append(server.ready_s)
+        server.stop()
+    eager = measure.serve(measure.python("-m", "bench.eager_app"), env)
+    eager_s = eager.ready_s
+    eager_rss = measure.rss_mib(eager.process.pid, "VmHWM")
+    eager.stop()
+    lazy_s = float(np.median(lazy_runs))
+    return {"app_s": lazy_s, "eager_s": eager_s, "speedup": eager_s / lazy_s, "eager_peak_rss_mib": eager_rss}
+
+
+# --- 2. per-request latency: handler vs bare model -----------------------------------------------
+
+def _endpoint_calls(settings: Settings) -> dict[str, dict[str, tuple]]:
+    """{endpoint: {input name: (handler call, bare call)}} on the app's own examples and a long input."""
+    import torch
+
+    from demos import generation, ner, nli, sentiment, similarity, summarization
+    from models.loader import load
+
+    calls: dict[str, dict[str, tuple]] = {}
+
+    def classification(name, key, handler, bare_kwargs, examples):
+        pipe = load(key).runner
+        calls[name] = {}
+        for label, args in examples.items():
+            inputs = args[0] if len(args) == 1 else {"text": args[0], "text_pair": args[1]}
+            calls[name][label] = (lambda a=args: handler(*a),
+                                  lambda i=inputs: pipe(i, top_k=None, truncation=True, max_length=512, **bare_kwargs))
+
+    classification("sentiment", "SENTIMENT", sentiment.sentiment, {},
+                   {"example": (sentiment.EXAMPLES[0][0],), "512 tokens": (LONG_TEXT,)})
+    classification("nli", "NLI", nli.nli, {}, {"example": tuple(nli.EXAMPLES[0]), "512 tokens": (LONG_TEXT, "延長する。")})
+    classification("sts", "STS", similarity.sts, {"function_to_apply": "none"},
+                   {"example": tuple(similarity.EXAMPLES[0]), "512 tokens": (LONG_TEXT, LONG_TEXT)})
+
+    simcse_pipe = load("SIMCSE").runner
+
+    def bare_simcse(a, b):
+        outputs = simcse_pipe([a, b], tokenize_kwargs={"truncation": True, "max_length": 512})
+        first, second = (np.asarray(o)[0][0] for o in outputs)
+        return float(first @ second / (np.linalg.norm(first) * np.linalg.norm(second)))
+
+    calls["simcse"] = {label: (lambda a=a, b=b: similarity.simcse(a, b), lambda a=a, b=b: bare_simcse(a, b))
+                       for label, (a, b) in {"example": tuple(similarity.EXAMPLES[0]),
+                                             "512 tokens": (LONG_TEXT, LONG_TEXT)}.items()}
+
+    ner_pipe = load("NER").runner
+    calls["ner"] = {label: (lambda t=text: ner.ner(t), lambda t=text: ner_pipe(t))
+                    for label, text in {"example": ner.EXAMPLES[0][0], "512 tokens": LONG_TEXT}.items()}
+
+    seq2seq = load("SUMMARIZATION").runner
+
+    def bare_summary(article):
+        inputs = seq2seq.tokenizer(article, truncation=True, max_length=512, return_tensors="pt").to(seq2seq.device)
+        with torch.inference_mode():
+            output = seq2seq.model.generate(**inputs, max_new_tokens=settings.new_tokens, num_beams=1, do_sample=False)
+        return seq2seq.tokenizer.decode(output[0], skip_special_tokens=True)
+
+    calls["summarize"] = {label: (lambda t=text: summarization.summarize(t, settings.new_tokens, 1),
+                                  lambda t=text: bare_summary(t))
+                          for label, text in {"example": summarization.EXAMPLES[0][0], "512 tokens": LONG_TEXT}.items()}
+
+    for key in generation.MODEL_KEYS:
+        entry = load(key)
+        lm, tokenizer = entry.runner.model, entry.runner.tokenizer
+
+        def bare_next(prompt, lm=lm, tokenizer=tokenizer):
+            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"].to(lm.device)
+            with torch.inference_mode():
+                probabilities = torch.softmax(lm(input_ids=ids).logits[0, -1].float(), dim=-1)
+            return torch.topk(probabilities, generation.DEFAULT_TOP_K)
+
+        def bare_generate(prompt, lm=lm, tokenizer=tokenizer):
+            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"].to(lm.device)
+            with torch.inference_mode():
+                output = lm.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                     max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens,
+                                     do_sample=False, pad_token_id=tokenizer.pad_token_id)
+            return tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
+
+        def handler_generate(prompt, key=key):
+            last = None
+            for last in generation.generate(prompt, key, settings.new_tokens):
+                pass
+            return last
+
+        prompt = generation.EXAMPLES[0][0]
+        calls[f"next_token ({key})"] = {"example": (lambda p=prompt, k=key: generation.next_token(p, k),
+                                                    lambda p=prompt, f=bare_next: f(p))}
+        calls[f"generate ({key}, {settings.new_tokens} tokens)"] = {
+            "example": (lambda p=prompt, f=handler_generate: f(p), lambda p=prompt, f=bare_generate: f(p))}
+    return calls
+
+
+def latency(settings: Settings) -> list[dict]:
+    rows = []
+    for endpoint, inputs in _endpoint_calls(settings).items():
+        for label, (handler, bare) in inputs.items():
+            repeats = settings.long_repeats if label != "example" or "generate" in endpoint else settings.repeats
+            handler_times, bare_times = measure.time_pair(handler, bare, repeats)
+            handler_stats, bare_stats = measure.summary(handler_times), measure.summary(bare_times)
+            rows.append({"endpoint": endpoint, "input": label, "handler": handler_stats, "bare": bare_stats,
+                         "overhead_p50": handler_stats["p50_ms"] / bare_stats["p50_ms"] - 1})
+    return rows
+
+
+def api_latency(server_url: str, settings: Settings) -> list[dict]:
+    """End to end through gradio_client: the handler's time plus HTTP, the queue and (de)serialisation."""
+    from gradio_client import Client
+
+    from demos import generation, nli, sentiment, similarity, summarization
+
+    client = Client(server_url, verbose=False)
+    requests = {
+        "sentiment": ((sentiment.EXAMPLES[0][0],), "/sentiment"),
+        "nli": (tuple(nli.EXAMPLES[0]), "/nli"),
+        "sts": (tuple(similarity.EXAMPLES[0]), "/sts"),
+        "simcse": (tuple(similarity.EXAMPLES[0]), "/simcse"),
+        "ner": (("田中美咲は日本銀行の会議に出席するため、名古屋から東京へ向かった。",), "/ner"),
+        "summarize": ((summarization.EXAMPLES[0][0], settings.new_tokens, 1), "/summarize"),
+        "next_token (GENERATION_SMALL)": ((generation.EXAMPLES[0][0], "GENERATION_SMALL"), "/next_token"),
+    }
+    rows = []
+    for name, (args, api_name) in requests.items():
+        client.predict(*args, api_name=api_name)  # warm
+        times = []
+        for _ in range(settings.repeats):
+            started = time.perf_counter()
+            client.predict(*args, api_name=api_name)
+            times.append(time.perf_counter() - started)
+        rows.append({"endpoint": name, "api": measure.summary(times)})
+    return rows
+
+
+# --- 3. throughput with 16 concurrent clients: batching on vs off --------------------------------
+
+def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> dict:
+    from gradio_client import Client
+
+    from demos import nli, sentiment
+
+    results = {}
+    for label, size in (("batched", "16"), ("unbatched", "1")):
+        server = measure.serve(measure.python("app.py"), {**env, "JNLP_BATCH_SIZE": size})
+        try:
+            warm = Client(server.url, verbose=False)
+            warm.predict(sentiment.EXAMPLES[0][0], api_name="/sentiment")
+            warm.predict(*nli.EXAMPLES[0], api_name="/nli")
+            done = [0] * clients
+            failures: list[str] = []
+            gate = threading.Barrier(clients)
+            deadline: list[float] = []
+
+            def one(index: int) -> None:
+                client = Client(server.url, verbose=False)
+                gate.wait()
+                while time.perf_counter() < deadline[0]:
+                    try:
+                        if index % 2:
+                            client.predict(sentiment.EXAMPLES[index % 2][0], api_name="/sentiment")
+                        else:
+                            client.predict(*nli.EXAMPLES[index % 3], api_name="/nli")
+                        done[index] += 1
+                    except Exception as exc:  # reported: a benchmark must not hide failures
+                        failures.append(repr(exc))
+
+            deadline.append(time.perf_counter() + 10 ** 6)
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
+            for thread in threads:
+                thread.start()
+            time.sleep(0.5)  # clients connect before the clock starts
+            start = time.perf_counter()
+            deadline[0] = start + settings.seconds
+            counted_from = sum(done)
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - start
+            results[label] = {"requests_per_s": (sum(done) - counted_from) / elapsed, "failures": len(failures)}
+        finally:
+            server.stop()
+    results["gain"] = results["batched"]["requests_per_s"] / results["unbatched"]["requests_per_s"]
+    return results
+
+
+# --- 4. cold tabs and peak memory ------------------------------------------------------------------
+
+def cold_tabs(env: dict[str, str], settings: Settings) -> dict:
+    """First request of each tab on a fresh app (load + infer), then the server's peak memory."""
+    from gradio_client import Client
+
+    from demos import generation, ner, nli, sentiment, similarity, summarization
+
+    server = measure.serve(measure.python("app.py"), env)
+    try:
+        client = Client(server.url, verbose=False)
+        requests = [
+            ("sentiment", (sentiment.EXAMPLES[0][0],)), ("nli", tuple(nli.EXAMPLES[0])),
+            ("sts", tuple(similarity.EXAMPLES[0])), ("simcse", tuple(similarity.EXAMPLES[0])),
+            ("ner", (ner.EXAMPLES[0][0],)), ("summarize", (summarization.EXAMPLES[0][0], settings.new_tokens, 1)),
+            ("tokenize", ("今日は天気が良いので散歩に行きます。",)),
+            ("next_token", (generation.EXAMPLES[0][0], "GENERATION_SMALL")),
+            ("next_token", (generation.EXAMPLES[0][0], "GENERATION")),
+        ]
+        rows = []
+        baseline = measure.rss_mib(server.process.pid)
+        for name, args in requests:
+            started = time.perf_counter()
+            client.predict(*args, api_name=f"/{name}")
+            rows.append({"endpoint": name if name != "next_token" else f"next_token ({args[1]})",
+                         "first_request_s": time.perf_counter() - started})
+        peak = measure.rss_mib(server.process.pid, "VmHWM")
+        settled = measure.rss_mib(server.process.pid)
+    finally:
+        server.stop()
+    return {"first_requests": rows, "rss_at_ready_mib": baseline, "peak_rss_all_loaded_mib": peak,
+            "rss_all_loaded_mib": settled}
+
+
+# --- 5. generation streaming ------------------------------------------------------------------------
+
+def streaming(settings: Settings) -> list[dict]:
+    from demos import generation
+
+    rows = []
+    for key in generation.MODEL_KEYS:
+        prompt = generation.EXAMPLES[0][0]
+        for _ in generation.generate(prompt, key, 2):  # warm
+            pass
+        first_token, stamps = [], []
+        for _ in range(settings.long_repeats):
+            started = time.perf_counter()
+            times = []
+            for index, _text in enumerate(generation.generate(prompt, key, settings.new_tokens)):
+                if index:  # the first yield echoes the prompt
+                    times.append(time.perf_counter() - started)
+            first_token.append(times[0])
+            stamps.append((len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan"))
+        rows.append({"model": key, "time_to_first_token_ms": 1000 * float(np.median(first_token)),
+                     "tokens_per_s": float(np.median(stamps)), "new_tokens": settings.new_tokens})
+    return rows
+
+
+# --- 6. tokenizer tab and word2vec -------------------------------------------------------------------
+
+def tokenizer_tab(settings: Settings) -> dict:
+    from demos import tokenizer as tab
+    from models.loader import load_tokenizer
+    from models.morphology import morphemes
+
+    text = (LONG_TEXT * 20)[:10_000]
+    tokenizers = [load_tokenizer(family.key).tokenizer for family in tab.FAMILIES]
+
+    def bare():
+        morphemes(text)
+        for tokenizer in tokenizers:
+            tokenizer(text, return_offsets_mapping=getattr(tokenizer, "is_fast", False))
+
+    handler_times, bare_times = measure.time_pair(lambda: tab.tokenize(text), bare, settings.long_repeats)
+    return {"characters": len(text), "handler": measure.summary(handler_times), "bare": measure.summary(bare_times)}
+
+
+def word2vec(settings: Settings) -> dict:
+    from gensim.models import Word2Vec
+
+    from demos import word2vec as tab
+    from models import corpus
+    from models import word2vec as w2v
+
+    sentences = w2v.tokenize_corpus(corpus.default_corpus(), False, True)
+    if settings.quick:
+        sentences = sentences[:3000]
+    params = w2v.checked_params()
+    words = sum(len(s) for s in sentences) * params.epochs
+
+    def through_app():
+        w2v.train(sentences, params)
+
+    def gensim_directly():
+        model = Word2Vec(vector_size=params.vector_size, window=params.window, min_count=params.min_count,
+                         sg=params.sg, negative=params.negative, seed=params.seed, workers=params.workers)
+        model.build_vocab(sentences)
+        model.train(sentences, total_examples=model.corpus_count, epochs=params.epochs)
+
+    app_times, gensim_times = measure.time_pair(through_app, gensim_directly, 1 if settings.quick else 3, warmup=0)
+
+    # Click to plot, cold: corpus generation, MeCab, training, neighbours and the 3D PCA figure.
+    corpus.default_corpus.cache_clear()
+    w2v._tokenized.cache_clear()
+    w2v.CACHE = w2v.TrainingCache()
+    started = time.perf_counter()
+    rows, figure, _ = tab.explore("", "犬 東京")
+    click_to_plot = time.perf_counter() - started
+    assert rows and figure is not None
+    return {"words_per_s_app": words / float(np.median(app_times)),
+            "words_per_s_gensim": words / float(np.median(gensim_times)),
+            "ratio": float(np.median(gensim_times)) / float(np.median(app_times)),
+            "click_to_plot_s": click_to_plot}

@@ -1,0 +1,30 @@
+"""The benchmark harness runs end to end on small models (a smoke run, not a timing)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_quick_benchmark_writes_its_json_and_table(tmp_path):
+    env = {**os.environ, "JNLP_BENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "tokenizer", "--out", str(tmp_path / "out")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (saved,) = (tmp_path / "out").glob("*.json")
+    results = json.loads(saved.read_text(encoding="utf-8"))
+    endpoints = {row["endpoint"] for row in results["latency"]}
+    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize"} <= endpoints
+    assert any(e.startswith("generate (GENERATION_SMALL") for e in endpoints)
+    for row in results["latency"]:
+        assert row["handler"]["p50_ms"] > 0 and row["bare"]["p50_ms"] > 0
+        assert row["overhead_p50"] == row["handler"]["p50_ms"] / row["bare"]["p50_ms"] - 1
+    assert results["tokenizer"]["characters"] == 10_000
+    assert results["machine"]["cores"] >= 1 and results["quick"] is True
+    table = saved.with_suffix(".md").read_text(encoding="utf-8")
+    assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
+    assert "| sentiment | example |" in result.stdout
