@@ -18,7 +18,9 @@ from models import loader
 def build_app() -> gr.Blocks:
     with gr.Blocks(title=texts.APP_TITLE) as blocks:
         gr.Markdown(texts.APP_INTRO)
-        with gr.Tabs():
+        # Wrap onto a second row rather than hide tabs in a "…" menu: a projector at 1280 px or a
+        # laptop must show every tab.
+        with gr.Tabs(overflow_behavior="wrap"):
             for module in DEMOS:
                 with gr.Tab(module.TITLE):
                     module.build()

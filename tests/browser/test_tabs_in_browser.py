@@ -139,3 +139,15 @@ def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
     assert float(sts.input_value()) == 3.7
     assert float(simcse.input_value()) == 1.0
     screenshot(page, "similarity")
+
+
+def test_every_tab_is_visible_on_a_1280_px_projector(page):
+    from demos import DEMOS
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for module in DEMOS:
+        tab = page.get_by_role("tab", name=module.TITLE)
+        tab.wait_for(state="visible", timeout=10_000)
+        box = tab.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280, module.TITLE
+    screenshot(page, "tabs-1280")
