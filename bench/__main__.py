@@ -15,7 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "cold_tabs", "streaming", "tokenizer", "word2vec")
+SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "cold_tabs", "streaming", "tokenizer", "word2vec",
+            "quantization")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.tokenizer_tab(settings)
         elif name == "word2vec":
             results[name] = sections.word2vec(settings)
+        elif name == "quantization":
+            results[name] = sections.quantization(settings)
     table = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"

@@ -78,6 +78,10 @@ def markdown(results: dict) -> str:
         lines.append(f"- word2vec: {w2v['words_per_s_app']:,.0f} words/s through the app, "
                      f"{w2v['words_per_s_gensim']:,.0f} with gensim directly; default corpus click to plot "
                      f"{w2v['click_to_plot_s']:.1f} s.")
+    for name, row in results.get("quantization", {}).items():
+        lines.append(f"- Optional int8 (`JNLP_QUANTIZE=int8`), {name}: {row['fp32_p50_ms']:.0f} ms → "
+                     f"{row['int8_p50_ms']:.0f} ms p50 ({row['speedup']:.2f}×), labels on the examples "
+                     f"{'agree' if row['labels_agree'] else 'DIFFER'}.")
     return "\n".join(lines) + "\n"
 
 

@@ -245,8 +245,37 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
 
         runner = pipeline(task=spec.task, model=model_id, device=device, **spec.pipeline_kwargs)
         model = runner.model
-    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config),
-                       memory_bytes=_model_bytes(model))
+    memory = _model_bytes(model)  # measured before quantisation: a safe overestimate for the cap
+    if quantize_int8() and device.type == "cpu" and spec.task in QUANTIZABLE_TASKS:
+        _quantize_linear_layers(model)
+    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory)
+
+
+QUANTIZE_ENV = "JNLP_QUANTIZE"
+# The BERT encoders: their time goes into Linear layers, and their outputs are a label or a vector.
+QUANTIZABLE_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
+
+
+def quantize_int8() -> bool:
+    """Whether the operator asked for int8 dynamic quantisation on the CPU (JNLP_QUANTIZE=int8; off by default)."""
+    return os.environ.get(QUANTIZE_ENV, "").strip().lower() == "int8"
+
+
+def _quantize_linear_layers(model: Any) -> None:
+    """Replace the model's Linear layers by int8 dynamically quantised ones, in place.
+
+    About twice as fast on a CPU; scores move slightly (the labels agree on the
+    app's examples, see the tests), so it is the operator's choice, off by default.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch deprecates these quantised kernels in favour of torchao, which this app does not pin.
+        warnings.simplefilter("ignore")
+        quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
