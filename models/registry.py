@@ -97,6 +97,12 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType(
                 "text-generation",
                 "A small Japanese GPT-2 (about 0.1B parameters), quick on a CPU.",
             ),
+            _spec(
+                "CONTEXTUAL",
+                "cl-tohoku/bert-base-japanese-v3",
+                "fill-mask",
+                "Pre-trained Japanese BERT (masked language model): contextual embeddings and fill-mask.",
+            ),
         )
     }
 )

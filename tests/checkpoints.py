@@ -265,3 +265,37 @@ def build_t5(folder: Path, lines: list[str] | None = None) -> Path:
         config.eos_token_id, config.pad_token_id, tokenizer.unk_token_id, tokenizer.convert_tokens_to_ids("▁")]
     model.save_pretrained(folder)
     return folder
+
+
+# The hand-set fill-mask head's fillers: whatever the text, every [MASK] gets these, with these probabilities.
+MASK_FILLERS = {"東京": 0.5, "大阪": 0.3, "##ス": 0.2}
+# Sentences whose characters join the tiny vocabulary as pieces only (MeCab words not in it), so that
+# a word like テレビ is split by WordPiece into several subword tokens.
+_PIECE_LINES = ["テスト", "レモン", "ビル"]
+
+
+def build_masked_lm(folder: Path) -> Path:
+    """A BertForMaskedLM with a random encoder and a fill-mask head set by hand.
+
+    The encoder is random (a wide initialisation, so a word's vectors differ
+    with its context). The head's decoder weight is zero, so its logits are
+    its bias whatever the text: MASK_FILLERS come out with exactly their
+    probabilities, every other token with about 0. The decoder is not tied to
+    the word embeddings (tie_word_embeddings=False), or zeroing it would zero them.
+    """
+    from transformers import BertForMaskedLM
+
+    lines = generated_lines() + [f"{word}" for word in _PIECE_LINES]
+    tokenizer = build_bert_tokenizer(folder, lines)
+    config = _bert_config(len(tokenizer.vocab), initializer_range=0.5, tie_word_embeddings=False)
+    torch.manual_seed(4)
+    model = BertForMaskedLM(config).eval()
+    with torch.no_grad():
+        bias = torch.full((config.vocab_size,), -1e4)
+        for token, probability in MASK_FILLERS.items():
+            bias[tokenizer.vocab[token]] = math.log(probability)
+        model.cls.predictions.decoder.weight.zero_()
+        model.cls.predictions.decoder.bias.copy_(bias)
+        model.cls.predictions.bias.copy_(bias)
+    model.save_pretrained(folder)
+    return folder

@@ -38,6 +38,7 @@ def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "NER": checkpoints.build_token_classifier(base / "ner"),
         "SUMMARIZATION": checkpoints.build_t5(base / "t5"),
         "GENERATION": checkpoints.build_gpt2(base / "gpt2"),
+        "CONTEXTUAL": checkpoints.build_masked_lm(base / "contextual"),
     }
 
 

@@ -29,7 +29,8 @@ def test_every_tab_and_endpoint_is_there():
     titles = [module.TITLE for module in DEMOS]
     assert [label for label in tab_labels if label in titles] == titles
     api_names = {d.get("api_name") for d in config["dependencies"]}
-    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "tokenize", "next_token", "generate", "word2vec"} <= api_names
+    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "tokenize", "next_token", "generate", "word2vec",
+            "contextual", "fill_mask"} <= api_names
     for title in titles:
         assert " / " in title  # bilingual: Japanese / English
 

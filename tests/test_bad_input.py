@@ -33,6 +33,9 @@ ENDPOINTS = {
     "/tokenize": lambda t: (t,),
     "/next_token": lambda t: (t,),
     "/generate": lambda t: (t, "GENERATION", 3),
+    "/contextual": lambda t: (t, t),
+    # A mask mark after any non-blank text, so the model runs (blank stays blank: "Please enter").
+    "/fill_mask": lambda t: (t + "＿" if t.strip() else t,),
 }
 
 
@@ -136,6 +139,8 @@ AT_BOUNDS = [
     ("generate", ["今日は", "GENERATION", 1, True, 0.05, 0.01, 0, 0]),
     ("generate", ["今日は", "GENERATION", 200, True, 2.0, 1.0, 500, 2**31 - 1]),
     ("skipgram_pairs", ["犬が庭で走る。", 1]), ("skipgram_pairs", ["犬が庭で走る。", 10]),
+    ("contextual", ["ABCと東京\nABCで", "ABC", 0]), ("contextual", ["ABCと東京\nABCで", "ABC", 24]),
+    ("fill_mask", ["今日は＿に行く。", 1]), ("fill_mask", ["今日は＿に行く。", 20]),
 ]
 
 

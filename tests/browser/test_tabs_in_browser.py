@@ -151,3 +151,23 @@ def test_every_tab_is_visible_on_a_1280_px_projector(page):
         box = tab.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280, module.TITLE
     screenshot(page, "tabs-1280")
+
+
+def test_contextual_tab_compares_occurrences_and_fills_masks(page):
+    panel = open_tab(page, "文脈化埋め込み・穴埋め / Contextual embeddings & fill-mask")
+    panel.get_by_test_id("dataset-cell-0-0").click()  # the かける sentences
+    panel.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert toast_texts(page) == []
+    table = panel.get_by_test_id("cell-0-1").first  # the first row's first similarity: itself, 1
+    assert float(table.inner_text()) == 1.0
+    screenshot(page, "contextual")
+
+    panel.get_by_role("tab", name="穴埋め / Fill-mask").click()
+    filling = page.locator("[role=tabpanel]:visible").last
+    filling.get_by_role("textbox").first.fill("私は＿に住んでいる。")
+    run_and_wait(page, filling.get_by_role("button", name="予測する / Predict").click)
+    assert toast_texts(page) == []
+    assert "東京" in filling.get_by_test_id("label").inner_text()  # the tiny model's top filler
+    completed = filling.get_by_role("textbox").nth(1).input_value()
+    assert completed == "私は東京に住んでいる。"
+    screenshot(page, "fill-mask")

@@ -38,3 +38,9 @@ def test_specs_are_immutable():
 def test_unknown_key_is_an_error():
     with pytest.raises(KeyError, match="unknown model key"):
         get_spec("NOPE")
+
+
+def test_contextual_key_is_the_pretrained_bert_as_fill_mask():
+    spec = get_spec("CONTEXTUAL")
+    assert spec.hub_id == "cl-tohoku/bert-base-japanese-v3" and spec.task == "fill-mask"
+    assert spec.resolve_id({"JNLP_MODEL_CONTEXTUAL": "/models/bert"}) == "/models/bert"

@@ -1,0 +1,391 @@
+"""文脈化埋め込み・穴埋め / Contextual embeddings & fill-mask: one word's BERT vectors across sentences,
+and a masked language model's guesses for [MASK] (book §1.4)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+import gradio as gr
+
+from demos import texts
+from demos.common import InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
+from demos.components import Slider
+from models.loader import LoadedModel, using
+from models.text_alignment import TokenSpan, align_tokens, normalize_with_map
+
+TITLE = "文脈化埋め込み・穴埋め / Contextual embeddings & fill-mask"
+MODEL_KEY = "CONTEXTUAL"
+
+MAX_SENTENCES = 12
+MAX_SENTENCE_CHARS = 200
+MAX_WORD_CHARS = 50
+MAX_LAYER = 24  # the slider's range; a model with fewer layers shows its last one (and says so)
+DEFAULT_LAYER = 12  # the last layer of a BERT-base such as cl-tohoku/bert-base-japanese-v3
+MAX_MASKS = 5
+MAX_TOP_K = 20
+EXCERPT_CHARS = 8
+# Marks a student can type for a masked word: the tokenizer's own mask token, or a full-width
+# low line / asterisk (easy to type with a Japanese keyboard).
+MASK_MARKS = ("\uff3f", "\uff0a")
+
+# Written for this app: one spelling, different senses, so the vectors differ with the context.
+EXAMPLES = [
+    ["友達に電話をかける。\n眼鏡をかけると文字がよく見える。\n公園のベンチに腰をかける。\n母に電話をかけるのを忘れた。", "かける"],
+    ["川にかかるはしを歩いて渡った。\nはしを使ってそばを食べる。\n机のはしに本を置いた。\n新しいはしが町にできた。", "はし"],
+]
+FILL_EXAMPLES = [
+    ["図書館で[MASK]を借りて、家でゆっくり読みました。"],
+    ["週末は＿へ行って、＊を食べました。"],
+]
+
+
+# ---------------------------------------------------------------- contextual embeddings
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    sentence: int  # 1-based, as shown to the user
+    start: int  # the match in the original sentence
+    end: int
+    token_indices: tuple[int, ...]  # the sentence's tokens (0-based, without [CLS]) that carry the word
+    label: str
+
+
+@dataclass(frozen=True)
+class Contextual:
+    labels: list[str]
+    sentences: list[int]  # the sentence number of each occurrence
+    matrix: list[list[float]]  # cosine similarities, square and symmetric
+    points: list[tuple[float, float]]  # 2D PCA of the vectors
+    layer: int
+    layers: int  # the model's number of hidden layers
+    word: str
+
+
+def split_sentences(text: str | None) -> list[str]:
+    """Non-blank lines, each clipped; an InputError for blank input or too many lines."""
+    text = require_text(text, "文", "sentences")
+    sentences = [line.strip()[:MAX_SENTENCE_CHARS] for line in text.splitlines() if line.strip()]
+    if len(sentences) > MAX_SENTENCES:
+        raise InputError(f"文が多すぎます（{len(sentences)} 文。上限は {MAX_SENTENCES} 文）。 / Too many sentences "
+                         f"({len(sentences)}; at most {MAX_SENTENCES}, one per line).")
+    return sentences
+
+
+def _fold(text: str, lowercase: bool) -> str:
+    return text.lower() if lowercase else text
+
+
+def _excerpt(sentence: str, start: int, end: int) -> str:
+    before = sentence[max(0, start - EXCERPT_CHARS):start]
+    after = sentence[end:end + EXCERPT_CHARS]
+    return (("…" if start > EXCERPT_CHARS else "") + before + "[" + sentence[start:end] + "]" + after
+            + ("…" if end + EXCERPT_CHARS < len(sentence) else ""))
+
+
+def find_occurrences(tokenizer, sentence: str, number: int, word: str, spans: list[TokenSpan]) -> list[Occurrence]:
+    """Each match of ``word`` in ``sentence``, compared as the tokenizer sees text (NFKC, lower case if it
+    lowercases), with the model's tokens (``spans``, from align_tokens) that overlap it. ``spans`` holds
+    only the tokens the model reads: a match past them is dropped."""
+    lowercase = bool(getattr(tokenizer, "do_lower_case", False))
+    mapping = normalize_with_map(sentence)
+    haystack = _fold(mapping.text, lowercase)
+    needle = _fold(unicodedata.normalize("NFKC", word), lowercase)
+    matches = [mapping.to_original(m.start(), m.end()) for m in re.finditer(re.escape(needle), haystack)]
+    found = []
+    for start, end in matches:
+        indices = tuple(i for i, span in enumerate(spans) if span.start < end and span.end > start)
+        if indices:
+            found.append((start, end, indices))
+    several = len(found) > 1
+    return [Occurrence(number, start, end, indices,
+                       f"{number}{f'-{k}' if several else ''}: {_excerpt(sentence, start, end)}")
+            for k, (start, end, indices) in enumerate(found, start=1)]
+
+
+def _hidden_states(model: LoadedModel, token_lists: list[list[str]], layer: int):
+    """The chosen layer's hidden states of each sentence (one padded batch), as a float64 array."""
+    import numpy as np
+    import torch
+
+    tokenizer = model.tokenizer
+    ids = [[tokenizer.cls_token_id, *tokenizer.convert_tokens_to_ids(tokens), tokenizer.sep_token_id]
+           for tokens in token_lists]
+    width = max(len(row) for row in ids)
+    pad = tokenizer.pad_token_id or 0
+    encoder = model.runner.model
+    device = encoder.device
+    input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in ids], device=device)
+    mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids], device=device)
+    with torch.inference_mode():
+        # The encoder alone (no prediction head over the whole vocabulary): embeddings + every layer.
+        outputs = encoder.base_model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+    return np.asarray(outputs.hidden_states[layer].float().cpu(), dtype=np.float64)
+
+
+def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str | None,
+                       layer: int | None = None) -> Contextual:
+    """Cosine similarities and a 2D PCA of the vectors of every occurrence of ``word`` in the sentences.
+
+    An occurrence's vector is the mean of its tokens' hidden states at ``layer``
+    (0 = the embedding layer; None or past the last layer = the last layer).
+    """
+    import numpy as np
+
+    sentences = split_sentences(sentences_text)
+    word = require_text(word, "単語", "a word").strip()
+    if len(word) > MAX_WORD_CHARS:
+        raise InputError(f"単語が長すぎます（{MAX_WORD_CHARS} 文字まで）。 / The word is too long (at most "
+                         f"{MAX_WORD_CHARS} characters).")
+    config = model.runner.model.config
+    layers = int(config.num_hidden_layers)
+    layer = layers if layer is None else max(0, min(int(layer), layers))
+    tokenizer = model.tokenizer
+    usable = model.max_length - 2  # [CLS] and [SEP]
+    occurrences, token_lists, missing = [], [], []
+    for number, sentence in enumerate(sentences, start=1):
+        spans = align_tokens(tokenizer, sentence)[:usable]
+        found = find_occurrences(tokenizer, sentence, number, word, spans)
+        if not found:
+            missing.append(number)
+        occurrences.append(found)
+        token_lists.append([span.token for span in spans])
+    if missing:
+        listed = ", ".join(str(n) for n in missing)
+        shown = html.escape(word)  # a gr.Error message is shown as HTML
+        raise InputError(f"「{shown}」が見つからない文があります：{listed} 番目の文。単語を含む文だけにしてください。"
+                         f" / '{shown}' does not occur in sentence{'s' if len(missing) > 1 else ''} {listed}."
+                         " Use sentences that contain the word.")
+    states = _hidden_states(model, token_lists, layer)
+    flat = [o for found in occurrences for o in found]
+    vectors = np.array([states[o.sentence - 1, [i + 1 for i in o.token_indices]].mean(axis=0) for o in flat])
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.where(norms == 0, 1.0, norms)
+    matrix = np.clip(unit @ unit.T, -1.0, 1.0)
+    matrix = (matrix + matrix.T) / 2
+    np.fill_diagonal(matrix, 1.0)
+    return Contextual([o.label for o in flat], [o.sentence for o in flat], matrix.tolist(), _pca_2d(vectors),
+                      layer, layers, word)
+
+
+def _pca_2d(vectors) -> list[tuple[float, float]]:
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    if len(vectors) < 2:
+        return [(0.0, 0.0)] * len(vectors)
+    with warnings.catch_warnings():  # identical vectors (e.g. layer 0, same position) have no variance
+        warnings.simplefilter("ignore", RuntimeWarning)
+        points = PCA(n_components=min(2, len(vectors), vectors.shape[1]), random_state=0).fit_transform(vectors)
+    points = np.pad(np.nan_to_num(points), ((0, 0), (0, 2 - points.shape[1])))
+    return [(float(x), float(y)) for x, y in points]
+
+
+def to_table(result: Contextual) -> dict:
+    """The value of a gr.Dataframe: one row and one column per occurrence."""
+    return {"headers": ["出現 / occurrence", *result.labels],
+            "data": [[label, *(round(v, 4) for v in row)] for label, row in zip(result.labels, result.matrix)]}
+
+
+def _plotly_text(text: str) -> str:
+    # Plotly renders a subset of HTML in tick labels, hover labels, legends and 2D marker text,
+    # and decodes &lt; &gt; &amp; there (not &quot;): user text is escaped (see word2vec.py).
+    return html.escape(text, quote=False)
+
+
+_FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
+
+
+def heatmap(result: Contextual):
+    import plotly.graph_objects as go
+
+    labels = [_plotly_text(label) for label in result.labels]
+    figure = go.Figure(go.Heatmap(z=result.matrix, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu",
+                                  reversescale=True, hovertemplate="%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>"))
+    figure.update_layout(font=_FONT, height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         title=f"cosine similarity (layer {result.layer})", yaxis={"autorange": "reversed"})
+    return figure
+
+
+def scatter(result: Contextual):
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for number in dict.fromkeys(result.sentences):
+        members = [i for i, s in enumerate(result.sentences) if s == number]
+        figure.add_trace(go.Scatter(
+            x=[result.points[i][0] for i in members], y=[result.points[i][1] for i in members],
+            mode="markers+text", name=f"文 {number} / sentence {number}", marker={"size": 12},
+            text=[_plotly_text(result.labels[i].split(":", 1)[0]) for i in members], textposition="top center",
+            hovertext=[_plotly_text(result.labels[i]) for i in members], hoverinfo="text",
+        ))
+    figure.update_layout(font=_FONT, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         title=f"PCA (2D), layer {result.layer}", legend={"title": {"text": "sentence"}})
+    return figure
+
+
+def reading(result: Contextual) -> str:
+    """A few sentences for a student: the closest and farthest occurrences, and what word2vec would give."""
+    word = markdown_literal(result.word)
+    n = len(result.labels)
+    where = "埋め込み層 / the embedding layer" if result.layer == 0 else \
+        f"第 {result.layer} 層（全 {result.layers} 層） / layer {result.layer} of {result.layers}"
+    lines = [f"**{where}** ・ 「{word}」の出現 {n} 個 / {n} occurrences of '{word}'"]
+    if n >= 2:
+        pairs = [(result.matrix[i][j], i, j) for i in range(n) for j in range(i + 1, n)]
+        high, low = max(pairs), min(pairs)
+
+        def name(i: int) -> str:
+            return markdown_literal(result.labels[i])
+
+        lines.append(f"いちばん近い / closest: {name(high[1])} ↔ {name(high[2])} (cos {high[0]:.3f})")
+        lines.append(f"いちばん遠い / farthest: {name(low[1])} ↔ {name(low[2])} (cos {low[0]:.3f})")
+    else:
+        lines.append("出現が1つだけなので比べる相手がありません。 / Only one occurrence: nothing to compare it with.")
+    lines.append(f"word2vec なら「{word}」にはベクトルが1つしかなく、どの文でも同じです（類似度はすべて 1）。"
+                 f"BERT では前後の文脈によってベクトルが変わります。 / word2vec would give '{word}' one single vector "
+                 f"in every sentence (all similarities 1); BERT's vector changes with the context.")
+    return "\n\n".join(lines)
+
+
+@friendly_errors
+def contextual(sentences: str, word: str, layer: float | None = None):
+    """Cosine similarity of a word's contextual vectors across sentences (first output: the matrix as a
+    table, one row and column per occurrence), a heatmap, a 2D PCA scatter and a short reading.
+    ``layer`` 0 is the embedding layer; omitted or past the model's last layer, the last layer."""
+    chosen = None if layer is None or layer != layer else int(layer)
+    with using(MODEL_KEY) as model:
+        result = contextual_vectors(model, sentences, word, chosen)
+    return to_table(result), heatmap(result), scatter(result), reading(result)
+
+
+# ---------------------------------------------------------------- fill-mask
+
+
+@dataclass(frozen=True)
+class MaskFill:
+    fillers: list[list[tuple[str, float]]]  # per mask: (token, probability), best first
+    completed: str  # the original text with each mask mark replaced by its best filler
+
+
+def filler_text(token: str) -> str:
+    """A WordPiece token as text to insert: without its continuation mark ``##``."""
+    return token[2:] if token.startswith("##") and len(token) > 2 else token
+
+
+def _marks(tokenizer) -> re.Pattern:
+    return re.compile("|".join(re.escape(m) for m in (tokenizer.mask_token, *MASK_MARKS)))
+
+
+def fill_masks(model: LoadedModel, text: str | None, top_k: int = 5) -> MaskFill:
+    """The ``top_k`` most likely tokens (special tokens left out) for each mask mark in ``text``."""
+    import torch
+
+    text = clip(require_text(text))
+    tokenizer = model.tokenizer
+    marks = list(_marks(tokenizer).finditer(text))
+    if not marks:
+        raise InputError(f"マスクがありません。隠したい語の位置に {tokenizer.mask_token} か ＿ か ＊ を入れてください。"
+                         f" / No mask: put {tokenizer.mask_token}, ＿ or ＊ where the hidden word goes.")
+    if len(marks) > MAX_MASKS:
+        raise InputError(f"マスクが多すぎます（{len(marks)} 個。上限は {MAX_MASKS} 個）。 / Too many masks "
+                         f"({len(marks)}; at most {MAX_MASKS}).")
+    model_text = _marks(tokenizer).sub(tokenizer.mask_token, text)
+    encoded = tokenizer(model_text, truncation=True, max_length=model.max_length, return_tensors="pt")
+    encoded = {name: value.to(model.runner.model.device) for name, value in encoded.items()}
+    positions = (encoded["input_ids"][0] == tokenizer.mask_token_id).nonzero().flatten().tolist()
+    if len(positions) < len(marks):
+        raise InputError(f"文が長すぎて、モデルが読めるのは先頭の {model.max_length} トークンまでです。マスクを前に置くか、"
+                         f"文を短くしてください。 / The text is too long: the model reads only its first "
+                         f"{model.max_length} tokens. Move the mask earlier or shorten the text.")
+    with torch.inference_mode():
+        logits = model.runner.model(**encoded).logits[0, positions].float()
+    probabilities = logits.softmax(dim=-1)
+    # Probabilities over the whole vocabulary; special tokens ([PAD], [UNK] …) are not shown as fillers.
+    probabilities[:, tokenizer.all_special_ids] = -1.0
+    k = max(1, min(int(top_k), MAX_TOP_K))
+    values, indices = probabilities.topk(k, dim=-1)
+    fillers = [[(tokenizer.convert_ids_to_tokens(int(i)), float(v)) for v, i in zip(row_v, row_i)]
+               for row_v, row_i in zip(values.tolist(), indices.tolist())]
+    pieces, cursor = [], 0
+    for match, best in zip(marks, fillers):
+        pieces += [text[cursor:match.start()], filler_text(best[0][0])]
+        cursor = match.end()
+    pieces.append(text[cursor:])
+    return MaskFill(fillers, "".join(pieces))
+
+
+def mask_name(index: int) -> str:
+    return f"マスク{index + 1} / mask {index + 1}"
+
+
+def to_rows(result: MaskFill) -> list[list[object]]:
+    """Every mask's fillers as table rows: mask, rank, filler, probability."""
+    return [[mask_name(m), rank, token, round(p, 6)]
+            for m, row in enumerate(result.fillers) for rank, (token, p) in enumerate(row, start=1)]
+
+
+@friendly_errors
+def fill_mask(text: str, top_k: float = 5):
+    """Fill each [MASK] (or ＿ / ＊) with a masked language model.
+
+    Outputs: (1) a gr.Label of the first mask's fillers with their probabilities
+    (the only mask, in the usual case); (2) a table of every mask's fillers, with
+    the columns mask ("マスク1 / mask 1" …), rank, filler, probability; (3) the
+    text as typed with each mask replaced by its best filler ("##" removed).
+    """
+    k = 5 if top_k is None or top_k != top_k else int(top_k)
+    with using(MODEL_KEY) as model:
+        result = fill_masks(model, text, k)
+    return dict(result.fillers[0]), to_rows(result), result.completed
+
+
+# ---------------------------------------------------------------- UI
+
+
+def build() -> None:
+    explanation(texts.CONTEXTUAL_JA, texts.CONTEXTUAL_EN)
+    with gr.Tab("文脈化埋め込み / Contextual embeddings"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                sentences = gr.Textbox(label=f"文（1行に1文、{MAX_SENTENCES} 文まで） / Sentences (one per line, up to "
+                                             f"{MAX_SENTENCES})", lines=5, value=EXAMPLES[0][0])
+            with gr.Column(scale=1):
+                word = gr.Textbox(label="単語 / Word", value=EXAMPLES[0][1])
+                layer = Slider(0, MAX_LAYER, value=DEFAULT_LAYER, step=1,
+                               label="層 / Layer",
+                               info="0 = 埋め込み層。モデルの層数を超えると最終層 / 0 = embeddings; past the model's "
+                                    "last layer, the last layer")
+                button = gr.Button("比べる / Compare", variant="primary")
+        matrix = gr.Dataframe(label="コサイン類似度 / Cosine similarity", interactive=False)
+        note = gr.Markdown()
+        with gr.Row():
+            heat = gr.Plot(label="ヒートマップ / Heatmap")
+            points = gr.Plot(label="PCA (2D)")
+        outputs = [matrix, heat, points, note]
+        button.click(contextual, inputs=[sentences, word, layer], outputs=outputs, api_name="contextual")
+        # Dragging the layer redraws at once: the vectors drift apart as the layers get deeper.
+        layer.release(contextual, inputs=[sentences, word, layer], outputs=outputs, api_visibility="private")
+        clickable_examples(EXAMPLES, [sentences, word], "例（かける・はし） / Examples",
+                           [(contextual, [sentences, word, layer], outputs)])
+    with gr.Tab("穴埋め / Fill-mask"):
+        with gr.Row():
+            with gr.Column():
+                text = gr.Textbox(label="文（[MASK] か ＿ か ＊ の位置を当てます） / Text ([MASK], ＿ or ＊ marks "
+                                        "the hidden word)", lines=3, value=FILL_EXAMPLES[0][0])
+                top_k = Slider(1, MAX_TOP_K, value=5, step=1, label="候補数 / Top-k")
+                fill_button = gr.Button("予測する / Predict", variant="primary")
+            with gr.Column():
+                label = gr.Label(label="マスク1の候補 / Fillers of mask 1")
+                completed = gr.Textbox(label="いちばん確率の高い語で埋めた文 / Completed with the best fillers",
+                                       interactive=False)
+        table = gr.Dataframe(headers=["mask", "rank", "filler", "probability"], interactive=False,
+                             label="すべてのマスクの候補 / Fillers of every mask")
+        fill_outputs = [label, table, completed]
+        fill_button.click(fill_mask, inputs=[text, top_k], outputs=fill_outputs, api_name="fill_mask")
+        clickable_examples(FILL_EXAMPLES, [text], "例（マスク1つ・2つ） / Examples (one mask, two masks)",
+                           [(fill_mask, [text, top_k], fill_outputs)])

@@ -1,0 +1,123 @@
+"""Contextual embeddings and fill-mask, on a tiny BERT whose fill-mask head is set by hand."""
+
+import numpy as np
+import pytest
+
+from demos import contextual
+from demos.common import InputError
+from tests.checkpoints import MASK_FILLERS
+
+
+@pytest.fixture
+def model(load_model):
+    return load_model("CONTEXTUAL")
+
+
+def _check_matrix(result):
+    matrix = np.array(result.matrix)
+    assert matrix.shape == (len(result.labels), len(result.labels))
+    assert np.allclose(matrix, matrix.T, atol=1e-6)
+    assert np.allclose(np.diag(matrix), 1.0, atol=1e-6)
+    assert (matrix <= 1.0 + 1e-9).all() and (matrix >= -1.0 - 1e-9).all()
+    return matrix
+
+
+def test_one_row_per_occurrence_across_widths_and_repeats(model):
+    result = contextual.contextual_vectors(model, "ＡＢＣと東京\nABCとABCで働いています。\n\n私はABCへ行きます。", "ABC")
+    _check_matrix(result)
+    assert result.labels == ["1: [ＡＢＣ]と東京", "2-1: [ABC]とABCで働いて…", "2-2: ABCと[ABC]で働いています。",
+                             "3: 私は[ABC]へ行きます。"]
+    assert result.sentences == [1, 2, 2, 3]
+    assert result.layer == result.layers == 2  # omitted: the last layer
+    assert len(result.points) == 4
+    # Different contexts give different vectors (unlike word2vec).
+    assert not np.allclose(np.array(result.matrix), 1.0)
+
+
+def test_a_full_width_query_finds_half_width_text(model):
+    result = contextual.contextual_vectors(model, "ABCと東京\nＡＢＣで", "ＡＢＣ")
+    assert [label.split(":")[0] for label in result.labels] == ["1", "2"]
+
+
+def test_a_word_split_into_subwords_is_one_occurrence(model):
+    tokens = model.tokenizer.tokenize("テレビを見た。")
+    assert tokens[:3] == ["テ", "##レ", "##ビ"]  # the checkpoint's vocabulary splits it
+    found = contextual.find_occurrences(model.tokenizer, "テレビを見た。", 1, "テレビ",
+                                        contextual.align_tokens(model.tokenizer, "テレビを見た。"))
+    assert len(found) == 1 and found[0].token_indices == (0, 1, 2)
+    result = contextual.contextual_vectors(model, "テレビを見た。\n新しいテレビが好き。", "テレビ", 1)
+    _check_matrix(result)
+    assert len(result.labels) == 2 and result.layer == 1
+
+
+def test_layer_zero_and_layers_past_the_last(model):
+    assert contextual.contextual_vectors(model, "ABC\nABC", "ABC", 0).layer == 0
+    assert contextual.contextual_vectors(model, "ABC\nABC", "ABC", 12).layer == 2
+
+
+def test_missing_word_names_the_sentences(model):
+    with pytest.raises(InputError, match=r"2, 3.*sentences 2, 3"):
+        contextual.contextual_vectors(model, "ABCと東京\n大阪です。\n京都です。", "ABC")
+
+
+def test_too_many_sentences_and_blank_input(model):
+    with pytest.raises(InputError, match="12"):
+        contextual.contextual_vectors(model, "\n".join(["ABC"] * 13), "ABC")
+    with pytest.raises(InputError, match="Please enter"):
+        contextual.contextual_vectors(model, " \n ", "ABC")
+    with pytest.raises(InputError, match="Please enter"):
+        contextual.contextual_vectors(model, "ABC", " ")
+
+
+def test_outputs_are_escaped_and_read_for_a_student(model):
+    result = contextual.contextual_vectors(model, "<b>ABC</b>\n**ABC**", "ABC")
+    table = contextual.to_table(result)
+    assert len(table["data"]) == len(table["headers"]) - 1 == 2
+    figure = contextual.heatmap(result)
+    assert all("<b>" not in label for label in figure.data[0].x)
+    scatter = contextual.scatter(result)
+    assert all("<b>" not in text for trace in scatter.data for text in trace.hovertext)
+    text = contextual.reading(result)
+    assert "word2vec" in text and "<b>" not in text and "\\*\\*" in text
+    assert "いちばん近い" in text and "farthest" in text
+
+
+def test_fill_mask_gives_the_known_fillers(model):
+    result = contextual.fill_masks(model, "今日は[MASK]に行きます。", 3)
+    assert [token for token, _ in result.fillers[0]] == list(MASK_FILLERS)
+    assert [p for _, p in result.fillers[0]] == pytest.approx(list(MASK_FILLERS.values()), abs=1e-6)
+    assert result.completed == "今日は東京に行きます。"
+
+
+def test_full_width_marks_and_several_masks(model):
+    text = "ＡＢＣは＿へ行って ＊を見た。"
+    result = contextual.fill_masks(model, text, 2)
+    assert len(result.fillers) == 2 and all(len(row) == 2 for row in result.fillers)
+    # Built from the original text (full-width letters and the space kept), not from a decoded one.
+    assert result.completed == "ＡＢＣは東京へ行って 東京を見た。"
+    rows = contextual.to_rows(result)
+    assert [row[0] for row in rows] == ["マスク1 / mask 1"] * 2 + ["マスク2 / mask 2"] * 2
+    assert rows[0][2:] == ["東京", 0.5]
+
+
+def test_wordpiece_fillers_lose_their_mark():
+    assert contextual.filler_text("##ス") == "ス"
+    assert contextual.filler_text("東京") == "東京"
+    assert contextual.filler_text("##") == "##"
+
+
+def test_fill_mask_refusals(model):
+    with pytest.raises(InputError, match="No mask"):
+        contextual.fill_masks(model, "マスクのない文です。")
+    with pytest.raises(InputError, match="Too many masks"):
+        contextual.fill_masks(model, "＿" * (contextual.MAX_MASKS + 1))
+    with pytest.raises(InputError, match="Please enter"):
+        contextual.fill_masks(model, "  ")
+
+
+def test_handlers_give_the_gradio_values(model, monkeypatch, model_env):
+    label, rows, completed = contextual.fill_mask("今日は＿に行きます。", 2)
+    assert label == pytest.approx({"東京": 0.5, "大阪": 0.3}, abs=1e-6)
+    assert completed == "今日は東京に行きます。" and len(rows) == 2
+    table, heat, scatter, note = contextual.contextual("ABCと東京\nABCで", "ABC")
+    assert len(table["data"]) == 2 and "word2vec" in note
