@@ -5,25 +5,31 @@ tests use it); `python app.py` serves it, honouring GRADIO_SERVER_NAME and
 GRADIO_SERVER_PORT.
 """
 
+import importlib.util
 import logging
 import os
 import sys
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from demos import DEMOS, texts
-from models import loader
+from demos import DEMOS, i18n, links, texts
+from models import gpu, loader
 
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title=texts.APP_TITLE) as blocks:
-        gr.Markdown(texts.APP_INTRO)
+        gr.HTML(texts.LANGUAGE_SWITCH)
+        gr.Markdown(texts.INTRO)
         # Wrap onto a second row rather than hide tabs in a "…" menu: a projector at 1280 px or a
         # laptop must show every tab.
-        with gr.Tabs(overflow_behavior="wrap"):
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
+            link_fields = {}
             for module in DEMOS:
-                with gr.Tab(module.TITLE):
-                    module.build()
+                with gr.Tab(module.TITLE, id=links.tab_id(module)):
+                    # A tab returns the inputs a shared link may fill (demos/links.py), or nothing.
+                    link_fields[links.tab_id(module)] = module.build() or {}
+        links.attach(blocks, tabs, link_fields)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
     blocks.queue(max_size=128)
     return blocks
@@ -36,11 +42,24 @@ def launch_settings(environ: dict[str, str]) -> dict:
     instead of being ignored.
     """
     loader.parse_memory(environ.get(loader.MEMORY_CAP_ENV, ""))
+    mcp = environ.get("JNLP_MCP", "")
+    if mcp not in ("", "0", "1"):
+        raise ValueError(f"JNLP_MCP={mcp!r}: use 1 to serve every tab as an MCP tool for AI agents, or 0 (the default)")
+    if mcp == "1" and importlib.util.find_spec("mcp") is None:
+        raise ValueError("JNLP_MCP=1 needs the mcp package: pip install -r requirements.txt (it installs gradio[mcp])")
     return {
         # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
         "max_file_size": "5mb",
+        # Every label, button and explanation in the browser's language, or the one a ?lang= link
+        # asks for (demos/i18n.py). Server-side rendering would pick the language from the request
+        # headers instead and ignore ?lang=: the page is rendered in the browser.
+        "i18n": i18n.translations(),
+        "app_kwargs": {"middleware": [Middleware(i18n.LanguageFromURL)]},
+        "ssr_mode": False,
         # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
         "share": environ.get("JNLP_SHARE", "") == "1",
+        # Opt-in: agents see the endpoints as MCP tools at /gradio_api/mcp/ (documented by the handlers' docstrings).
+        "mcp_server": mcp == "1",
     }
 
 
@@ -54,4 +73,6 @@ if __name__ == "__main__":
         sys.exit(str(error))
     cap = loader.memory_cap()
     logging.info("model memory cap: %s", f"{cap:,} bytes" if cap else "none")
+    if gpu.on_zero_gpu():  # ZeroGPU emulates CUDA only in this thread: load the models here, before launch
+        gpu.preload_models()
     demo.launch(**settings)

@@ -3,6 +3,6 @@
 Each module exposes TITLE and build(); app.py opens a tab for each.
 """
 
-from demos import contextual, generation, ner, nli, sentiment, similarity, summarization, tokenizer, word2vec
+from demos import about, contextual, generation, ner, nli, sentiment, similarity, summarization, tokenizer, word2vec
 
-DEMOS = (sentiment, nli, similarity, ner, summarization, tokenizer, generation, word2vec, contextual)
+DEMOS = (sentiment, nli, similarity, ner, summarization, tokenizer, generation, word2vec, contextual, about)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
 import string
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,9 +16,19 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
+from demos import i18n
 from models.loader import LoadedModel, ModelLoadError, exceeds_limit
 
 log = logging.getLogger(__name__)
+
+# Words several tabs use.
+COMMON = i18n.register("common", {
+    "examples": ("例", "Examples"),
+    "stop": ("停止", "Stop"),
+    "seed": ("シード", "Seed"),
+    "compare": ("比べる", "Compare"),
+    "max_new_tokens": ("最大トークン数", "Max new tokens"),
+})
 
 # The models read at most a few hundred tokens. Cutting very long input to this
 # many characters before tokenising keeps a pasted book from costing seconds of
@@ -160,20 +173,60 @@ def friendly_errors(handler: Handler) -> Handler:
     return wrapper  # type: ignore[return-value]
 
 
-def explanation(markdown_ja: str, markdown_en: str) -> gr.Markdown:
-    """A tab's explanation: Japanese first, English beside it."""
-    return gr.Markdown(f"{markdown_ja}\n\n<small>{markdown_en}</small>")
+def explanation(words: Any) -> gr.Markdown:
+    """A tab's explanation, in the reader's language (a text registered in demos/i18n.py)."""
+    return gr.Markdown(words)
 
 
-def clickable_examples(samples: list[list[Any]], inputs: list[gr.Component], label: str,
+def clickable_examples(samples: list[list[Any]], inputs: list[gr.Component], label: Any,
                        runs: list[tuple[Callable[..., Any], list[gr.Component], list[gr.Component]]]) -> gr.Examples:
     """Examples that fill the inputs and then run the tab, in one click.
 
     gr.Examples(run_on_click=True) would expose its run as an extra API endpoint
     named after the handler; chaining the runs ourselves keeps them private, so
-    the public names (/sentiment, /ner …) belong to the buttons.
+    the public names (/sentiment, /ner …) belong to the buttons. Each run
+    remembers its answers (remember_answers): in a class where everyone clicks the
+    same example, the model runs once.
     """
     examples = gr.Examples(samples, inputs=inputs, label=label, api_visibility="private")
     for fn, fn_inputs, outputs in runs:
-        examples.load_input_event.then(fn, inputs=fn_inputs, outputs=outputs, api_visibility="private")
+        examples.load_input_event.then(remember_answers(fn), inputs=fn_inputs, outputs=outputs,
+                                       api_visibility="private")
     return examples
+
+
+# Answers kept per example run: a few per example and setting, far below any memory concern.
+EXAMPLE_ANSWERS_KEPT = 64
+
+
+def remember_answers(fn: Handler, kept: int = EXAMPLE_ANSWERS_KEPT) -> Handler:
+    """``fn`` with its latest successful answers kept, by arguments, and given again at once.
+
+    The cache fills lazily: nothing runs at start-up and no model loads before someone
+    clicks. Failures are not kept, so a model that loads later still answers. Kept in
+    memory, for this process and its models only (Gradio's own example cache is written
+    to disk and would outlive a change of model by the operator). Streaming handlers
+    are returned as they are.
+    """
+    if inspect.isgeneratorfunction(fn):
+        return fn
+    answers: OrderedDict[str, Any] = OrderedDict()
+    guard = threading.Lock()
+
+    @functools.wraps(fn)
+    def remembered(*args: Any) -> Any:
+        key = repr(args)
+        with guard:
+            if key in answers:
+                answers.move_to_end(key)
+                # A copy each time: Gradio takes update dicts apart while it sends them.
+                return copy.deepcopy(answers[key])
+        answer = fn(*args)
+        with guard:
+            answers[key] = copy.deepcopy(answer)
+            while len(answers) > kept:
+                answers.popitem(last=False)
+        return answer
+
+    remembered.answers = answers  # type: ignore[attr-defined]  # for tests
+    return remembered  # type: ignore[return-value]

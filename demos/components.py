@@ -15,13 +15,14 @@ from typing import Any
 
 import gradio as gr
 
+from demos import i18n
+
 _TITLE = "入力を確認してください / Check the input"
 
 
 def _names(label: Any) -> tuple[str, str]:
-    """The Japanese and English names in a bilingual label such as '温度 / Temperature'."""
-    japanese, _, english = str(label or "値 / value").partition(" / ")
-    return japanese.strip(), (english or japanese).strip()
+    """The Japanese and English names of a setting: its translated label, or a '温度 / Temperature' string."""
+    return i18n.pair(label or "値 / value")
 
 
 def _refuse(label: Any, japanese: str, english: str) -> gr.Error:

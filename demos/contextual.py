@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos import texts
-from demos.common import InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
+from demos import i18n, texts
+from demos.common import COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
 from demos.components import Slider
-from models.loader import LoadedModel, using
+from models import gpu
+from models.loader import LoadedModel
 from models.text_alignment import TokenSpan, align_tokens, normalize_with_map
 
-TITLE = "文脈化埋め込み・穴埋め / Contextual embeddings & fill-mask"
 MODEL_KEY = "CONTEXTUAL"
 
 MAX_SENTENCES = 12
@@ -28,6 +28,28 @@ DEFAULT_LAYER = 12  # the last layer of a BERT-base such as cl-tohoku/bert-base-
 MAX_MASKS = 5
 MAX_TOP_K = 20
 EXCERPT_CHARS = 8
+
+WORDS = i18n.register("contextual", {
+    "title": ("文脈化埋め込み・穴埋め", "Contextual embeddings & fill-mask"),
+    "contextual_tab": ("文脈化埋め込み", "Contextual embeddings"),
+    "sentences": (f"文（1行に1文、{MAX_SENTENCES} 文まで）", f"Sentences (one per line, up to {MAX_SENTENCES})"),
+    "word": ("単語", "Word"),
+    "layer": ("層", "Layer"),
+    "layer_info": ("0 = 埋め込み層。モデルの層数を超えると最終層", "0 = embeddings; past the model's last layer, the last layer"),
+    "cosine": ("コサイン類似度", "Cosine similarity"),
+    "heatmap": ("ヒートマップ", "Heatmap"),
+    "pca": ("PCA (2次元)", "PCA (2D)"),
+    "examples": ("例（かける・はし）", "Examples (かける, はし)"),
+    "fill_tab": ("穴埋め", "Fill-mask"),
+    "masked_text": ("文（[MASK] か ＿ か ＊ の位置を当てます）", "Text ([MASK], ＿ or ＊ marks the hidden word)"),
+    "top_k": ("候補数", "Top-k"),
+    "predict": ("予測する", "Predict"),
+    "first_mask": ("マスク1の候補", "Fillers of mask 1"),
+    "completed": ("いちばん確率の高い語で埋めた文", "Completed with the best fillers"),
+    "every_mask": ("すべてのマスクの候補", "Fillers of every mask"),
+    "fill_examples": ("例（マスク1つ・2つ）", "Examples (one mask, two masks)"),
+})
+TITLE = WORDS("title")
 # Marks a student can type for a masked word: the tokenizer's own mask token, or a full-width
 # low line / asterisk (easy to type with a Japanese keyboard).
 MASK_MARKS = ("\uff3f", "\uff0a")
@@ -254,12 +276,21 @@ def reading(result: Contextual) -> str:
 
 @friendly_errors
 def contextual(sentences: str, word: str, layer: float | None = None):
-    """Cosine similarity of a word's contextual vectors across sentences (first output: the matrix as a
-    table, one row and column per occurrence), a heatmap, a 2D PCA scatter and a short reading.
-    ``layer`` 0 is the embedding layer; omitted or past the model's last layer, the last layer."""
+    """Compare one word's contextual BERT vectors across Japanese sentences: the same word gets a different vector in each context, unlike word2vec (book section 1.4).
+
+    Args:
+        sentences: Japanese sentences, one per line (str, required, 1 to 12 non-blank lines); every sentence must contain the word.
+        word: The word to follow, in Japanese as written in the sentences (str, required, at most 50 characters), e.g. はし or かける.
+        layer: Which hidden layer's vectors to compare (whole number, 0 = the embedding layer, default 12 = the last layer of the default BERT-base; past the model's last layer means the last layer).
+
+    Returns:
+        The cosine similarity matrix as a table: one row and one column per occurrence of the word, labelled with the sentence number and its context
+        A heatmap of that matrix (a Plotly figure)
+        A 2D PCA scatter of the occurrences' vectors, coloured by sentence (a Plotly figure)
+        A short Markdown reading: the closest and farthest occurrences, and what word2vec's single vector would give
+    """
     chosen = None if layer is None or layer != layer else int(layer)
-    with using(MODEL_KEY) as model:
-        result = contextual_vectors(model, sentences, word, chosen)
+    result = gpu.run(MODEL_KEY, contextual_vectors, sentences, word, chosen)
     return to_table(result), heatmap(result), scatter(result), reading(result)
 
 
@@ -331,61 +362,61 @@ def to_rows(result: MaskFill) -> list[list[object]]:
 
 @friendly_errors
 def fill_mask(text: str, top_k: float = 5):
-    """Fill each [MASK] (or ＿ / ＊) with a masked language model.
+    """Guess hidden words in a Japanese sentence with a pre-trained BERT masked language model (book section 1.4).
 
-    Outputs: (1) a gr.Label of the first mask's fillers with their probabilities
-    (the only mask, in the usual case); (2) a table of every mask's fillers, with
-    the columns mask ("マスク1 / mask 1" …), rank, filler, probability; (3) the
-    text as typed with each mask replaced by its best filler ("##" removed).
+    Args:
+        text: A Japanese sentence with 1 to 5 masks, each written [MASK], ＿ or ＊ where a word is hidden (str, required), e.g. 今日は＿がよく晴れている。
+        top_k: How many candidates to return for each mask (whole number, 1 to 20, default 5).
+
+    Returns:
+        A label: the fillers of the first mask with their probabilities, the best first
+        A table of every mask's fillers with the columns mask (マスク1 / mask 1 …), rank, filler, probability
+        The text as typed with each mask replaced by its best filler (WordPiece's ## continuation mark removed)
     """
     k = 5 if top_k is None or top_k != top_k else int(top_k)
-    with using(MODEL_KEY) as model:
-        result = fill_masks(model, text, k)
+    result = gpu.run(MODEL_KEY, fill_masks, text, k)
     return dict(result.fillers[0]), to_rows(result), result.completed
 
 
 # ---------------------------------------------------------------- UI
 
 
-def build() -> None:
-    explanation(texts.CONTEXTUAL_JA, texts.CONTEXTUAL_EN)
-    with gr.Tab("文脈化埋め込み / Contextual embeddings"):
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("contextual"))
+    with gr.Tab(WORDS("contextual_tab")):
         with gr.Row():
             with gr.Column(scale=2):
-                sentences = gr.Textbox(label=f"文（1行に1文、{MAX_SENTENCES} 文まで） / Sentences (one per line, up to "
-                                             f"{MAX_SENTENCES})", lines=5, value=EXAMPLES[0][0])
+                sentences = gr.Textbox(label=WORDS("sentences"), lines=5, value=EXAMPLES[0][0])
             with gr.Column(scale=1):
-                word = gr.Textbox(label="単語 / Word", value=EXAMPLES[0][1])
+                word = gr.Textbox(label=WORDS("word"), value=EXAMPLES[0][1])
                 layer = Slider(0, MAX_LAYER, value=DEFAULT_LAYER, step=1,
-                               label="層 / Layer",
-                               info="0 = 埋め込み層。モデルの層数を超えると最終層 / 0 = embeddings; past the model's "
-                                    "last layer, the last layer")
-                button = gr.Button("比べる / Compare", variant="primary")
-        matrix = gr.Dataframe(label="コサイン類似度 / Cosine similarity", interactive=False)
+                               label=WORDS("layer"), info=WORDS("layer_info"))
+                button = gr.Button(COMMON("compare"), variant="primary")
+        matrix = gr.Dataframe(label=WORDS("cosine"), interactive=False)
         note = gr.Markdown()
         with gr.Row():
-            heat = gr.Plot(label="ヒートマップ / Heatmap")
-            points = gr.Plot(label="PCA (2D)")
+            heat = gr.Plot(label=WORDS("heatmap"))
+            points = gr.Plot(label=WORDS("pca"))
         outputs = [matrix, heat, points, note]
         button.click(contextual, inputs=[sentences, word, layer], outputs=outputs, api_name="contextual")
         # Dragging the layer redraws at once: the vectors drift apart as the layers get deeper.
         layer.release(contextual, inputs=[sentences, word, layer], outputs=outputs, api_visibility="private")
-        clickable_examples(EXAMPLES, [sentences, word], "例（かける・はし） / Examples",
+        clickable_examples(EXAMPLES, [sentences, word], WORDS("examples"),
                            [(contextual, [sentences, word, layer], outputs)])
-    with gr.Tab("穴埋め / Fill-mask"):
+    with gr.Tab(WORDS("fill_tab")):
         with gr.Row():
             with gr.Column():
-                text = gr.Textbox(label="文（[MASK] か ＿ か ＊ の位置を当てます） / Text ([MASK], ＿ or ＊ marks "
-                                        "the hidden word)", lines=3, value=FILL_EXAMPLES[0][0])
-                top_k = Slider(1, MAX_TOP_K, value=5, step=1, label="候補数 / Top-k")
-                fill_button = gr.Button("予測する / Predict", variant="primary")
+                text = gr.Textbox(label=WORDS("masked_text"), lines=3, value=FILL_EXAMPLES[0][0])
+                top_k = Slider(1, MAX_TOP_K, value=5, step=1, label=WORDS("top_k"))
+                fill_button = gr.Button(WORDS("predict"), variant="primary")
             with gr.Column():
-                label = gr.Label(label="マスク1の候補 / Fillers of mask 1")
-                completed = gr.Textbox(label="いちばん確率の高い語で埋めた文 / Completed with the best fillers",
+                label = gr.Label(label=WORDS("first_mask"))
+                completed = gr.Textbox(label=WORDS("completed"),
                                        interactive=False)
         table = gr.Dataframe(headers=["mask", "rank", "filler", "probability"], interactive=False,
-                             label="すべてのマスクの候補 / Fillers of every mask")
+                             label=WORDS("every_mask"))
         fill_outputs = [label, table, completed]
         fill_button.click(fill_mask, inputs=[text, top_k], outputs=fill_outputs, api_name="fill_mask")
-        clickable_examples(FILL_EXAMPLES, [text], "例（マスク1つ・2つ） / Examples (one mask, two masks)",
+        clickable_examples(FILL_EXAMPLES, [text], WORDS("fill_examples"),
                            [(fill_mask, [text, top_k], fill_outputs)])
+    return {"sentences": sentences, "word": word, "masked": text}  # what a shared link may fill (demos/links.py)

@@ -14,14 +14,34 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos import texts
+from demos import i18n, texts
 from demos.components import Number, Radio, Slider
-from demos.common import InputError, clickable_examples, clip, explanation, friendly_errors, require_text
-from models.loader import LoadedModel, using
+from demos.common import COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, require_text
+from models import gpu
+from models.loader import LoadedModel
 from models.registry import get_spec
 
-TITLE = "テキスト生成 / Generation"
 MODEL_KEYS = ("GENERATION", "GENERATION_SMALL")  # the user picks among these keys only
+
+WORDS = i18n.register("generation", {
+    "title": ("テキスト生成", "Generation"),
+    "model": ("モデル", "Model"),
+    "prompt": ("プロンプト", "Prompt"),
+    "next_token_tab": ("次のトークン", "Next token"),
+    "top_k_shown": ("候補数", "Top-k shown"),
+    "predict_next": ("次のトークンを予測", "Predict next token"),
+    "token_to_append": ("追加するトークン", "Token to append"),
+    "append": ("プロンプトに追加", "Append to prompt"),
+    "next_token_probabilities": ("次のトークンの確率", "Next-token probabilities"),
+    "generate_tab": ("生成", "Generate"),
+    "sample": ("サンプリング（オフなら貪欲法）", "Sample (off: greedy)"),
+    "temperature": ("温度", "Temperature"),
+    "top_p": ("top-p", "top-p"),
+    "top_k": ("top-k（0で無制限）", "top-k (0: off)"),
+    "generate": ("生成", "Generate"),
+    "generated": ("生成結果", "Generated text"),
+})
+TITLE = WORDS("title")
 
 MAX_NEW_TOKENS = 200
 DEFAULT_NEW_TOKENS = 40
@@ -199,9 +219,19 @@ def _model_label(key: str) -> str:
 
 @friendly_errors
 def next_token(prompt: str, model_key: str = MODEL_KEYS[0], top_k: float = DEFAULT_TOP_K):
+    """The most likely next tokens after a Japanese prompt, with their probabilities, from a GPT-2 (book sections 1.2 and 1.4).
+
+    Args:
+        prompt: The beginning of a text, in Japanese (str, required, not blank). Only its last tokens are read if it is longer than the model's 1,024 positions.
+        model_key: Which model: "GENERATION" (abeja/gpt2-large-japanese, the book's model, default) or "GENERATION_SMALL" (rinna/japanese-gpt2-small, faster on a CPU).
+        top_k: How many candidates to return (whole number, 1 to 50, default 10).
+
+    Returns:
+        A label: the most likely next token and the probability of each of the top_k candidates (spaces shown as ␣, line breaks as ⏎)
+        The text of the most likely next token, ready to append to the prompt
+    """
     require_text(prompt, "プロンプト", "prompt")
-    with using(_check_key(model_key)) as model:
-        candidates = next_token_distribution(model, prompt, top_k)
+    candidates = gpu.run(_check_key(model_key), next_token_distribution, prompt, top_k)
     choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
     return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
 
@@ -218,41 +248,60 @@ def append_token(prompt: str, token: str | None) -> str:
 def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float = DEFAULT_NEW_TOKENS,
              do_sample: bool = False, temperature: float = 1.0, top_p: float = 0.95, top_k: float = 50,
              seed: float = 0) -> Iterator[str]:
+    """Continue a Japanese prompt with a GPT-2, token by token: greedy, or seeded sampling (book sections 1.2 and 1.4).
+
+    Args:
+        prompt: The beginning of a text, in Japanese (str, required, not blank).
+        model_key: Which model: "GENERATION" (abeja/gpt2-large-japanese, the book's model, default) or "GENERATION_SMALL" (rinna/japanese-gpt2-small, faster on a CPU).
+        max_new_tokens: The most tokens to add (whole number, 1 to 200, default 40); generation also stops at the end-of-text token.
+        do_sample: False (default) for greedy decoding, always the most likely token; True to sample with temperature, top_p and top_k.
+        temperature: Sampling temperature (0.05 to 2.0, default 1.0; lower is more predictable). Used only when do_sample is True.
+        top_p: Nucleus sampling: sample among the most likely tokens whose probabilities add up to top_p (0.01 to 1.0, default 0.95). Used only when do_sample is True.
+        top_k: Sample among the top_k most likely tokens (whole number, 0 to 500, default 50; 0 = no limit). Used only when do_sample is True.
+        seed: Random seed for sampling (whole number, 0 to 2147483647, default 0); the same seed and settings give the same text.
+
+    Returns:
+        The prompt followed by the generated continuation, a string (streamed: each update is the text so far)
+    """
     prompt = require_text(prompt, "プロンプト", "prompt")
     settings = sampling_settings(do_sample, temperature, top_p, top_k, seed)
-    with using(_check_key(model_key)) as model:
+    # Loaded before the first update, so a model that cannot load fails before any text is shown.
+    continuations = gpu.stream(_check_key(model_key), generate_stream, prompt, max_new_tokens, settings)
+    try:
         yield prompt
-        for continuation in generate_stream(model, prompt, max_new_tokens, settings):
+        for continuation in continuations:
             yield prompt + continuation
+    finally:
+        continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
 
 
-def build() -> None:
-    explanation(texts.GENERATION_JA, texts.GENERATION_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("generation"))
     model_key = Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
-                         label="モデル / Model")
-    prompt = gr.Textbox(label="プロンプト / Prompt", lines=4, value=EXAMPLES[0][0])
-    with gr.Tab("次のトークン / Next token"):
+                         label=WORDS("model"))
+    prompt = gr.Textbox(label=WORDS("prompt"), lines=4, value=EXAMPLES[0][0])
+    with gr.Tab(WORDS("next_token_tab")):
         with gr.Row():
             with gr.Column():
-                top_k_view = Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label="候補数 / Top-k shown")
-                predict_button = gr.Button("次のトークンを予測 / Predict next token", variant="primary")
-                choice = gr.Dropdown(label="追加するトークン / Token to append", choices=[])
-                append_button = gr.Button("プロンプトに追加 / Append to prompt")
-            distribution = gr.Label(label="次のトークンの確率 / Next-token probabilities")
-    with gr.Tab("生成 / Generate"):
+                top_k_view = Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=WORDS("top_k_shown"))
+                predict_button = gr.Button(WORDS("predict_next"), variant="primary")
+                choice = gr.Dropdown(label=WORDS("token_to_append"), choices=[])
+                append_button = gr.Button(WORDS("append"))
+            distribution = gr.Label(label=WORDS("next_token_probabilities"))
+    with gr.Tab(WORDS("generate_tab")):
         with gr.Row():
             with gr.Column():
                 max_new_tokens = Slider(1, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
-                                           label="最大トークン数 / Max new tokens")
-                do_sample = gr.Checkbox(value=False, label="サンプリング（オフなら貪欲法） / Sample (off: greedy)")
-                temperature = Slider(0.05, 2.0, value=1.0, step=0.05, label="温度 / Temperature")
-                top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label="top-p")
-                top_k = Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label="top-k（0で無制限） / top-k (0: off)")
-                seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="シード / Seed")
+                                           label=COMMON("max_new_tokens"))
+                do_sample = gr.Checkbox(value=False, label=WORDS("sample"))
+                temperature = Slider(0.05, 2.0, value=1.0, step=0.05, label=WORDS("temperature"))
+                top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label=WORDS("top_p"))
+                top_k = Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label=WORDS("top_k"))
+                seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label=COMMON("seed"))
                 with gr.Row():
-                    generate_button = gr.Button("生成 / Generate", variant="primary")
-                    stop_button = gr.Button("停止 / Stop", variant="stop")
-            output = gr.Textbox(label="生成結果 / Generated text", lines=10, buttons=["copy"], interactive=False)
+                    generate_button = gr.Button(WORDS("generate"), variant="primary")
+                    stop_button = gr.Button(COMMON("stop"), variant="stop")
+            output = gr.Textbox(label=WORDS("generated"), lines=10, buttons=["copy"], interactive=False)
     predict_inputs = [prompt, model_key, top_k_view]
     predict = predict_button.click(next_token, inputs=predict_inputs, outputs=[distribution, choice],
                                    api_name="next_token")
@@ -261,5 +310,6 @@ def build() -> None:
     generate_inputs = [prompt, model_key, max_new_tokens, do_sample, temperature, top_p, top_k, seed]
     run = generate_button.click(generate, inputs=generate_inputs, outputs=[output], api_name="generate")
     stop_button.click(None, cancels=[run, predict], api_visibility="private")
-    clickable_examples(EXAMPLES, [prompt], "例 / Examples",
+    clickable_examples(EXAMPLES, [prompt], COMMON("examples"),
                        [(next_token, predict_inputs, [distribution, choice])])
+    return {"prompt": prompt}  # what a shared link may fill (demos/links.py)

@@ -16,17 +16,26 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos import texts
-from demos.common import clickable_examples, explanation, friendly_errors, require_text
-from models.loader import LoadedModel, using
+from demos import i18n, texts
+from demos.common import COMMON, clickable_examples, explanation, friendly_errors, require_text
+from models import gpu
+from models.loader import LoadedModel
 from models.text_alignment import TokenSpan, align_tokens
 
-TITLE = "固有表現認識 / NER"
 MODEL_KEY = "NER"
 
 # Entities are looked for in this many characters at most: longer texts would take
 # many model calls and hold the tab for minutes. The rest is shown, unanalysed.
 MAX_NER_CHARS = 5_000
+
+WORDS = i18n.register("ner", {
+    "title": ("固有表現認識", "NER"),
+    "text": (f"テキスト（解析は先頭 {MAX_NER_CHARS:,} 文字まで）", f"Text (the first {MAX_NER_CHARS:,} characters are analysed)"),
+    "find": ("固有表現を探す", "Find entities"),
+    "entities": ("固有表現", "Entities"),
+    "table": ("一覧", "Table"),
+})
+TITLE = WORDS("title")
 
 # The eight entity types of the book's model (Stockmark's Wikipedia NER dataset), with a colour each.
 COLORS = {
@@ -153,24 +162,32 @@ def summary_line(entities: list[Entity], text_length: int) -> str:
 
 @friendly_errors
 def ner(text: str) -> tuple[list[tuple[str, str | None]], list[list[object]], str]:
+    """Find the named entities of a Japanese text with BERT fine-tuned on the Stockmark Wikipedia NER dataset (book section 1.1).
+
+    Args:
+        text: The text to analyse, in Japanese (str, required, not blank). Entities are looked for in its first 5,000 characters; a long text is cut into model-sized pieces at sentence ends.
+
+    Returns:
+        The text as pieces that join back into the exact input, each with its entity type (人名 person, 法人名 company, 政治的組織名 political organisation, その他の組織名 other organisation, 地名 place, 施設名 facility, 製品名 product, イベント名 event) or null outside entities
+        A table with one row per entity: entity, type, score (0-1), start and end character offsets in the input
+        A Markdown summary: how many entities were found, and whether only the beginning of the text was analysed
+    """
     text = require_text(text)  # the text shown back is the one analysed
-    with using(MODEL_KEY) as model:
-        entities = recognize(model, text)
+    entities = gpu.run(MODEL_KEY, recognize, text)
     return to_highlights(text, entities), to_table(entities), summary_line(entities, len(text))
 
 
-def build() -> None:
-    explanation(texts.NER_JA, texts.NER_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("ner"))
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(
-                label=f"テキスト（解析は先頭 {MAX_NER_CHARS:,} 文字まで） / Text (the first {MAX_NER_CHARS:,} characters are analysed)", lines=5
-            )
-            button = gr.Button("固有表現を探す / Find entities", variant="primary")
+            text = gr.Textbox(label=WORDS("text"), lines=5)
+            button = gr.Button(WORDS("find"), variant="primary")
         with gr.Column():
-            highlighted = gr.HighlightedText(label="固有表現 / Entities", color_map=COLORS, show_legend=True)
+            highlighted = gr.HighlightedText(label=WORDS("entities"), color_map=COLORS, show_legend=True)
             note = gr.Markdown()
-    table = gr.Dataframe(headers=TABLE_HEADERS, label="一覧 / Table", interactive=False,
+    table = gr.Dataframe(headers=TABLE_HEADERS, label=WORDS("table"), interactive=False,
                          datatype=["str", "str", "number", "number", "number"])
     button.click(ner, inputs=[text], outputs=[highlighted, table, note], api_name="ner")
-    clickable_examples(EXAMPLES, [text], "例 / Examples", [(ner, [text], [highlighted, table, note])])
+    clickable_examples(EXAMPLES, [text], COMMON("examples"), [(ner, [text], [highlighted, table, note])])
+    return {"text": text}  # what a shared link may fill (demos/links.py)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demos import texts
+from demos import i18n, texts
 from demos.common import Scores, classify, classify_many, clickable_examples, explanation, friendly_errors, require_text, truncation_note
 from models import batching
 from models.loader import LoadedModel
 
-TITLE = "文書分類 / Sentiment"
+WORDS = i18n.register("sentiment", {
+    "title": ("文書分類", "Sentiment"),
+    "review": ("レビュー", "Review"),
+    "placeholder": ("例：この本はとても読みやすかった。", "e.g. この本はとても読みやすかった。 (a Japanese review)"),
+    "classify": ("分類する", "Classify"),
+    "probabilities": ("ラベルの確率", "Label probabilities"),
+    "examples": ("例（肯定・否定）", "Examples (positive, negative)"),
+})
+TITLE = WORDS("title")
+
 MODEL_KEY = "SENTIMENT"
 
 # Written for this app: one clearly positive and one clearly negative review.
@@ -31,22 +40,32 @@ def to_label(scores: Scores) -> dict[str, float]:
 
 @friendly_errors
 def sentiment(text: str) -> tuple[dict[str, float], str]:
+    """Classify the sentiment of a Japanese review with BERT fine-tuned on MARC-ja (book section 1.1).
+
+    Args:
+        text: The review to classify, in Japanese (str, required, not blank). Up to 100,000 characters are read; the model itself sees only its first 512 tokens.
+
+    Returns:
+        A label: the most likely label and the probability of every label (positive, negative), summing to 1
+        A Markdown note, empty unless the text was longer than the model reads
+    """
     # Requests arriving together share one forward pass (models/batching.py).
     scores = batching.run(MODEL_KEY, classify_many, (require_text(text), None))
     return to_label(scores), truncation_note(scores.truncated, scores.limit)
 
 
-def build() -> None:
-    explanation(texts.SENTIMENT_JA, texts.SENTIMENT_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("sentiment"))
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="レビュー / Review", lines=4, placeholder="例：この本はとても読みやすかった。")
-            button = gr.Button("分類する / Classify", variant="primary")
+            text = gr.Textbox(label=WORDS("review"), lines=4, placeholder=WORDS("placeholder"))
+            button = gr.Button(WORDS("classify"), variant="primary")
         with gr.Column():
-            label = gr.Label(label="ラベルの確率 / Label probabilities")
+            label = gr.Label(label=WORDS("probabilities"))
             note = gr.Markdown()
     # As many at once as one batch holds: they wait in the batcher, not in Gradio's queue.
     button.click(sentiment, inputs=[text], outputs=[label, note], api_name="sentiment",
                  concurrency_limit=batching.batch_size())
-    clickable_examples(EXAMPLES, [text], "例（肯定・否定） / Examples (positive, negative)",
+    clickable_examples(EXAMPLES, [text], WORDS("examples"),
                        [(sentiment, [text], [label, note])])
+    return {"text": text}  # what a shared link may fill (demos/links.py)

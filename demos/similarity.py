@@ -7,12 +7,22 @@ from dataclasses import dataclass
 import gradio as gr
 import numpy as np
 
-from demos import texts
+from demos import i18n, texts
 from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models import batching
 from models.loader import LoadedModel, exceeds_limit
 
-TITLE = "意味的類似度 / Similarity"
+WORDS = i18n.register("similarity", {
+    "title": ("意味的類似度", "Similarity"),
+    "sentence1": ("文1", "Sentence 1"),
+    "sentence2": ("文2", "Sentence 2"),
+    "compare": ("比べる", "Compare"),
+    "sts_score": ("JSTS スコア (0〜5)", "JSTS score (0–5)"),
+    "simcse_cosine": ("SimCSE コサイン類似度 (−1〜1)", "SimCSE cosine (−1–1)"),
+    "examples": ("例（似ている・似ていない）", "Examples (similar, unrelated)"),
+})
+TITLE = WORDS("title")
+
 STS_KEY = "STS"
 SIMCSE_KEY = "SIMCSE"
 
@@ -94,26 +104,46 @@ def _answer(key: str, measure, text1: str, text2: str) -> tuple[float, str]:
 
 @friendly_errors
 def sts(text1: str, text2: str) -> tuple[float, str]:
+    """Semantic similarity of two Japanese sentences as a JSTS score, from BERT fine-tuned on JSTS (book section 1.1).
+
+    Args:
+        text1: The first sentence, in Japanese (str, required, not blank).
+        text2: The second sentence, in Japanese (str, required, not blank).
+
+    Returns:
+        The raw regression score, a float on the JSTS scale from about 0 (unrelated) to 5 (same meaning), not clipped
+        A Markdown note, empty unless the pair was longer than the model reads (512 tokens)
+    """
     return _answer(STS_KEY, sts_many, text1, text2)
 
 
 @friendly_errors
 def simcse(text1: str, text2: str) -> tuple[float, str]:
+    """Cosine similarity of the sentence vectors of two Japanese sentences, from unsupervised SimCSE (book section 1.1).
+
+    Args:
+        text1: The first sentence, in Japanese (str, required, not blank).
+        text2: The second sentence, in Japanese (str, required, not blank).
+
+    Returns:
+        The cosine similarity of the two [CLS] vectors, a float from -1 to 1 (higher means closer in meaning)
+        A Markdown note, empty unless a sentence was longer than the model reads (512 tokens)
+    """
     return _answer(SIMCSE_KEY, simcse_many, text1, text2)
 
 
-def build() -> None:
-    explanation(texts.SIMILARITY_JA, texts.SIMILARITY_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("similarity"))
     with gr.Row():
         with gr.Column():
-            text1 = gr.Textbox(label="文1 / Sentence 1", lines=2)
-            text2 = gr.Textbox(label="文2 / Sentence 2", lines=2)
-            button = gr.Button("比べる / Compare", variant="primary")
+            text1 = gr.Textbox(label=WORDS("sentence1"), lines=2)
+            text2 = gr.Textbox(label=WORDS("sentence2"), lines=2)
+            button = gr.Button(WORDS("compare"), variant="primary")
         with gr.Column():
-            score = gr.Number(label="JSTS スコア (0〜5) / JSTS score (0–5)")
+            score = gr.Number(label=WORDS("sts_score"))
             score_note = gr.Markdown()
         with gr.Column():
-            similarity = gr.Number(label="SimCSE コサイン類似度 (−1〜1) / SimCSE cosine (−1–1)")
+            similarity = gr.Number(label=WORDS("simcse_cosine"))
             similarity_note = gr.Markdown()
     # Two events on one click: each model answers on its own, so one that fails
     # to load leaves the other's result standing.
@@ -122,6 +152,7 @@ def build() -> None:
     button.click(sts, inputs=[text1, text2], outputs=[score, score_note], api_name="sts", concurrency_limit=batch)
     button.click(simcse, inputs=[text1, text2], outputs=[similarity, similarity_note], api_name="simcse",
                  concurrency_limit=batch)
-    clickable_examples(EXAMPLES, [text1, text2], "例（似ている・似ていない） / Examples (similar, unrelated)",
+    clickable_examples(EXAMPLES, [text1, text2], WORDS("examples"),
                        [(sts, [text1, text2], [score, score_note]),
                         (simcse, [text1, text2], [similarity, similarity_note])])
+    return {"text1": text1, "text2": text2}  # what a shared link may fill (demos/links.py)

@@ -1,17 +1,22 @@
-"""Long copy of the app: the introduction and each tab's explanation (Japanese, then English).
+"""Long copy of the app: the introduction and each tab's explanation, in Japanese and in English.
 
-Kept apart from the handlers so the wording can change without touching code.
+Kept apart from the handlers so the wording can change without touching code; registered
+with demos/i18n.py at the end of this module, so the browser shows the reader's language.
 """
+
+from demos import i18n
 
 APP_TITLE = "日本語NLPプレイグラウンド / Japanese NLP Playground"
 
-APP_INTRO = """\
-# 日本語NLPプレイグラウンド / Japanese NLP Playground
+APP_INTRO_JA = """\
+# 日本語NLPプレイグラウンド
 『大規模言語モデル入門』第1章のモデルを、ブラウザで動かして確かめるためのアプリです。タブを選び、例をクリックするか文を入力してください。
 モデルは最初に使うときに読み込まれるので、初回だけ少し時間がかかります。
-
-<small>Run the models of chapter 1 of the book 大規模言語モデル入門 in your browser. Pick a tab, click an example or type Japanese.
-Each model loads on its first use, so the first answer of a tab takes a little longer.</small>
+"""
+APP_INTRO_EN = """\
+# Japanese NLP Playground
+Run the models of chapter 1 of the book 大規模言語モデル入門 in your browser. Pick a tab, click an example or type Japanese.
+Each model loads on its first use, so the first answer of a tab takes a little longer.
 """
 
 SENTIMENT_JA = """\
@@ -100,3 +105,48 @@ or はし) gets its vector (the mean of its subword tokens), compared by cosine 
 scatter. *Layer* picks the layer: 0 is the embedding layer, before any context; deeper layers mix in more of it.
 **Fill-mask**: BERT is pre-trained as a *masked language model*: it learns to guess words hidden behind [MASK]. Type a text with
 [MASK] (or ＿ / ＊) to see the most likely words for each gap and their probabilities."""
+
+ABOUT_JA = """\
+**状態**：このアプリが使うモデル（キーごとのモデル ID と、その出どころ）、ネットワークなしで使えるか、いま読み込まれているか、
+そして動いている環境（バージョンと設定）の一覧です。このタブはモデルを読み込まず、ネットワークにも接続しません。
+「出どころ」が「上書き」のキーは、環境変数 `JNLP_MODEL_<キー>` で別の Hub ID かフォルダが指定されています。
+**オフラインの教室で使うには**：ネットワークにつながっているうちに `python -m models.prefetch` を実行して、すべてのモデルを
+Hugging Face のキャッシュにダウンロードし、読めることを確かめます（`--dir models` ならフォルダに保存し、使う `JNLP_MODEL_*` を表示します）。
+授業では `HF_HUB_OFFLINE=1 python app.py` で起動します。「オフライン」列がすべて ✅ なら準備完了です
+（`python -m models.prefetch --check` でも確かめられます）。"""
+ABOUT_EN = """\
+**Status**: the model each key will use (and where its id comes from), whether it works without network, whether it is loaded
+now, and the environment (versions and settings). This tab loads no model and never reaches the network. A key whose source
+reads *overridden* was pointed at another Hub id or a folder with the variable `JNLP_MODEL_<KEY>`.
+**For a classroom without network**: while online, run `python -m models.prefetch` to download every model into the Hugging Face
+cache and check it can be read (`--dir models` saves them into folders and prints the `JNLP_MODEL_*` lines to use). In class, start
+the app with `HF_HUB_OFFLINE=1 python app.py`. When every row of the *Offline* column shows ✅, you are ready (`python -m
+models.prefetch --check` tells the same)."""
+
+
+# The explanations as translatable texts: EXPLAINED("sentiment") is SENTIMENT_JA or SENTIMENT_EN.
+APP_WORDS = i18n.register("app", {
+    "intro": (APP_INTRO_JA, APP_INTRO_EN),
+    # A plain link (gr.HTML): it reloads this page in the other language (demos/i18n.py, ?lang=).
+    # Gradio's Markdown would open it in a new browser tab.
+    "language_switch": (
+        "<p style='text-align:right;margin:0'><a href='?lang=en'>English</a>"
+        "<small>（ページ下の「設定」→「言語」でも切り替えられます）</small></p>",
+        "<p style='text-align:right;margin:0'><a href='?lang=ja'>日本語</a>"
+        "<small> (or Settings → Language at the bottom of the page)</small></p>",
+    ),
+})
+INTRO = APP_WORDS("intro")
+LANGUAGE_SWITCH = APP_WORDS("language_switch")
+EXPLAINED = i18n.register("explanation", {
+    "sentiment": (SENTIMENT_JA, SENTIMENT_EN),
+    "nli": (NLI_JA, NLI_EN),
+    "similarity": (SIMILARITY_JA, SIMILARITY_EN),
+    "ner": (NER_JA, NER_EN),
+    "summarization": (SUMMARIZATION_JA, SUMMARIZATION_EN),
+    "tokenizer": (TOKENIZER_JA, TOKENIZER_EN),
+    "generation": (GENERATION_JA, GENERATION_EN),
+    "word2vec": (WORD2VEC_JA, WORD2VEC_EN),
+    "contextual": (CONTEXTUAL_JA, CONTEXTUAL_EN),
+    "about": (ABOUT_JA, ABOUT_EN),
+})

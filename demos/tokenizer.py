@@ -12,13 +12,28 @@ from dataclasses import dataclass, fields
 
 import gradio as gr
 
-from demos import texts
-from demos.common import clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
+from demos import i18n, texts
+from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
 from models.loader import ModelLoadError, using_tokenizer
 from models.morphology import Morpheme, morphemes
 from models.text_alignment import align_tokens
 
-TITLE = "トークナイザ / Tokenizer"
+WORDS = i18n.register("tokenizer", {
+    "title": ("トークナイザ", "Tokenizer"),
+    "text": ("テキスト", "Text"),
+    "show_special": ("特殊トークンを表示", "Show special tokens"),
+    "show_ids": ("IDを表示", "Show ids"),
+    "tokenize": ("分割する", "Tokenize"),
+    "morphemes": ("MeCab 形態素 (unidic-lite)", "MeCab morphemes (unidic-lite)"),
+    "placeholder": ("<p style='color:#6b7280'>「分割する」を押すか、例をクリックしてください。</p>",
+                    "<p style='color:#6b7280'>Press Tokenize or click an example.</p>"),
+    "tokens_and_ids": ("トークンとID", "Tokens and ids"),
+    "heading_bert": ("#### BERT（MeCab + WordPiece）", "#### BERT (MeCab + WordPiece)"),
+    "heading_t5": ("#### T5（SentencePiece）", "#### T5 (SentencePiece)"),
+    "heading_gpt2": ("#### GPT-2（SentencePiece）", "#### GPT-2 (SentencePiece)"),
+    "json": ("JSON（/tokenize の結果）", "JSON (what /tokenize returns)"),
+})
+TITLE = WORDS("title")
 # Token chips and tables for more text than this would be megabytes no one reads and
 # seconds of waiting; the rest of a longer text is left out, and the tab says so.
 MAX_TOKENIZE_CHARS = 10_000
@@ -222,6 +237,18 @@ def as_json(text: str, found: list[Morpheme], results: list[Tokenization], chara
 
 @friendly_errors
 def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tuple:
+    """Split a Japanese text into MeCab morphemes and into the subword tokens of BERT, T5 and GPT-2, side by side (book section 1.2).
+
+    Args:
+        text: The text to tokenize, in Japanese or any language (str, required, not blank). The first 10,000 characters are tokenized.
+        show_special: Whether the token chips show special tokens such as [CLS], [SEP] and </s> (bool, default True). The JSON result always lists them.
+        show_ids: Whether the token chips show each token's vocabulary id (bool, default False). The JSON result always has the ids.
+
+    Returns:
+        A JSON object: characters, tokenized_characters, mecab (one object per morpheme: surface, pos, reading, lemma, start, end) and tokenizers (for bert, t5 and gpt2: name, model, tokens, ids, character spans, special and unknown flags, error)
+        A table of the MeCab morphemes (surface, part of speech, reading, lemma, start, end)
+        Then for each of BERT, T5 and GPT-2: the tokens as HTML chips over the text, a Markdown line of counts, and a table of its tokens (#, token, id, start, end, special)
+    """
     text = clip(require_text(text))
     full_length = len(text)
     start = len(text) - len(text.lstrip())  # a long run of blanks first must not leave nothing to show
@@ -235,37 +262,37 @@ def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tu
     return tuple(outputs)
 
 
-PLACEHOLDER = "<p style='color:#6b7280'>「分割する」を押すか、例をクリックしてください。 / Press Tokenize or click an example.</p>"
 MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start", "end"]
 TOKEN_HEADERS = ["#", "token", "id", "start", "end", "special"]
 
 
-def build() -> None:
-    explanation(texts.TOKENIZER_JA, texts.TOKENIZER_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("tokenizer"))
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(label="テキスト / Text", lines=3, value=EXAMPLES[0][0])
+            text = gr.Textbox(label=WORDS("text"), lines=3, value=EXAMPLES[0][0])
         with gr.Column(scale=1):
-            show_special = gr.Checkbox(value=True, label="特殊トークンを表示 / Show special tokens")
-            show_ids = gr.Checkbox(value=False, label="IDを表示 / Show ids")
-            button = gr.Button("分割する / Tokenize", variant="primary")
-    morpheme_table = gr.Dataframe(headers=MORPHEME_HEADERS, label="MeCab 形態素 / MeCab morphemes (unidic-lite)",
+            show_special = gr.Checkbox(value=True, label=WORDS("show_special"))
+            show_ids = gr.Checkbox(value=False, label=WORDS("show_ids"))
+            button = gr.Button(WORDS("tokenize"), variant="primary")
+    morpheme_table = gr.Dataframe(headers=MORPHEME_HEADERS, label=WORDS("morphemes"),
                                   interactive=False, max_height=300)
     family_outputs: list[gr.Component] = []
     with gr.Row(equal_height=False):
         for family in FAMILIES:
             with gr.Column(min_width=280):
-                gr.Markdown(f"#### {family.name}")
-                chips = gr.HTML(PLACEHOLDER)
+                gr.Markdown(WORDS(f"heading_{family.slug}"))
+                chips = gr.HTML(WORDS("placeholder"))
                 stats = gr.Markdown()
-                with gr.Accordion("トークンとID / Tokens and ids", open=False):
+                with gr.Accordion(WORDS("tokens_and_ids"), open=False):
                     rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False, max_height=300)
                 family_outputs += [chips, stats, rows]
-    with gr.Accordion("JSON（/tokenize の結果） / JSON (what /tokenize returns)", open=False):
+    with gr.Accordion(WORDS("json"), open=False):
         structured = gr.JSON()
     inputs = [text, show_special, show_ids]
     outputs = [structured, morpheme_table, *family_outputs]
     button.click(tokenize, inputs=inputs, outputs=outputs, api_name="tokenize")
     for toggle in (show_special, show_ids):
         toggle.change(tokenize, inputs=inputs, outputs=outputs, api_visibility="private")
-    clickable_examples(EXAMPLES, [text], "例 / Examples", [(tokenize, inputs, outputs)])
+    clickable_examples(EXAMPLES, [text], COMMON("examples"), [(tokenize, inputs, outputs)])
+    return {"text": text}  # what a shared link may fill (demos/links.py)

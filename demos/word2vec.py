@@ -10,13 +10,43 @@ import time
 
 import gradio as gr
 
-from demos import texts
+from demos import i18n, texts
 from demos.components import Number, Radio, Slider
-from demos.common import InputError, explanation, friendly_errors, markdown_literal, usable_text
+from demos.common import COMMON, InputError, explanation, friendly_errors, markdown_literal, usable_text
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
-TITLE = "単語ベクトル / word2vec"
+WORDS = i18n.register("word2vec", {
+    "title": ("単語ベクトル", "word2vec"),
+    "corpus": ("コーパス（空なら既定のコーパス）", "Corpus (empty: the default corpus)"),
+    "corpus_placeholder": ("1行に1文", "one sentence per line"),
+    "upload": ("または .txt をアップロード（UTF-8 / Shift_JIS、2 MB まで）", "or upload a .txt (UTF-8 / Shift_JIS, up to 2 MB)"),
+    "lemma": ("原形にする", "Use base forms"),
+    "content_only": ("内容語だけ", "Content words only"),
+    "architecture": ("方式", "Architecture"),
+    "reproducible": ("再現性（1スレッド）", "Reproducible (one worker)"),
+    "vector_size": ("次元", "Vector size"),
+    "window": ("窓幅", "Window"),
+    "min_count": ("最小出現回数", "Min count"),
+    "negative": ("負例数", "Negative samples"),
+    "epochs": ("エポック", "Epochs"),
+    "train": ("学習する", "Train"),
+    "loss": ("学習損失", "Training loss"),
+    "similar_tab": ("似ている単語", "Similar words"),
+    "words": ("単語（空白区切り）", "Words (space-separated)"),
+    "topn": ("件数", "Top-n"),
+    "find_similar": ("近い単語を探す", "Find similar words"),
+    "pca": ("PCA (3次元)", "3D PCA"),
+    "analogy_tab": ("アナロジー", "Analogy"),
+    "pairs_tab": ("スキップグラムの組", "Skip-gram pairs"),
+    "sentence": ("文", "Sentence"),
+    "show_pairs": ("組を表示", "Show pairs"),
+    "export_tab": ("書き出し", "Export"),
+    "export": ("word2vec テキスト形式で書き出す", "Export (word2vec text format)"),
+    "vectors": ("ベクトル", "Vectors"),
+})
+TITLE = WORDS("title")
+
 MAX_QUERY_WORDS = 5
 MAX_TOPN = 30
 MAX_CORPUS_CHARS = 2_000_000
@@ -167,10 +197,45 @@ def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> 
             f"{how} {reproducible}")
 
 
+# The training settings every endpoint that trains takes, described once for their docstrings
+# (Gradio builds the API and MCP tool documentation from them).
+_SETTINGS_ARGS = """\
+upload: A .txt corpus file (UTF-8, UTF-16 or Shift_JIS, at most 2 MB) used instead of corpus_text, or null (default).
+use_lemma: Whether words are reduced to their dictionary form (lemma) by MeCab before training (bool, default False).
+content_only: Whether only content words (nouns, verbs, adjectives) are kept, dropping particles and symbols (bool, default True).
+vector_size: Dimensions of the word vectors (whole number, 10 to 300, default 100).
+window: Context window, words on each side of the centre word (whole number, 1 to 10, default 5).
+min_count: Words seen fewer times are left out of the vocabulary (whole number, 1 to 50, default 5).
+negative: Negative samples per positive pair (whole number, 1 to 20, default 5).
+epochs: Passes over the corpus (whole number, 1 to 30, default 5).
+seed: Random seed (whole number, 0 to 2147483647, default 1); with reproducible, the same settings give the same vectors.
+architecture: "skip-gram" (default, the book's) or "CBOW".
+reproducible: Train with one worker thread so a seed gives the same vectors every time (bool, default True); False is faster but not reproducible."""
+
+
+def _settings_documented(handler):
+    """``handler`` with the training settings' descriptions in place of ``{settings}`` in its docstring."""
+    indented = _SETTINGS_ARGS.replace("\n", "\n        ").rstrip()
+    handler.__doc__ = handler.__doc__.replace("{settings}", indented)
+    return handler
+
+
 @friendly_errors
-def train_tab(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
-              seed, architecture, reproducible):
-    """Train and show the loss curve growing epoch by epoch; Stop (or leaving) ends the training."""
+@_settings_documented
+def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
+              min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    """Train word2vec (gensim) on a Japanese corpus tokenized by MeCab, reporting the loss epoch by epoch (book section 1.3).
+
+    Stop (or leaving) ends the training. Models are cached: the same corpus and settings reuse the trained vectors.
+
+    Args:
+        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {settings}
+
+    Returns:
+        A Markdown status line: progress while training, then the corpus source, word and vocabulary counts and the time taken (streamed)
+        A Plotly figure of the training loss per epoch
+    """
     params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
     text, source = _corpus_text(corpus_text, upload)
     started = time.perf_counter()
@@ -190,9 +255,25 @@ def train_tab(corpus_text, upload, use_lemma, content_only, vector_size, window,
 
 
 @friendly_errors
+@_settings_documented
 def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_only=True, vector_size=100,
             window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
             topn=10):
+    """The words closest to some query words in word2vec vectors trained on a Japanese corpus, with a 3D PCA plot (book section 1.3).
+
+    The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
+
+    Args:
+        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        words: Up to 5 query words, separated by spaces or commas (str, required), e.g. 犬 東京.
+        {settings}
+        topn: How many neighbours per query word (whole number, 1 to 30, default 10).
+
+    Returns:
+        A table with the columns query, word, cosine: each query word's nearest words by cosine similarity
+        A 3D PCA scatter of the query words and their neighbours (a Plotly figure)
+        A Markdown note naming query words that are not in the vocabulary, with suggestions; empty when all were found
+    """
     wanted = query_words(words)
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
                            epochs, seed, architecture, reproducible)
@@ -204,8 +285,23 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
 
 
 @friendly_errors
+@_settings_documented
 def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
             min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    """Word analogy a - b + c in word2vec vectors trained on a Japanese corpus, e.g. 父 - 母 + 兄 ≈ 姉 (book section 1.3).
+
+    The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
+
+    Args:
+        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        a: The word to start from (str, required), e.g. 父.
+        b: The word to subtract (str, required), e.g. 母.
+        c: The word to add (str, required), e.g. 兄.
+        {settings}
+
+    Returns:
+        A table with the columns word, cosine: the 10 words closest to a - b + c
+    """
     words = [query_words(x)[0] for x in (a, b, c)]
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
                            epochs, seed, architecture, reproducible)
@@ -218,6 +314,17 @@ def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=Tru
 
 @friendly_errors
 def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_only: bool = False):
+    """The (centre word, context word) training pairs skip-gram word2vec makes from one Japanese sentence (book section 1.3).
+
+    Args:
+        sentence: A Japanese sentence (str, required); it is split into words by MeCab and its first 60 words are used.
+        window: Context window, words on each side of the centre word (whole number, 1 to 10, default 2).
+        use_lemma: Whether words are reduced to their dictionary form (lemma) first (bool, default False).
+        content_only: Whether only content words are kept (bool, default False).
+
+    Returns:
+        A table with the columns centre, context: one row per training pair, in order
+    """
     tokens = [t for s in w2v.tokenize_corpus(sentence or "", bool(use_lemma), bool(content_only)) for t in s]
     if not tokens:
         raise InputError("文を入力してください。 / Please enter a sentence.")
@@ -226,8 +333,20 @@ def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_onl
 
 
 @friendly_errors
+@_settings_documented
 def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5, min_count=5,
            negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    """Export word2vec vectors trained on a Japanese corpus as a file in the plain word2vec text format (book section 1.3).
+
+    The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
+
+    Args:
+        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {settings}
+
+    Returns:
+        A .txt file in the word2vec text format: a header line (vocabulary size, dimensions), then one word and its numbers per line; gensim's KeyedVectors.load_word2vec_format reads it
+    """
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
                            epochs, seed, architecture, reproducible)
     handle, path = tempfile.mkstemp(prefix="word2vec-", suffix=".txt")
@@ -237,61 +356,59 @@ def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_
     return path
 
 
-def build() -> None:
-    explanation(texts.WORD2VEC_JA, texts.WORD2VEC_EN)
+def build() -> dict[str, gr.Component]:
+    explanation(texts.EXPLAINED("word2vec"))
     with gr.Row():
         with gr.Column(scale=2):
-            corpus_text = gr.Textbox(label="コーパス（空なら既定のコーパス） / Corpus (empty: the default corpus)",
-                                     lines=4, placeholder="1行に1文 / one sentence per line")
-            upload = gr.File(label="または .txt をアップロード（UTF-8 / Shift_JIS、2 MB まで） / or upload a .txt "
-                                   "(UTF-8 / Shift_JIS, up to 2 MB)", file_types=[".txt"], type="filepath")
+            corpus_text = gr.Textbox(label=WORDS("corpus"), lines=4, placeholder=WORDS("corpus_placeholder"))
+            upload = gr.File(label=WORDS("upload"), file_types=[".txt"], type="filepath")
             with gr.Row():
-                use_lemma = gr.Checkbox(value=False, label="原形にする / Use base forms")
-                content_only = gr.Checkbox(value=True, label="内容語だけ / Content words only")
+                use_lemma = gr.Checkbox(value=False, label=WORDS("lemma"))
+                content_only = gr.Checkbox(value=True, label=WORDS("content_only"))
         with gr.Column(scale=2):
             with gr.Row():
-                architecture = Radio(["skip-gram", "CBOW"], value="skip-gram", label="方式 / Architecture")
-                reproducible = gr.Checkbox(value=True, label="再現性（1スレッド） / Reproducible (one worker)")
+                architecture = Radio(["skip-gram", "CBOW"], value="skip-gram", label=WORDS("architecture"))
+                reproducible = gr.Checkbox(value=True, label=WORDS("reproducible"))
             with gr.Row():
-                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label="次元 / Vector size")
-                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label="窓幅 / Window")
-                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label="最小出現回数 / Min count")
+                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label=WORDS("vector_size"))
+                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label=WORDS("window"))
+                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label=WORDS("min_count"))
             with gr.Row():
-                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label="負例数 / Negative samples")
-                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label="エポック / Epochs")
-                seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label="シード / Seed")
+                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label=WORDS("negative"))
+                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label=WORDS("epochs"))
+                seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label=COMMON("seed"))
             with gr.Row():
-                train_button = gr.Button("学習する / Train", variant="primary")
-                stop_button = gr.Button("停止 / Stop", variant="stop")
+                train_button = gr.Button(WORDS("train"), variant="primary")
+                stop_button = gr.Button(COMMON("stop"), variant="stop")
     status = gr.Markdown()
-    losses = gr.Plot(label="学習損失 / Training loss")
+    losses = gr.Plot(label=WORDS("loss"))
     settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
                 reproducible]
-    with gr.Tab("似ている単語 / Similar words"):
+    with gr.Tab(WORDS("similar_tab")):
         with gr.Row():
-            words = gr.Textbox(label="単語（空白区切り） / Words (space-separated)", value="犬 東京")
-            topn = Slider(1, MAX_TOPN, value=10, step=1, label="件数 / Top-n")
-        explore_button = gr.Button("近い単語を探す / Find similar words", variant="primary")
+            words = gr.Textbox(label=WORDS("words"), value="犬 東京")
+            topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"))
+        explore_button = gr.Button(WORDS("find_similar"), variant="primary")
         explore_note = gr.Markdown()
         with gr.Row():
             table = gr.Dataframe(headers=["query", "word", "cosine"], interactive=False, max_height=520)
-            plot = gr.Plot(label="3D PCA")
-        gr.Examples(EXAMPLE_WORDS, inputs=[words], label="例 / Examples")
-    with gr.Tab("アナロジー / Analogy"):
+            plot = gr.Plot(label=WORDS("pca"))
+        gr.Examples(EXAMPLE_WORDS, inputs=[words], label=COMMON("examples"))
+    with gr.Tab(WORDS("analogy_tab")):
         with gr.Row():
             a = gr.Textbox(value="父", label="a")
             b = gr.Textbox(value="母", label="− b")
             c = gr.Textbox(value="兄", label="+ c")
         analogy_button = gr.Button("a − b + c", variant="primary")
         analogy_table = gr.Dataframe(headers=["word", "cosine"], interactive=False)
-    with gr.Tab("スキップグラムの組 / Skip-gram pairs"):
-        sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label="文 / Sentence")
-        pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label="窓幅 / Window")
-        pairs_button = gr.Button("組を表示 / Show pairs", variant="primary")
+    with gr.Tab(WORDS("pairs_tab")):
+        sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label=WORDS("sentence"))
+        pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label=WORDS("window"))
+        pairs_button = gr.Button(WORDS("show_pairs"), variant="primary")
         pairs_table = gr.Dataframe(headers=["centre 中心語", "context 文脈語"], interactive=False, max_height=400)
-    with gr.Tab("書き出し / Export"):
-        export_button = gr.Button("word2vec テキスト形式で書き出す / Export (word2vec text format)")
-        exported = gr.File(label="ベクトル / Vectors")
+    with gr.Tab(WORDS("export_tab")):
+        export_button = gr.Button(WORDS("export"))
+        exported = gr.File(label=WORDS("vectors"))
     # Training and anything that may train share one slot: a user's training cannot starve the rest.
     shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
     training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
@@ -305,3 +422,4 @@ def build() -> None:
                                     api_name="export_vectors", **shared)
     # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
     stop_button.click(None, cancels=[training, exploring, solving, exporting], api_visibility="private")
+    return {"words": words, "sentence": sentence}  # what a shared link may fill (demos/links.py)

@@ -10,6 +10,7 @@ for company, and a batch forms only while the model is already busy.
 If a batch fails, its items run again one by one, so a bad input fails only its
 own request. ``JNLP_BATCH_SIZE`` sets the largest batch (default 16); 1 turns
 batching off (each request runs in its own thread, as without this module).
+On ZeroGPU there is no batching either (see ``run``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from models import gpu
 from models.loader import LoadedModel, using
 
 log = logging.getLogger(__name__)
@@ -83,12 +85,23 @@ class _Worker:
             future.set_result(result)
 
 
+def _first(model: LoadedModel, function: BatchFunction, item: Any) -> Any:
+    """One item through a batch function (module level: ZeroGPU pickles it by name)."""
+    return function(model, [item])[0]
+
+
 _workers: dict[tuple[str, BatchFunction], _Worker] = {}
 _workers_guard = threading.Lock()
 
 
 def run(key: str, function: Callable[[LoadedModel, list[Item]], list[Result]], item: Item) -> Result:
     """``function(model, [item])[0]`` for the model of ``key``, batched with concurrent requests."""
+    if gpu.on_zero_gpu():
+        # Each request runs alone, in its own thread, as one GPU call. ZeroGPU schedules a call and
+        # charges its GPU time to the user whose request it finds in the calling thread's context:
+        # the batch worker thread has no request (its batch would be charged to the Space as a whole,
+        # against a far smaller quota), and one user's call would wait for other users' inputs.
+        return gpu.run(key, _first, function, item)
     if batch_size() == 1:
         with using(key) as model:
             return function(model, [item])[0]

@@ -382,3 +382,17 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
     if bound <= entry.max_length:
         return False
     return count_tokens(entry, text, text_pair) > entry.max_length
+
+
+def loaded_devices() -> dict[str, str | None]:
+    """The device each loaded entry runs on ("cpu", "cuda:0"), by cache key; None for a tokenizer alone.
+
+    Read-only (the status tab shows it): it loads nothing and waits for no load.
+    """
+    with _order_guard:
+        runners = {key: entry.runner for key, entry in _entries.items()}
+    devices: dict[str, str | None] = {}
+    for key, runner in runners.items():
+        device = None if isinstance(runner, TokenizerOnly) else getattr(runner, "device", None)
+        devices[key] = None if device is None else str(device)
+    return devices

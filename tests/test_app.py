@@ -22,17 +22,19 @@ def test_importing_the_app_loads_no_model_and_no_torch():
 
 def test_every_tab_and_endpoint_is_there():
     from app import demo
-    from demos import DEMOS
+    from demos import DEMOS, i18n
 
     config = demo.get_config_file()
-    tab_labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
+    tab_keys = [i18n.key_of(c["props"].get("label")) for c in config["components"] if c.get("type") == "tabitem"]
     titles = [module.TITLE for module in DEMOS]
-    assert [label for label in tab_labels if label in titles] == titles
+    title_keys = [i18n.key_of(title) for title in titles]
+    assert [key for key in tab_keys if key in title_keys] == title_keys
     api_names = {d.get("api_name") for d in config["dependencies"]}
     assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "tokenize", "next_token", "generate", "word2vec",
             "contextual", "fill_mask"} <= api_names
     for title in titles:
-        assert " / " in title  # bilingual: Japanese / English
+        japanese, english = i18n.pair(title)  # every tab has its title in both languages
+        assert japanese != english
 
 
 def test_no_public_share_link_unless_the_operator_asks():

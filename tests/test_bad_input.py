@@ -8,6 +8,8 @@ import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
+from demos import i18n
+
 BAD_TEXTS = {
     "empty": "",
     "whitespace": " \u3000\n\t ",
@@ -84,7 +86,7 @@ def _defaults(api_name: str) -> list:
     components = {c["id"]: c for c in config["components"]}
     dependency = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
     values = [components[i]["props"].get("value") for i in dependency["inputs"]]
-    if components[dependency["inputs"][0]]["props"].get("label", "").startswith("コーパス"):
+    if i18n.pair(components[dependency["inputs"][0]]["props"].get("label") or "")[0].startswith("コーパス"):
         values[0] = "犬が公園で走る。\n猫が公園で寝る。\n犬と猫が公園で遊ぶ。"
     return values
 
@@ -104,18 +106,18 @@ def _raw_call(url: str, api_name: str, body: str) -> tuple[str, dict]:
 
 
 def test_every_bounded_parameter_is_found():
-    names = {(api, props["label"]) for api, _, props in NUMERIC_INPUTS}
-    assert ("generate", "温度 / Temperature") in names and ("summarize", "ビーム数 / Beams") in names
+    names = {(api, i18n.pair(props["label"])) for api, _, props in NUMERIC_INPUTS}
+    assert ("generate", ("温度", "Temperature")) in names and ("summarize", ("ビーム数", "Beams")) in names
     assert {api for api, _ in names} >= {"summarize", "next_token", "generate", "word2vec", "train_word2vec",
                                          "skipgram_pairs"}
 
 
 @pytest.mark.parametrize("api_name, position, props", NUMERIC_INPUTS,
-                         ids=[f"{api}-{props['label'].split(' / ')[-1]}" for api, _, props in NUMERIC_INPUTS])
+                         ids=[f"{api}-{i18n.pair(props['label'])[1]}" for api, _, props in NUMERIC_INPUTS])
 def test_numbers_outside_their_bounds_are_refused_by_name_in_both_languages(client, running_app, api_name,
                                                                            position, props):
     low, high = props["minimum"], props["maximum"]
-    name_ja, _, name_en = props["label"].partition(" / ")
+    name_ja, name_en = i18n.pair(props["label"])
     for wrong in (low - 1, high + 1e9):
         args = _defaults(api_name)
         args[position] = wrong

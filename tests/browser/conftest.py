@@ -38,8 +38,15 @@ def page(browser, running_app):
     assert errors == [], errors
 
 
-def open_tab(page, title: str):
-    page.get_by_role("tab", name=title).click()
+def ja(words) -> str:
+    """What a Japanese browser shows for a registered text (demos/i18n.py) or a "ja / en" string."""
+    from demos import i18n
+
+    return i18n.in_language(words, "ja")
+
+
+def open_tab(page, title):
+    page.get_by_role("tab", name=ja(title)).click()
     return page.locator("[role=tabpanel]:visible").first
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from demos import generation, ner, sentiment, tokenizer
 from tests.browser.conftest import (
     close_toasts,
+    ja,
     open_tab,
     run_and_wait,
     screenshot,
@@ -76,20 +78,20 @@ def check_next_token(panel, text: str, long: bool) -> None:
 
 @dataclass(frozen=True)
 class Tab:
-    title: str
-    button: str
+    title: object  # registered texts (demos/i18n.py)
+    button: object
     check: Callable[..., None]
     valid: str
     long_chars: int
 
 
 TABS = {
-    "sentiment": Tab("文書分類 / Sentiment", "分類する / Classify", check_sentiment, "良い商品でした。", 20_000),
-    "ner": Tab("固有表現認識 / NER", "固有表現を探す / Find entities", check_ner, "山田太郎さんは東京へ行った。", 20_000),
+    "sentiment": Tab(sentiment.TITLE, sentiment.WORDS("classify"), check_sentiment, "良い商品でした。", 20_000),
+    "ner": Tab(ner.TITLE, ner.WORDS("find"), check_ner, "山田太郎さんは東京へ行った。", 20_000),
     # 20,000 characters take the tokenizer tab about 19 s to draw (14,000 rows per table, three
     # chip views): 2,000 keep the suite quick and still pass every model's limit.
-    "tokenizer": Tab("トークナイザ / Tokenizer", "分割する / Tokenize", check_tokenizer, "東京で山田さんに会った。", 2_000),
-    "next_token": Tab("テキスト生成 / Generation", "次のトークンを予測 / Predict next token", check_next_token,
+    "tokenizer": Tab(tokenizer.TITLE, tokenizer.WORDS("tokenize"), check_tokenizer, "東京で山田さんに会った。", 2_000),
+    "next_token": Tab(generation.TITLE, generation.WORDS("predict_next"), check_next_token,
                       "今日は", 20_000),
 }
 
@@ -101,7 +103,7 @@ def test_bad_input_gets_a_message_or_a_result_and_the_tab_keeps_working(page, na
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     panel = open_tab(page, tab.title)
     box = panel.get_by_role("textbox").first
-    button = panel.get_by_role("button", name=tab.button, exact=True)
+    button = panel.get_by_role("button", name=ja(tab.button), exact=True)
 
     box.fill(BLANK)
     run_and_wait(page, button.click)
@@ -127,7 +129,7 @@ def test_bad_input_gets_a_message_or_a_result_and_the_tab_keeps_working(page, na
 
 def test_text_after_a_nul_character_is_analysed(page):
     # MeCab stops reading at U+0000; the app hands it U+FFFD instead, so the rest still counts.
-    panel = open_tab(page, "固有表現認識 / NER")
+    panel = open_tab(page, ner.TITLE)
     panel.get_by_role("textbox").first.fill("abc\x00東京")
-    run_and_wait(page, panel.get_by_role("button", name="固有表現を探す / Find entities").click)
+    run_and_wait(page, panel.get_by_role("button", name=ja(ner.WORDS("find"))).click)
     assert "Found 1 named entities" in panel.inner_text()

@@ -1,10 +1,12 @@
 """What a user sees in a real browser."""
 
-from tests.browser.conftest import open_tab, run_and_wait, screenshot, toast_texts
+from demos import contextual, generation, ner, nli, sentiment, similarity, summarization, tokenizer, word2vec
+from demos.common import COMMON
+from tests.browser.conftest import ja, open_tab, run_and_wait, screenshot, toast_texts
 
 
 def test_sentiment_example_click_shows_every_label(page):
-    panel = open_tab(page, "文書分類 / Sentiment")
+    panel = open_tab(page, sentiment.TITLE)
     panel.locator("button.gallery-item").first.click()
     label = panel.get_by_test_id("label")
     label.get_by_text("negative").wait_for(timeout=60_000)
@@ -14,18 +16,18 @@ def test_sentiment_example_click_shows_every_label(page):
 
 
 def test_empty_input_shows_a_readable_error(page):
-    panel = open_tab(page, "文書分類 / Sentiment")
-    panel.get_by_role("button", name="分類する / Classify").click()
+    panel = open_tab(page, sentiment.TITLE)
+    panel.get_by_role("button", name=ja(sentiment.WORDS("classify"))).click()
     toast = page.locator(".toast-body").first
     toast.wait_for(timeout=30_000)
     assert "Please enter some text" in toast.inner_text()
 
 
 def test_ner_highlights_the_original_text(page):
-    panel = open_tab(page, "固有表現認識 / NER")
+    panel = open_tab(page, ner.TITLE)
     text = "ＡＢＣの山田　太郎さんが東京へ"
     panel.get_by_role("textbox").first.fill(text)
-    panel.get_by_role("button", name="固有表現を探す / Find entities").click()
+    panel.get_by_role("button", name=ja(ner.WORDS("find"))).click()
     panel.get_by_text("Found 3 named entities").wait_for(timeout=60_000)
     highlighted = panel.get_by_test_id("highlighted-text")
     assert "山田\u3000太郎" in highlighted.inner_text()
@@ -33,7 +35,7 @@ def test_ner_highlights_the_original_text(page):
 
 
 def test_ner_example_click_highlights_entities(page):
-    panel = open_tab(page, "固有表現認識 / NER")
+    panel = open_tab(page, ner.TITLE)
     panel.locator("button.gallery-item").first.click()  # 鈴木一郎さんはソニーの社員として、大阪の本社で働いている。
     panel.get_by_text("Found 1 named entities").wait_for(timeout=60_000)
     # The tiny model's lexicon knows 大阪 (地名) only: it alone is drawn in the 地名 colour (#10b981).
@@ -45,17 +47,17 @@ def test_ner_example_click_highlights_entities(page):
 
 
 def test_tokenizer_chips_show_markup_literally(page):
-    panel = open_tab(page, "トークナイザ / Tokenizer")
+    panel = open_tab(page, tokenizer.TITLE)
     panel.get_by_role("textbox").first.fill("<img src=x onerror=alert(1)>東京")
-    panel.get_by_role("button", name="分割する / Tokenize").click()
+    panel.get_by_role("button", name=ja(tokenizer.WORDS("tokenize"))).click()
     panel.get_by_text("<img src=x onerror=alert(1)>", exact=False).first.wait_for(timeout=60_000)
     assert panel.locator("img[src=x]").count() == 0
     screenshot(page, "tokenizer")
 
 
 def test_word2vec_plot_labels_render_as_japanese_glyphs(page):
-    panel = open_tab(page, "単語ベクトル / word2vec")
-    panel.get_by_role("button", name="近い単語を探す / Find similar words").click()
+    panel = open_tab(page, word2vec.TITLE)
+    panel.get_by_role("button", name=ja(word2vec.WORDS("find_similar"))).click()
     labels = panel.locator("svg text", has_text="東京")
     labels.first.wait_for(timeout=120_000)
     # A missing font draws every glyph as the same box: drawn with the label's font,
@@ -82,7 +84,7 @@ def test_word2vec_plot_labels_render_as_japanese_glyphs(page):
 
 
 def test_nli_example_shows_three_labels(page):
-    panel = open_tab(page, "自然言語推論 / NLI")
+    panel = open_tab(page, nli.TITLE)
     panel.get_by_test_id("dataset-cell-0-0").click()
     label = panel.get_by_test_id("label")
     label.get_by_text("neutral").wait_for(timeout=60_000)
@@ -91,7 +93,7 @@ def test_nli_example_shows_three_labels(page):
 
 
 def test_summarization_example_writes_a_summary(page):
-    panel = open_tab(page, "要約生成 / Summarization")
+    panel = open_tab(page, summarization.TITLE)
     panel.locator("button.gallery-item").first.click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[role=tabpanel] textarea')].some(t => t.offsetParent && t.disabled && t.value.length > 0)",
@@ -101,9 +103,9 @@ def test_summarization_example_writes_a_summary(page):
 
 
 def test_generation_streams_text(page):
-    panel = open_tab(page, "テキスト生成 / Generation")
-    panel.get_by_role("tab", name="生成 / Generate").click()
-    panel.get_by_role("button", name="生成 / Generate", exact=True).click()
+    panel = open_tab(page, generation.TITLE)
+    panel.get_by_role("tab", name=ja(generation.WORDS("generate_tab"))).click()
+    panel.get_by_role("button", name=ja(generation.WORDS("generate")), exact=True).click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[role=tabpanel] textarea')]"
         ".some(t => t.offsetParent && t.disabled && t.value.startsWith('今日は天気が良いので') && t.value.length > 10)",
@@ -115,10 +117,10 @@ def test_generation_streams_text(page):
 
 # One click here starts two events that load two models at once (models/loader.py builds one at a time).
 def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
-    panel = open_tab(page, "意味的類似度 / Similarity")
+    panel = open_tab(page, similarity.TITLE)
     # gr.Number outputs are <input type=number>: the value property changes, not the attribute.
-    sts = panel.get_by_label("JSTS スコア (0〜5) / JSTS score (0–5)")
-    simcse = panel.get_by_label("SimCSE コサイン類似度 (−1〜1) / SimCSE cosine (−1–1)")
+    sts = panel.get_by_label(ja(similarity.WORDS("sts_score")))
+    simcse = panel.get_by_label(ja(similarity.WORDS("simcse_cosine")))
     panel.get_by_test_id("dataset-cell-0-0").click()
     page.wait_for_function(
         "([a, b]) => document.querySelector('.toast-body') || (!['', '0'].includes(a.value) && !['', '0'].includes(b.value))",
@@ -134,7 +136,7 @@ def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
     sentence = "猫が窓辺で眠っている。"
     panel.get_by_role("textbox").nth(0).fill(sentence)
     panel.get_by_role("textbox").nth(1).fill(sentence)
-    run_and_wait(page, panel.get_by_role("button", name="比べる / Compare").click)
+    run_and_wait(page, panel.get_by_role("button", name=ja(COMMON("compare"))).click)
     assert toast_texts(page) == []
     assert float(sts.input_value()) == 3.7
     assert float(simcse.input_value()) == 1.0
@@ -146,7 +148,7 @@ def test_every_tab_is_visible_on_a_1280_px_projector(page):
 
     page.set_viewport_size({"width": 1280, "height": 800})
     for module in DEMOS:
-        tab = page.get_by_role("tab", name=module.TITLE)
+        tab = page.get_by_role("tab", name=ja(module.TITLE))
         tab.wait_for(state="visible", timeout=10_000)
         box = tab.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1280, module.TITLE
@@ -154,7 +156,7 @@ def test_every_tab_is_visible_on_a_1280_px_projector(page):
 
 
 def test_contextual_tab_compares_occurrences_and_fills_masks(page):
-    panel = open_tab(page, "文脈化埋め込み・穴埋め / Contextual embeddings & fill-mask")
+    panel = open_tab(page, contextual.TITLE)
     panel.get_by_test_id("dataset-cell-0-0").click()  # the かける sentences
     panel.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert toast_texts(page) == []
@@ -162,10 +164,10 @@ def test_contextual_tab_compares_occurrences_and_fills_masks(page):
     assert float(table.inner_text()) == 1.0
     screenshot(page, "contextual")
 
-    panel.get_by_role("tab", name="穴埋め / Fill-mask").click()
+    panel.get_by_role("tab", name=ja(contextual.WORDS("fill_tab"))).click()
     filling = page.locator("[role=tabpanel]:visible").last
     filling.get_by_role("textbox").first.fill("私は＿に住んでいる。")
-    run_and_wait(page, filling.get_by_role("button", name="予測する / Predict").click)
+    run_and_wait(page, filling.get_by_role("button", name=ja(contextual.WORDS("predict"))).click)
     assert toast_texts(page) == []
     assert "東京" in filling.get_by_test_id("label").inner_text()  # the tiny model's top filler
     completed = filling.get_by_role("textbox").nth(1).input_value()

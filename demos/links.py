@@ -1,0 +1,51 @@
+"""Shareable links: a URL that opens a tab with its inputs filled in.
+
+A teacher hands out ``…/?tab=nli&premise=…&hypothesis=…`` (and ``&lang=en`` for English,
+demos/i18n.py): the page opens on that tab with those texts in its boxes, ready to run.
+Each tab's build() returns its link fields, named like its API parameters; a field a tab
+does not list is ignored, so a link can fill text boxes and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import ModuleType
+
+import gradio as gr
+
+from demos.common import usable_text
+
+# Long enough for an article to summarise; a URL that long is already unwieldy.
+MAX_LINK_VALUE_CHARS = 5_000
+
+
+def tab_id(module: ModuleType) -> str:
+    """The ``tab=`` name of a tab: its module's name (sentiment, nli, similarity …)."""
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, object]]) -> tuple[str | None, dict[str, str]]:
+    """The tab a link names (None when it names no known tab) and the values of that tab's fields.
+
+    ``fields`` maps each tab id to its link fields. Values are cut to MAX_LINK_VALUE_CHARS and
+    made usable text (no NUL, no lone surrogates), like typed input.
+    """
+    tab = query.get("tab", "")
+    if tab not in fields:
+        return None, {}
+    values = {name: usable_text(str(query[name]))[:MAX_LINK_VALUE_CHARS] for name in fields[tab] if name in query}
+    return tab, values
+
+
+def attach(blocks: gr.Blocks, tabs: gr.Tabs, fields: Mapping[str, Mapping[str, gr.Component]]) -> None:
+    """On page load, select the tab a link names and fill its fields (nothing runs, no model loads)."""
+    order = [(tab, name) for tab, named in fields.items() for name in named]
+    components = [fields[tab][name] for tab, name in order]
+
+    def open_link(request: gr.Request):
+        tab, values = read_link(dict(request.query_params), fields)
+        selected = gr.Tabs(selected=tab) if tab else gr.skip()
+        filled = [values[name] if tab == link_tab and name in values else gr.skip() for link_tab, name in order]
+        return [selected, *filled]
+
+    blocks.load(open_link, inputs=None, outputs=[tabs, *components], api_visibility="private", queue=False)

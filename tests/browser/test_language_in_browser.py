@@ -1,0 +1,92 @@
+"""The page speaks the browser's language: English for English browsers, Japanese otherwise,
+and the footer's Settings → Language switches it."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+
+from demos import DEMOS, i18n, sentiment, texts
+
+
+@contextmanager
+def _page(browser, url: str, locale: str):
+    context = browser.new_context(viewport={"width": 1920, "height": 1000}, locale=locale)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.get_by_role("tab").first.wait_for()
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+def _tab_names(page) -> list[str]:
+    return [name.strip() for name in page.get_by_role("tab").all_inner_texts()]
+
+
+def _shows(page, language: str) -> None:
+    """Every tab title, the intro and the first tab's button are in ``language``."""
+    expected = [i18n.in_language(module.TITLE, language) for module in DEMOS]
+    page.wait_for_function("names => names.every(n => [...document.querySelectorAll('[role=tab]')]"
+                           ".some(t => t.textContent.trim() === n))", arg=expected, timeout=10_000)
+    assert [name for name in _tab_names(page) if name in expected] == expected
+    heading = i18n.in_language(texts.INTRO, language).splitlines()[0].lstrip("# ")
+    assert page.get_by_role("heading", name=heading).is_visible()
+    classify = i18n.in_language(sentiment.WORDS("classify"), language)
+    assert page.get_by_role("button", name=classify, exact=True).is_visible()
+
+
+@pytest.mark.parametrize(("locale", "language"), [("ja-JP", "ja"), ("en-US", "en"), ("en-GB", "en"),
+                                                  ("fr-FR", "ja"), ("zh-CN", "ja")])
+def test_the_browser_language_picks_the_words(browser, running_app, locale, language):
+    with _page(browser, running_app.url, locale) as page:
+        _shows(page, language)
+
+
+def _selected_tab_and_button(page, language: str) -> None:
+    title = i18n.in_language(sentiment.TITLE, language)
+    page.get_by_role("tab", name=title, exact=True).wait_for(timeout=10_000)
+    classify = i18n.in_language(sentiment.WORDS("classify"), language)
+    assert page.get_by_role("button", name=classify, exact=True).is_visible()
+
+
+def test_settings_switch_japanese_to_english_and_back(browser, running_app):
+    with _page(browser, running_app.url, "ja-JP") as page:
+        _shows(page, "ja")
+        for language, choice in (("en", "English"), ("ja", "日本語")):
+            page.locator("footer").get_by_role("button").filter(has_text="設定" if language == "en" else "Settings").click()
+            page.get_by_role("combobox", name="Language").click()
+            page.get_by_role("option", name=choice).click()
+            page.get_by_role("dialog").get_by_role("button").first.click()  # the dialog's close button
+            # The open tab switches at once. (Gradio redraws the titles of tabs not yet opened only
+            # when they open: the ?lang= links below switch the whole page.)
+            _selected_tab_and_button(page, language)
+
+
+@pytest.mark.parametrize(("locale", "query", "language"), [("ja-JP", "?lang=en", "en"), ("en-US", "?lang=ja", "ja"),
+                                                           ("en-US", "?lang=xx", "en")])
+def test_a_lang_link_opens_the_whole_page_in_that_language(browser, running_app, locale, query, language):
+    with _page(browser, running_app.url + query, locale) as page:
+        _shows(page, language)
+
+
+def test_a_shared_link_opens_its_tab_with_the_inputs_filled(browser, running_app):
+    from urllib.parse import urlencode
+
+    from demos import nli
+
+    premise, hypothesis = "公園で<b>子ども</b>が遊んでいる。", "子どもが外にいる。"
+    query = urlencode({"tab": "nli", "premise": premise, "hypothesis": hypothesis, "lang": "en"})
+    with _page(browser, f"{running_app.url}?{query}", "ja-JP") as page:
+        page.get_by_role("tab", name=i18n.in_language(nli.TITLE, "en"), selected=True).wait_for(timeout=10_000)
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_label(i18n.in_language(nli.WORDS("premise"), "en")).wait_for()
+        page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=premise)
+        assert panel.get_by_label(i18n.in_language(nli.WORDS("premise"), "en")).input_value() == premise
+        assert panel.get_by_label(i18n.in_language(nli.WORDS("hypothesis"), "en")).input_value() == hypothesis
+        assert page.locator("b", has_text="子ども").count() == 0  # the link's text stays text

@@ -1,0 +1,38 @@
+"""Example clicks: answers remembered lazily, per process (demos/common.remember_answers)."""
+
+import pytest
+
+
+def test_example_answers_are_remembered_lazily_and_failures_are_not():
+    from demos.common import remember_answers
+
+    calls = []
+
+    def handler(text, number):
+        calls.append(text)
+        if text == "fail":
+            raise RuntimeError("model not ready")
+        return {"value": [text, number]}
+
+    remembered = remember_answers(handler, kept=2)
+    assert calls == []  # nothing runs before a click
+    first = remembered("例", 1)
+    first["value"].append("changed by Gradio")  # Gradio takes update dicts apart
+    assert remembered("例", 1) == {"value": ["例", 1]} and calls == ["例"]
+    assert remembered("例", 2) == {"value": ["例", 2]} and calls == ["例", "例"]  # other settings, other answer
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            remembered("fail", 1)
+    assert calls.count("fail") == 2
+    remembered("三つ目", 1)  # only the latest two are kept
+    remembered("例", 1)
+    assert calls[-1] == "例"
+
+
+def test_every_example_click_runs_through_the_remembered_handler():
+    from app import demo
+
+    remembered = [fn for fn in demo.fns.values() if hasattr(fn.fn, "answers")]
+    assert {fn.fn.__name__ for fn in remembered} >= {"sentiment", "nli", "sts", "simcse", "ner", "summarize",
+                                                       "tokenize", "next_token", "contextual", "fill_mask"}
+    assert all(fn.api_visibility == "private" for fn in remembered)
