@@ -25,6 +25,20 @@ from tests import checkpoints
 REPO = Path(__file__).resolve().parent.parent
 
 
+def run_coroutine(coroutine):
+    """Run ``coroutine`` to its end in a thread of its own and return its result.
+
+    asyncio.run refuses to start in a thread whose event loop is running, and Playwright's
+    sync API (the session's browser, once a browser test has run) keeps one running in the
+    main thread.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="session")
 def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Folders of the tiny checkpoints, by registry key."""

@@ -8,14 +8,13 @@ schema route, which also names each tool's endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import RunningApp, start_app, stop_app
+from tests.conftest import RunningApp, run_coroutine, start_app, stop_app
 
 MCP_PATH = "gradio_api/mcp/"
 
@@ -55,7 +54,7 @@ def test_every_public_endpoint_is_a_documented_tool(mcp_app):
 
 
 def test_the_tools_are_listed_and_run_over_mcp(mcp_app):
-    tools, result = asyncio.run(_over_mcp(mcp_app.url, "sentiment", {"text": "とても良い商品でした。"}))
+    tools, result = run_coroutine(_over_mcp(mcp_app.url, "sentiment", {"text": "とても良い商品でした。"}))
     listed = {tool.name: tool for tool in tools}
     schema = httpx.get(mcp_app.url + MCP_PATH + "schema", timeout=30).json()
     assert set(listed) == {tool["name"] for tool in schema}
@@ -70,7 +69,7 @@ def test_the_tools_are_listed_and_run_over_mcp(mcp_app):
 
 
 def test_a_refused_input_is_an_mcp_error_with_the_bilingual_message(mcp_app):
-    _, result = asyncio.run(_over_mcp(mcp_app.url, "sentiment", {"text": "   "}))
+    _, result = run_coroutine(_over_mcp(mcp_app.url, "sentiment", {"text": "   "}))
     assert result.isError
     message = json.dumps([part.model_dump() for part in result.content], ensure_ascii=False)
     assert "Please enter some text" in message and "入力してください" in message

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from demos import i18n, links
+from tests.conftest import run_coroutine
 
 FIELDS = {"nli": {"premise": object(), "hypothesis": object()}, "sentiment": {"text": object()}}
 
@@ -62,7 +61,7 @@ def _serve(middleware_app, path: str, query: bytes, content_type: bytes, body: b
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": query}
-    asyncio.run(middleware_app(inner)(scope, None, send))
+    run_coroutine(middleware_app(inner)(scope, None, send))
     headers = dict(sent[0]["headers"])
     return headers, b"".join(m.get("body", b"") for m in sent[1:])
 
