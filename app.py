@@ -26,9 +26,12 @@ def build_app() -> gr.Blocks:
         with gr.Tabs(overflow_behavior="wrap") as tabs:
             link_fields = {}
             for module in DEMOS:
-                with gr.Tab(module.TITLE, id=links.tab_id(module)):
+                tab = links.tab_id(module)
+                with gr.Tab(module.TITLE, id=tab):
                     # A tab returns the inputs a shared link may fill (demos/links.py), or nothing.
-                    link_fields[links.tab_id(module)] = module.build() or {}
+                    fields = link_fields[tab] = module.build() or {}
+                    if fields:
+                        links.link_maker(tab, fields)
         links.attach(blocks, tabs, link_fields)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
     blocks.queue(max_size=128)

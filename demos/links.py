@@ -2,17 +2,21 @@
 
 A teacher hands out ``…/?tab=nli&premise=…&hypothesis=…`` (and ``&lang=en`` for English,
 demos/i18n.py): the page opens on that tab with those texts in its boxes, ready to run.
+Each tab with link fields has a "link to this tab" accordion that writes such a link from
+the current inputs, in the browser.
 Each tab's build() returns its link fields, named like its API parameters; a field a tab
 does not list is ignored, so a link can fill text boxes and nothing else.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import ModuleType
 
 import gradio as gr
 
+from demos import i18n
 from demos.common import usable_text
 
 # Long enough for an article to summarise; a URL that long is already unwieldy.
@@ -49,3 +53,33 @@ def attach(blocks: gr.Blocks, tabs: gr.Tabs, fields: Mapping[str, Mapping[str, g
         return [selected, *filled]
 
     blocks.load(open_link, inputs=None, outputs=[tabs, *components], api_visibility="private", queue=False)
+
+
+WORDS = i18n.register("links", {
+    "accordion": ("🔗 このタブへのリンク", "🔗 Link to this tab"),
+    "make": ("いまの入力でリンクを作る", "Make a link with these inputs"),
+    "link": ("リンク（コピーして配れます）", "Link (copy it and hand it out)"),
+})
+
+# Runs in the browser (no server call): the page's own address with ?tab= and the fields'
+# current values, the ?lang= of the page kept. URLSearchParams encodes every value.
+_LINK_SCRIPT = """(...values) => {
+    const names = %s;
+    const here = new URL(window.location.href);
+    const query = new URLSearchParams({tab: %s});
+    names.forEach((name, i) => { if (values[i]) query.set(name, String(values[i]).slice(0, %d)); });
+    const lang = here.searchParams.get("lang");
+    if (lang) query.set("lang", lang);
+    return here.origin + here.pathname + "?" + query.toString();
+}"""
+
+
+def link_maker(tab: str, fields: Mapping[str, gr.Component]) -> None:
+    """A closed accordion with a button that writes a link to this tab with its current inputs."""
+    names = list(fields)
+    script = _LINK_SCRIPT % (json.dumps(names), json.dumps(tab), MAX_LINK_VALUE_CHARS)
+    with gr.Accordion(WORDS("accordion"), open=False):
+        with gr.Row():
+            make = gr.Button(WORDS("make"), size="sm", scale=0, min_width=240)
+            link = gr.Textbox(label=WORDS("link"), interactive=False, buttons=["copy"], scale=4)
+    make.click(None, inputs=[fields[name] for name in names], outputs=[link], js=script, api_visibility="private")

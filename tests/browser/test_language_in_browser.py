@@ -90,3 +90,26 @@ def test_a_shared_link_opens_its_tab_with_the_inputs_filled(browser, running_app
         assert panel.get_by_label(i18n.in_language(nli.WORDS("premise"), "en")).input_value() == premise
         assert panel.get_by_label(i18n.in_language(nli.WORDS("hypothesis"), "en")).input_value() == hypothesis
         assert page.locator("b", has_text="子ども").count() == 0  # the link's text stays text
+
+
+def test_the_link_maker_writes_a_link_that_reopens_the_tab_with_its_inputs(browser, running_app):
+    from demos import links, similarity
+
+    first, second = "川沿いの道を犬と走った。", "A&B=「東京」?#"  # characters a URL must encode
+    with _page(browser, running_app.url + "?lang=en", "ja-JP") as page:
+        page.get_by_role("tab", name=i18n.in_language(similarity.TITLE, "en")).click()
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_label(i18n.in_language(similarity.WORDS("sentence1"), "en")).fill(first)
+        panel.get_by_label(i18n.in_language(similarity.WORDS("sentence2"), "en")).fill(second)
+        panel.get_by_text(i18n.in_language(links.WORDS("accordion"), "en")).click()
+        panel.get_by_role("button", name=i18n.in_language(links.WORDS("make"), "en")).click()
+        assert panel.get_by_text(i18n.in_language(links.WORDS("link"), "en")).is_visible()
+        link = page.wait_for_function(
+            "() => [...document.querySelectorAll('textarea')].map(t => t.value).find(v => v.includes('tab=similarity'))",
+            timeout=10_000).json_value()
+    assert link.startswith(running_app.url + "?") and "lang=en" in link
+    with _page(browser, link, "ja-JP") as page:
+        panel = page.locator("[role=tabpanel]:visible").first
+        page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=second)
+        assert panel.get_by_label(i18n.in_language(similarity.WORDS("sentence1"), "en")).input_value() == first
+        assert panel.get_by_label(i18n.in_language(similarity.WORDS("sentence2"), "en")).input_value() == second
