@@ -19,6 +19,7 @@ then " / " and English.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -128,6 +129,31 @@ def language_script(language: str) -> bytes:
         b"<script>for (const [name, value] of [['language', '" + language.encode() + b"'], ['languages', ['"
         + language.encode() + b"']]]) Object.defineProperty(Navigator.prototype, name, {get: () => value});</script>"
     )
+
+
+# Gradio's Settings → Language switches the words in place but leaves the titles of tabs not yet
+# opened in the old language. This script (launch(head=...)) watches the language Gradio sets on
+# <html> and reopens the page with ?lang= for the new one, on the tab that is open, so every word
+# switches. Other languages of Gradio's list are left to Gradio.
+RELOAD_ON_SWITCH_SCRIPT = """<script>
+(() => {
+    const page = document.documentElement;
+    let shown = page.lang;
+    new MutationObserver(() => {
+        const chosen = page.lang;
+        if (chosen === shown) return;
+        shown = chosen;
+        if (!%s.includes(chosen)) return;
+        const url = new URL(window.location.href);
+        if (url.searchParams.get("lang") === chosen) return;
+        url.searchParams.set("lang", chosen);
+        url.searchParams.delete("view");  // Gradio's note that its Settings panel is open
+        const open = document.querySelector("[role=tab][aria-selected=true][data-tab-id]");
+        if (open && !/^[0-9]+$/.test(open.dataset.tabId)) url.searchParams.set("tab", open.dataset.tabId);
+        window.location.assign(url.toString());
+    }).observe(page, {attributes: true, attributeFilter: ["lang"]});
+})();
+</script>""" % json.dumps(list(LANGUAGES))
 
 
 class LanguageFromURL:
