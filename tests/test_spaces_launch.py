@@ -46,3 +46,25 @@ def test_an_example_click_then_loads_only_its_model(space):
     client.predict("良い商品でした。", api_name="/sentiment")
     models, _ = client.predict(api_name="/status")
     assert _loaded_keys(models) == ["SENTIMENT"], models["data"]
+
+
+def test_importing_the_app_as_a_space_loads_no_model(model_env):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import sys, app\n"
+        "from models import loader\n"
+        "assert loader.loaded_keys() == [], loader.loaded_keys()\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
+        "print(type(app.demo).__name__, len(app.demo.fns))\n"
+    )
+    env = {**os.environ, **model_env, **SPACE_ENV}
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    kind, events = result.stdout.split()
+    assert kind == "Blocks" and int(events) > 20
