@@ -10,7 +10,9 @@ browser draws them exactly as the components they extend.
 
 from __future__ import annotations
 
+import html
 import math
+import os
 from typing import Any
 
 import gradio as gr
@@ -61,6 +63,37 @@ class Number(gr.Number):
 
     def preprocess(self, payload: Any) -> Any:
         _bounded_number(self, payload)
+        return super().preprocess(payload)
+
+
+def _file_name(file: Any) -> str:
+    """The name the user's file had (Gradio's FileData, or its dict form), else its stored path."""
+    if isinstance(file, dict):
+        return str(file.get("orig_name") or file.get("path") or "")
+    return str(getattr(file, "orig_name", None) or getattr(file, "path", None) or "")
+
+
+class File(gr.File):
+    """A file upload that refuses a name outside its file_types in both languages.
+
+    Gradio's own refusal ("Invalid file type …") is English only and reaches API callers
+    (the browser's file picker already shows only the allowed types).
+    """
+
+    is_template = True
+
+    def preprocess(self, payload: Any) -> Any:
+        allowed = [kind.lower() for kind in self.file_types or [] if kind.startswith(".")]
+        files = payload.root if isinstance(payload, gr.data_classes.ListFiles) else [payload]
+        for file in files if allowed else []:
+            if file is None:  # no file: the handler decides
+                continue
+            name = _file_name(file)
+            if not name.lower().endswith(tuple(allowed)):
+                listed = " / ".join(allowed)
+                shown = html.escape(os.path.basename(name))  # a gr.Error message is shown as HTML
+                raise _refuse(self.label, f"には {listed} のファイルを選んでください（{shown} は使えません）。",
+                              f"takes a {listed} file (not {shown}).")
         return super().preprocess(payload)
 
 

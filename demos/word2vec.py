@@ -11,7 +11,7 @@ import time
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import Number, Radio, Slider
+from demos.components import File, Number, Radio, Slider
 from demos.common import COMMON, InputError, explanation, friendly_errors, markdown_literal, usable_text
 from models import word2vec as w2v
 from models.corpus import default_corpus
@@ -361,7 +361,7 @@ def build() -> dict[str, gr.Component]:
     with gr.Row():
         with gr.Column(scale=2):
             corpus_text = gr.Textbox(label=WORDS("corpus"), lines=4, placeholder=WORDS("corpus_placeholder"))
-            upload = gr.File(label=WORDS("upload"), file_types=[".txt"], type="filepath")
+            upload = File(label=WORDS("upload"), file_types=[".txt"], type="filepath")
             with gr.Row():
                 use_lemma = gr.Checkbox(value=False, label=WORDS("lemma"))
                 content_only = gr.Checkbox(value=True, label=WORDS("content_only"))

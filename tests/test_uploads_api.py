@@ -150,9 +150,16 @@ def test_an_empty_file_is_explained(client, tmp_path):
     _assert_still_serves(client, tmp_path)
 
 
-def test_a_file_that_is_not_txt_is_refused_without_a_stack_trace(client, tmp_path):
-    # Gradio itself refuses a name outside file_types=[".txt"], with its own English-only message.
+@pytest.mark.parametrize("name", ["picture.png", "<img src=x>.md"])
+def test_a_file_that_is_not_txt_is_refused_in_both_languages(client, tmp_path, name):
     with pytest.raises(AppError) as error:
-        _explore(client, _file(tmp_path, "picture.png", PNG))
-    assert "Traceback" not in str(error.value) and ".txt" in str(error.value), str(error.value)
+        _explore(client, _file(tmp_path, name, PNG))
+    message = str(error.value)
+    assert _clear(message) and ".txt のファイルを選んでください" in message and "takes a .txt file" in message, message
+    assert "<img" not in message  # the file's name is shown as text
     _assert_still_serves(client, tmp_path)
+
+
+def test_an_upper_case_txt_name_is_a_txt_file(client, tmp_path):
+    table, _, _ = _explore(client, _file(tmp_path, "CORPUS.TXT", CORPUS.encode("utf-8")))
+    assert table["data"] and {row[1] for row in table["data"]} <= FILE_WORDS
