@@ -66,13 +66,6 @@ class Number(gr.Number):
         return super().preprocess(payload)
 
 
-def _file_name(file: Any) -> str:
-    """The name the user's file had (Gradio's FileData, or its dict form), else its stored path."""
-    if isinstance(file, dict):
-        return str(file.get("orig_name") or file.get("path") or "")
-    return str(getattr(file, "orig_name", None) or getattr(file, "path", None) or "")
-
-
 class File(gr.File):
     """A file upload that refuses a name outside its file_types in both languages.
 
@@ -88,7 +81,7 @@ class File(gr.File):
         for file in files if allowed else []:
             if file is None:  # no file: the handler decides
                 continue
-            name = _file_name(file)
+            name = file.orig_name or file.path  # Gradio's FileData: the name the user's file had
             if not name.lower().endswith(tuple(allowed)):
                 listed = " / ".join(allowed)
                 shown = html.escape(os.path.basename(name))  # a gr.Error message is shown as HTML

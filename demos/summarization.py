@@ -91,7 +91,7 @@ def summarize(article: str, max_new_tokens: float = DEFAULT_NEW_TOKENS, num_beam
 
     Args:
         article: The article, in Japanese (str, required, not blank). The model reads its first 512 tokens.
-        max_new_tokens: The most tokens to generate (whole number, 1 to 256, default 64); a headline needs about 10 to 30.
+        max_new_tokens: The most tokens to generate (whole number, 8 to 256, default 64); a headline needs about 10 to 30.
         num_beams: Beam search width (whole number, 1 to 4, default 1 = greedy); more beams are slower and often more fluent.
 
     Returns:

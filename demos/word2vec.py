@@ -197,8 +197,10 @@ def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> 
             f"{how} {reproducible}")
 
 
-# The training settings every endpoint that trains takes, described once for their docstrings
+# The corpus and training settings every endpoint that trains takes, described once for their docstrings
 # (Gradio builds the API and MCP tool documentation from them).
+_CORPUS_ARG = ("corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). "
+               "Empty uses the app's default corpus of everyday sentences.")
 _SETTINGS_ARGS = """\
 upload: A .txt corpus file (UTF-8, UTF-16 or Shift_JIS, at most 2 MB) used instead of corpus_text, or null (default).
 use_lemma: Whether words are reduced to their dictionary form (lemma) by MeCab before training (bool, default False).
@@ -214,9 +216,9 @@ reproducible: Train with one worker thread so a seed gives the same vectors ever
 
 
 def _settings_documented(handler):
-    """``handler`` with the training settings' descriptions in place of ``{settings}`` in its docstring."""
+    """``handler`` with the corpus and training settings described in place of ``{corpus_text}`` and ``{settings}``."""
     indented = _SETTINGS_ARGS.replace("\n", "\n        ").rstrip()
-    handler.__doc__ = handler.__doc__.replace("{settings}", indented)
+    handler.__doc__ = handler.__doc__.replace("{corpus_text}", _CORPUS_ARG).replace("{settings}", indented)
     return handler
 
 
@@ -229,7 +231,7 @@ def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=
     Stop (or leaving) ends the training. Models are cached: the same corpus and settings reuse the trained vectors.
 
     Args:
-        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {corpus_text}
         {settings}
 
     Returns:
@@ -264,7 +266,7 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
 
     Args:
-        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {corpus_text}
         words: Up to 5 query words, separated by spaces or commas (str, required), e.g. 犬 東京.
         {settings}
         topn: How many neighbours per query word (whole number, 1 to 30, default 10).
@@ -293,7 +295,7 @@ def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=Tru
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
 
     Args:
-        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {corpus_text}
         a: The word to start from (str, required), e.g. 父.
         b: The word to subtract (str, required), e.g. 母.
         c: The word to add (str, required), e.g. 兄.
@@ -341,7 +343,7 @@ def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
 
     Args:
-        corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). Empty uses the app's default corpus of everyday sentences.
+        {corpus_text}
         {settings}
 
     Returns:

@@ -104,7 +104,7 @@ def run(key: str, function: Callable[[LoadedModel, list[Item]], list[Result]], i
         return gpu.run(key, _first, function, item)
     if batch_size() == 1:
         with using(key) as model:
-            return function(model, [item])[0]
+            return _first(model, function, item)
     with _workers_guard:
         worker = _workers.get((key, function))
         if worker is None:
