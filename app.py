@@ -58,7 +58,7 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # headers instead and ignore ?lang=: the page is rendered in the browser.
         "i18n": i18n.translations(),
         "head": i18n.RELOAD_ON_SWITCH_SCRIPT,
-        "app_kwargs": {"middleware": [Middleware(i18n.LanguageFromURL)]},
+        "app_kwargs": {"middleware": [Middleware(links.LongLinkGuard), Middleware(i18n.LanguageFromURL)]},
         "ssr_mode": False,
         # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
         "share": environ.get("JNLP_SHARE", "") == "1",

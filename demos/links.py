@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from types import ModuleType
+from typing import Any
 
 import gradio as gr
 
@@ -21,6 +22,12 @@ from demos.common import usable_text
 
 # Long enough for an article to summarise; a URL that long is already unwieldy.
 MAX_LINK_VALUE_CHARS = 5_000
+# The longest link the link maker writes, in URL characters (a kanji takes nine). Longer request
+# lines are refused by common web servers and proxies (8 KB is a usual limit).
+MAX_LINK_URL_CHARS = 8_000
+# Gradio cannot build a page for an address over 65,536 characters (it answers a bare "Internal
+# Server Error"); page queries longer than this get a short explanation instead.
+MAX_PAGE_QUERY_BYTES = 60_000
 
 
 def tab_id(module: ModuleType) -> str:
@@ -55,6 +62,11 @@ def attach(blocks: gr.Blocks, tabs: gr.Tabs, fields: Mapping[str, Mapping[str, g
     blocks.load(open_link, inputs=None, outputs=[tabs, *components], api_visibility="private", queue=False)
 
 
+TOO_LONG_LINK = (
+    f"リンクが長すぎます（{{length}} 文字。{MAX_LINK_URL_CHARS:,} 文字まで）。入力を短くしてからもう一度作ってください。"
+    f" / The link would be too long ({{length}} characters; at most {MAX_LINK_URL_CHARS:,}): shorten the inputs and try again."
+)
+
 WORDS = i18n.register("links", {
     "accordion": ("🔗 このタブへのリンク", "🔗 Link to this tab"),
     "make": ("いまの入力でリンクを作る", "Make a link with these inputs"),
@@ -70,16 +82,42 @@ _LINK_SCRIPT = """(...values) => {
     names.forEach((name, i) => { if (values[i]) query.set(name, String(values[i]).slice(0, %d)); });
     const lang = here.searchParams.get("lang");
     if (lang) query.set("lang", lang);
-    return here.origin + here.pathname + "?" + query.toString();
+    const link = here.origin + here.pathname + "?" + query.toString();
+    return link.length <= %d ? link : %s.replace("{length}", link.length.toLocaleString("en"));
 }"""
 
 
 def link_maker(tab: str, fields: Mapping[str, gr.Component]) -> None:
     """A closed accordion with a button that writes a link to this tab with its current inputs."""
     names = list(fields)
-    script = _LINK_SCRIPT % (json.dumps(names), json.dumps(tab), MAX_LINK_VALUE_CHARS)
+    script = _LINK_SCRIPT % (json.dumps(names), json.dumps(tab), MAX_LINK_VALUE_CHARS, MAX_LINK_URL_CHARS,
+                             json.dumps(TOO_LONG_LINK, ensure_ascii=False))
     with gr.Accordion(WORDS("accordion"), open=False):
         with gr.Row():
             make = gr.Button(WORDS("make"), size="sm", scale=0, min_width=240)
             link = gr.Textbox(label=WORDS("link"), interactive=False, buttons=["copy"], scale=4)
     make.click(None, inputs=[fields[name] for name in names], outputs=[link], js=script, api_visibility="private")
+
+
+_TOO_LONG_PAGE = (
+    "<!doctype html><html lang='ja'><meta charset='utf-8'><title>414</title><body style='font-family:sans-serif'>"
+    "<p>このリンクは長すぎて開けません。リンクを作り直すか、<a href='./'>アプリを開いて</a>入力してください。</p>"
+    "<p>This link is too long to open. Make a shorter one, or <a href='./'>open the app</a> and type the text.</p>"
+    "</body></html>"
+).encode()
+
+
+class LongLinkGuard:
+    """ASGI middleware: a page address longer than Gradio can handle gets a short bilingual page (414)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and len(scope.get("query_string", b"")) > MAX_PAGE_QUERY_BYTES:
+            await send({"type": "http.response.start", "status": 414,
+                        "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                    (b"content-length", str(len(_TOO_LONG_PAGE)).encode())]})
+            await send({"type": "http.response.body", "body": _TOO_LONG_PAGE})
+            return
+        await self.app(scope, receive, send)

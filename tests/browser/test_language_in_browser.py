@@ -117,3 +117,18 @@ def test_the_link_maker_writes_a_link_that_reopens_the_tab_with_its_inputs(brows
         page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=second)
         assert panel.get_by_label(i18n.in_language(similarity.WORDS("sentence1"), "en")).input_value() == first
         assert panel.get_by_label(i18n.in_language(similarity.WORDS("sentence2"), "en")).input_value() == second
+
+
+def test_the_link_maker_refuses_a_link_too_long_to_open(browser, running_app):
+    from demos import links, nli
+
+    with _page(browser, running_app.url + "?lang=en", "ja-JP") as page:
+        page.get_by_role("tab", name=i18n.in_language(nli.TITLE, "en")).click()
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_label(i18n.in_language(nli.WORDS("premise"), "en")).fill("長" * 2_000)  # 18,000 in a URL
+        panel.get_by_text(i18n.in_language(links.WORDS("accordion"), "en")).click()
+        panel.get_by_role("button", name=i18n.in_language(links.WORDS("make"), "en")).click()
+        shown = page.wait_for_function(
+            "() => [...document.querySelectorAll('textarea')].map(t => t.value).find(v => v.includes('too long'))",
+            timeout=10_000).json_value()
+    assert "リンクが長すぎます" in shown and f"at most {links.MAX_LINK_URL_CHARS:,}" in shown and "http" not in shown

@@ -82,3 +82,35 @@ def test_the_served_page_honours_lang(running_app):
     assert b"Navigator.prototype" not in httpx.get(running_app.url).content
     assert b"Navigator.prototype" not in httpx.get(running_app.url + "?lang=%3Cscript%3E").content
     assert httpx.get(running_app.url + "gradio_api/info?lang=en").json()["named_endpoints"]
+
+
+def _guarded(query: bytes) -> tuple[int, bytes]:
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"the page"})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": query}
+    run_coroutine(links.LongLinkGuard(app)(scope, None, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_page_address_too_long_for_gradio_gets_a_short_bilingual_page():
+    status, body = _guarded(b"tab=nli&hypothesis=" + b"%E9%95%B7" * 8_000)
+    assert status == 414
+    page = body.decode()
+    assert "長すぎて開けません" in page and "too long to open" in page and "href='./'" in page
+    assert _guarded(b"tab=nli&hypothesis=" + b"%E9%95%B7" * 500) == (200, b"the page")
+
+
+def test_the_served_app_answers_an_overlong_link_and_keeps_serving(running_app):
+    # Over the guard's limit; httpx (like Gradio inside) refuses to send anything over 65,536 at all.
+    long_link = running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 6_700
+    assert links.MAX_PAGE_QUERY_BYTES < len(long_link) < 65_536
+    answer = httpx.get(long_link, timeout=30)
+    assert answer.status_code == 414 and "too long to open" in answer.text
+    assert httpx.get(running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 500, timeout=30).status_code == 200
