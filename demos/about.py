@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import explanation, friendly_errors
-from models import batching, loader
+from models import batching, loader, prefetch
 from models.registry import MODELS, ModelSpec
 
 WORDS = i18n.register("about", {
@@ -37,10 +37,6 @@ ENVIRONMENT_HEADERS = ["項目 / Item", "値 / Value"]
 PACKAGES = ("torch", "transformers", "gradio", "huggingface-hub", "fugashi", "unidic-lite", "gensim",
             "scikit-learn", "plotly", "sentencepiece")
 
-# models.loader.load_tokenizer caches a tokenizer alone under "<KEY>:tokenizer" (the tokenizer tab loads only
-# those); the model itself is cached under the bare key.
-_TOKENIZER_SUFFIX = ":tokenizer"
-_WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 # Where a model id comes from.
 DEFAULT, OVERRIDDEN, LOCAL_FOLDER = "default", "overridden", "local folder"
@@ -84,18 +80,6 @@ class EnvironmentStatus:
     quantize_int8: bool
 
 
-def _looks_like_folder(model_id: str) -> bool:
-    # As models.prefetch decides: an existing folder, or something written as a path (which is then missing).
-    return os.path.isdir(os.path.expanduser(model_id)) or model_id.startswith(("/", "./", "../", "~", ".\\"))
-
-
-def _has_weights(folder: str | Path) -> bool:
-    try:
-        return any(name.endswith(_WEIGHT_SUFFIXES) for name in os.listdir(folder))
-    except OSError:
-        return False
-
-
 def folder_state(folder: str) -> str:
     """Whether a local folder holds a config.json and weight files."""
     path = Path(os.path.expanduser(folder))
@@ -103,7 +87,7 @@ def folder_state(folder: str) -> str:
         return NO_FOLDER
     if not (path / "config.json").is_file():
         return NO_CONFIG
-    return READY if _has_weights(path) else NO_WEIGHTS
+    return READY if prefetch.has_weights(path) else NO_WEIGHTS
 
 
 def cache_state(repo_id: str, cache_dir: str | Path | None = None) -> str:
@@ -120,21 +104,21 @@ def cache_state(repo_id: str, cache_dir: str | Path | None = None) -> str:
     if not isinstance(config, str):  # None (never fetched) or a cached "does not exist" marker
         return NOT_CACHED
     # The config's snapshot folder holds the weights fetched at the same revision (links into the blobs).
-    return READY if _has_weights(os.path.dirname(config)) else NO_WEIGHTS
+    return READY if prefetch.has_weights(os.path.dirname(config)) else NO_WEIGHTS
 
 
 def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path | None,
               memory: Mapping[str, int], devices: Mapping[str, str | None]) -> ModelStatus:
     """One key's status from the environment, the disk and a snapshot of the loader's entries."""
     model_id = spec.resolve_id(environ)
-    if _looks_like_folder(model_id):
+    if loader.looks_like_folder(model_id):
         source, offline = LOCAL_FOLDER, folder_state(model_id)
     else:
         source = DEFAULT if model_id == spec.hub_id else OVERRIDDEN
         offline = cache_state(model_id, cache_dir)
     loaded = spec.key in memory
     return ModelStatus(spec.key, model_id, spec.env_var, source, offline, loaded,
-                       spec.key + _TOKENIZER_SUFFIX in memory, memory.get(spec.key, 0),
+                       loader.tokenizer_cache_key(spec.key) in memory, memory.get(spec.key, 0),
                        devices.get(spec.key) if loaded else None)
 
 

@@ -217,6 +217,11 @@ def _looks_like_path(model_id: str) -> bool:
     return os.path.isabs(model_id) or model_id.startswith(("./", "../", "~", ".\\"))
 
 
+def looks_like_folder(model_id: str) -> bool:
+    """Whether a model id names a local folder: an existing one, or one written as a path (then missing)."""
+    return os.path.isdir(os.path.expanduser(model_id)) or _looks_like_path(model_id)
+
+
 def _reason(exc: BaseException) -> str:
     """A one-line reason fit for a student, without a stack trace."""
     text = " ".join(str(exc).split()) or type(exc).__name__
@@ -321,9 +326,14 @@ def load(key: str) -> LoadedModel:
     return _load(key, key, lambda spec, model_id: _build(spec, model_id))
 
 
+def tokenizer_cache_key(key: str) -> str:
+    """The entry a tokenizer loaded alone is kept under (beside the model's own entry, under ``key``)."""
+    return f"{key}:tokenizer"
+
+
 def load_tokenizer(key: str) -> LoadedModel:
     """Only the tokenizer of a registry key's model (no weights), loaded on first use."""
-    return _load(key, f"{key}:tokenizer", _build_tokenizer)
+    return _load(key, tokenizer_cache_key(key), _build_tokenizer)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from models import loader
 from models.registry import MODELS, ModelSpec
 
 _WEIGHTS = (".safetensors", ".bin")
@@ -41,6 +42,14 @@ class Outcome:
         return self.problem is None
 
 
+def has_weights(folder: str | Path) -> bool:
+    """Whether a folder holds a weight file transformers loads (False when it cannot be read)."""
+    try:
+        return any(name.endswith(_WEIGHTS) for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
 def check_folder(folder: str) -> str | None:
     """None if the folder holds a loadable config, tokenizer and weights; else what is wrong."""
     from transformers import AutoConfig, AutoTokenizer
@@ -48,7 +57,7 @@ def check_folder(folder: str) -> str | None:
     path = Path(folder)
     if not path.is_dir():
         return "フォルダがありません / no such folder"
-    if not any(p.name.endswith(_WEIGHTS) for p in path.iterdir()):
+    if not has_weights(path):
         return "重みファイルがありません / no weight file (.safetensors or .bin)"
     try:
         AutoConfig.from_pretrained(folder)
@@ -72,7 +81,7 @@ def prefetch(spec: ModelSpec, directory: Path | None, offline: bool,
              environ: Mapping[str, str] | None = None) -> Outcome:
     """Make one key's model available on disk (or just check it) and say where it is."""
     model_id = spec.resolve_id(environ)
-    if os.path.isdir(os.path.expanduser(model_id)) or model_id.startswith(("/", "./", "../", "~")):
+    if loader.looks_like_folder(model_id):
         folder = os.path.expanduser(model_id)
         return Outcome(spec.key, model_id, folder, check_folder(folder))
     target = str(directory / spec.key.lower()) if directory else None
