@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 
 from demos import i18n, texts
-from demos.common import clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
+from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models import batching
 from models.loader import LoadedModel, exceeds_limit
 
@@ -16,7 +16,6 @@ WORDS = i18n.register("similarity", {
     "title": ("意味的類似度", "Similarity"),
     "sentence1": ("文1", "Sentence 1"),
     "sentence2": ("文2", "Sentence 2"),
-    "compare": ("比べる", "Compare"),
     "sts_score": ("JSTS スコア (0〜5)", "JSTS score (0–5)"),
     "simcse_cosine": ("SimCSE コサイン類似度 (−1〜1)", "SimCSE cosine (−1–1)"),
     "examples": ("例（似ている・似ていない）", "Examples (similar, unrelated)"),
@@ -138,7 +137,7 @@ def build() -> dict[str, gr.Component]:
         with gr.Column():
             text1 = gr.Textbox(label=WORDS("sentence1"), lines=2)
             text2 = gr.Textbox(label=WORDS("sentence2"), lines=2)
-            button = gr.Button(WORDS("compare"), variant="primary")
+            button = gr.Button(COMMON("compare"), variant="primary")
         with gr.Column():
             score = gr.Number(label=WORDS("sts_score"))
             score_note = gr.Markdown()
