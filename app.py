@@ -39,6 +39,10 @@ def build_app() -> gr.Blocks:
     return blocks
 
 
+# Sessions whose settings Gradio keeps in memory at once (see launch_settings): about 250 MB at most.
+MAX_SESSIONS = 500
+
+
 def launch_settings(environ: dict[str, str]) -> dict:
     """Keyword arguments for demo.launch(), from the operator's environment.
 
@@ -54,6 +58,12 @@ def launch_settings(environ: dict[str, str]) -> dict:
     return {
         # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
         "max_file_size": "5mb",
+        # Gradio keeps a copy of every component's settings for each session (a browser tab, a
+        # gradio_client, or an API call made without a session id): about half a megabyte each
+        # here, for up to 10,000 sessions by default, so a script calling the API could hold
+        # gigabytes. The app keeps no per-user state (no gr.State), so a session dropped from
+        # this bound loses nothing: Gradio rebuilds it on its next request.
+        "state_session_capacity": MAX_SESSIONS,
         # Every label, button and explanation in the browser's language, or the one a ?lang= link
         # asks for (demos/i18n.py). Server-side rendering would pick the language from the request
         # headers instead and ignore ?lang=: the page is rendered in the browser.

@@ -49,3 +49,23 @@ def test_uploads_are_capped_before_they_are_stored():
     from app import launch_settings
 
     assert launch_settings({})["max_file_size"] == "5mb"
+
+
+def test_sessions_kept_in_memory_are_bounded():
+    import tracemalloc
+
+    from gradio.state_holder import SessionState
+
+    from app import demo, launch_settings
+
+    capacity = launch_settings({})["state_session_capacity"]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        session = SessionState(demo)  # what Gradio builds for each new session
+        session_bytes = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert session.config_values and session_bytes > 50_000
+    # Gradio's default of 10,000 sessions this size would be gigabytes; the bound keeps it to a few hundred MB.
+    assert capacity * session_bytes < 400 * 1024 * 1024 < 10_000 * session_bytes
