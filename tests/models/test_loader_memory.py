@@ -101,3 +101,27 @@ def test_tokenizers_alone_are_never_unloaded_for_weights(load_model, monkeypatch
     load_model("NLI")
     assert loader.loaded_keys() == ["NLI", "SENTIMENT:tokenizer"]
     assert loader.load_tokenizer("SENTIMENT") is tokenizer_entry
+
+
+def test_loaded_models_are_kept_out_of_the_garbage_collectors_scans(load_model):
+    import gc
+
+    model = load_model("SENTIMENT").runner.model
+    # Frozen: the collector no longer walks the model's objects on each full collection.
+    assert gc.get_freeze_count() > 0
+    assert not any(tracked is model for tracked in gc.get_objects())
+
+
+def test_an_unloaded_model_in_a_reference_cycle_is_still_freed(load_model, monkeypatch):
+    import gc
+    import weakref
+
+    sentiment = load_model("SENTIMENT")
+    model = weakref.ref(sentiment.runner.model)
+    sentiment.runner.model.__dict__["points_to_itself"] = sentiment.runner.model  # a cycle: only gc frees it
+    monkeypatch.setenv(loader.MEMORY_CAP_ENV, str(sentiment.memory_bytes + 1))
+    del sentiment
+    load_model("NLI")  # unloads SENTIMENT
+    assert loader.loaded_keys() == ["NLI"]
+    gc.collect()
+    assert model() is None  # frozen objects would never be collected: unloading unfreezes them
