@@ -216,6 +216,36 @@ def _make_room(incoming_key: str, incoming_bytes: int) -> None:
         gc.collect()
 
 
+# The vocabulary tables of the WordPiece tokenizers loaded so far, by content (see _share_vocabulary):
+# one pair per distinct vocabulary, kept for the server's life (an unloaded model's tokenizer may return).
+_vocabularies: dict[int, tuple[dict, dict]] = {}
+_vocabularies_guard = threading.Lock()
+
+
+def _share_vocabulary(tokenizer: Any) -> None:
+    """Point a WordPiece tokenizer at the tables of an earlier one that has the very same vocabulary.
+
+    The chapter's task models, SimCSE and the contextual model are all fine-tuned from one base
+    model and read the same 32,768-token vocabulary, yet each tokenizer builds its own token → id
+    and id → token tables: about 9 MB each, some 60 MB with every tab loaded (the tokenizer tab
+    loads its own). Tokenizers only read these tables, so any number of threads can share them;
+    what is not thread-safe, the MeCab tagger, stays one per tokenizer. Only tables equal entry
+    for entry are shared, so every token gets the id it had.
+    """
+    vocab = getattr(tokenizer, "vocab", None)
+    ids_to_tokens = getattr(tokenizer, "ids_to_tokens", None)
+    wordpiece = getattr(tokenizer, "subword_tokenizer", None)
+    if not (isinstance(vocab, dict) and isinstance(ids_to_tokens, dict) and getattr(wordpiece, "vocab", None) is vocab):
+        return  # not laid out like BertJapaneseTokenizer (a fast or SentencePiece tokenizer): nothing to share
+    fingerprint = hash(tuple(vocab.items()))
+    with _vocabularies_guard:
+        known = _vocabularies.setdefault(fingerprint, (vocab, ids_to_tokens))
+    if known[0] is vocab or known[0] != vocab or known[1] != ids_to_tokens:
+        return
+    tokenizer.vocab = wordpiece.vocab = known[0]
+    tokenizer.ids_to_tokens = known[1]
+
+
 def _settle() -> None:
     """Take every object alive now (a model just loaded, Gradio's own) out of the collector's scans.
 
@@ -321,6 +351,7 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
         except Exception as exc:  # any failure becomes a readable message in its own tab
             log.warning("could not load %s from %s", cache_key, model_id, exc_info=True)
             raise ModelLoadError(spec, model_id, _reason(exc)) from exc
+        _share_vocabulary(entry.tokenizer)
         # The guess may have been off (or 0 for a model not downloaded yet): check again, measured.
         _make_room(cache_key, entry.memory_bytes)
         with _order_guard:

@@ -125,3 +125,40 @@ def test_an_unloaded_model_in_a_reference_cycle_is_still_freed(load_model, monke
     assert loader.loaded_keys() == ["NLI"]
     gc.collect()
     assert model() is None  # frozen objects would never be collected: unloading unfreezes them
+
+
+# Words in and out of the tiny vocabulary, half-width and full-width forms, an unknown character.
+TOKENIZE_SAMPLES = ["今日は良い天気です。", "ﾃｽﾄと㈱のＡＢＣ", "東京へ向かった🙂"]
+
+
+def test_bert_tokenizers_with_one_vocabulary_share_its_tables_and_tokenize_as_before(load_model, model_env):
+    from transformers import AutoTokenizer
+
+    first, second = load_model("SENTIMENT").tokenizer, load_model("NLI").tokenizer
+    alone = loader.load_tokenizer("NER").tokenizer  # the tokenizer tab's kind of entry shares too
+    assert first.vocab is second.vocab is alone.vocab
+    assert first.ids_to_tokens is second.ids_to_tokens is alone.ids_to_tokens
+    assert second.subword_tokenizer.vocab is first.vocab
+    # The part that is not thread-safe stays one per tokenizer.
+    assert first.word_tokenizer is not second.word_tokenizer
+    for key, shared in (("NLI", second), ("NER", alone)):
+        unshared = AutoTokenizer.from_pretrained(model_env[f"JNLP_MODEL_{key}"])
+        for text in TOKENIZE_SAMPLES:
+            assert shared(text)["input_ids"] == unshared(text)["input_ids"]
+            assert shared.tokenize(text) == unshared.tokenize(text)
+
+
+def test_a_different_vocabulary_is_never_shared(load_model, model_env, monkeypatch, tmp_path):
+    import shutil
+
+    first = load_model("SENTIMENT").tokenizer
+    # The same tokens with two ids swapped: equal as a set, not as a table.
+    folder = tmp_path / "nli-swapped"
+    shutil.copytree(model_env["JNLP_MODEL_NLI"], folder)
+    lines = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    lines[-1], lines[-2] = lines[-2], lines[-1]
+    (folder / "vocab.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("JNLP_MODEL_NLI", str(folder))
+    swapped = loader.load("NLI").tokenizer
+    assert swapped.vocab is not first.vocab
+    assert swapped.vocab[lines[-1]] == len(lines) - 1 != first.vocab[lines[-1]]
