@@ -1,0 +1,31 @@
+"""The benchmark's light HTTP caller (bench.measure.call_api) gets what gradio_client gets, and fails loudly."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bench import measure
+from demos import sentiment
+from tests.conftest import run_coroutine
+
+
+async def _call(url: str, api_name: str, data: list, session: str):
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        return await measure.call_api(http, api_name, data, session=session)
+
+
+def test_the_light_caller_gets_the_same_answer_as_gradio_client(running_app, client):
+    text = sentiment.EXAMPLES[0][0]
+    expected = client.predict(text, api_name="/sentiment")
+    # Twice with one session, as a benchmark caller does: the session is reused, not rebuilt.
+    for _ in range(2):
+        label, *_ = run_coroutine(_call(running_app.url, "sentiment", [text], session="bench-test"))
+        assert label["label"] == expected[0]["label"]
+        assert {c["label"]: c["confidence"] for c in label["confidences"]} == pytest.approx(
+            {c["label"]: c["confidence"] for c in expected[0]["confidences"]})
+
+
+def test_an_error_answer_is_raised_not_counted(running_app):
+    with pytest.raises(RuntimeError, match="/sentiment answered an error"):
+        run_coroutine(_call(running_app.url, "sentiment", ["   "], session="bench-test-error"))
