@@ -11,11 +11,14 @@ import os
 import sys
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
-from demos import DEMOS, i18n, links, texts
-
-import gradio as gr
-from starlette.middleware import Middleware
+from demos import DEMOS, i18n, lean_start, links, texts
 from models import gpu, loader
+
+if __name__ == "__main__":
+    lean_start.leave_out_notebook_support()  # a server started as a script is never a notebook
+
+import gradio as gr  # noqa: E402 - after demos, see above
+from starlette.middleware import Middleware  # noqa: E402
 
 
 def build_app() -> gr.Blocks:

@@ -89,3 +89,32 @@ def test_inside_a_notebook_gradio_keeps_its_notebook_magic():
         print(callable(getattr(ext, "register_cell_magic", None)))
     """)
     assert out.strip() == "True"
+
+
+@pytest.mark.skipif(not _installed("IPython"), reason="IPython is not installed")
+def test_a_server_started_as_a_script_never_imports_ipython():
+    # `python app.py` up to the launch (replaced here by a report of what got imported).
+    out = _python("""
+        import runpy, sys
+        import demos, gradio
+        def report(self, **settings):
+            print("IPython" in sys.modules, gradio.utils.colab_check(), gradio.utils.ipython_check())
+        gradio.Blocks.launch = report
+        runpy.run_path("app.py", run_name="__main__")
+        try:
+            import IPython
+        except ImportError as error:
+            print("refused:", "demos/lean_start.py" in str(error))
+    """)
+    assert out.split() == ["False", "False", "False", "refused:", "True"]
+
+
+@pytest.mark.skipif(not _installed("IPython"), reason="IPython is not installed")
+def test_importing_the_app_as_a_module_leaves_ipython_importable():
+    out = _python("""
+        import sys
+        import app
+        import IPython
+        print(IPython.__name__)
+    """)
+    assert out.strip() == "IPython"
