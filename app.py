@@ -93,4 +93,6 @@ if __name__ == "__main__":
     logging.info("model memory cap: %s", f"{cap:,} bytes" if cap else "none")
     if gpu.on_zero_gpu():  # ZeroGPU emulates CUDA only in this thread: load the models here, before launch
         gpu.preload_models()
+    else:  # the page comes up first; torch and transformers follow in the background, before most first clicks
+        loader.warm_up_in_background()
     demo.launch(**settings)

@@ -83,6 +83,7 @@ class Server:
     process: subprocess.Popen
     url: str
     ready_s: float
+    started: float = 0.0  # time.perf_counter() when the page first answered
 
     def stop(self) -> None:
         self.process.terminate()
@@ -106,7 +107,8 @@ def serve(command: list[str], env: dict[str, str], timeout: float = 900) -> Serv
             raise RuntimeError(f"{' '.join(command)} exited early:\n{process.stderr.read()[-3000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
-                return Server(process, url, time.perf_counter() - started)
+                now = time.perf_counter()
+                return Server(process, url, now - started, now)
         except httpx.HTTPError:
             pass
         time.sleep(0.05)

@@ -73,6 +73,11 @@ def markdown(results: dict) -> str:
         lines += ["", f"First request of a cold tab (load + infer): {firsts}. Server memory: "
                       f"{cold['rss_at_ready_mib']:.0f} MiB at ready, peak {cold['peak_rss_all_loaded_mib']:.0f} MiB "
                       f"with every tab loaded."]
+        later = cold.get("first_click_after_reading")
+        if later:
+            lines.append(f"The first sentiment click on a page open for {later['reading_s']:.0f} s (torch and "
+                         f"transformers imported in the background meanwhile): {later['sentiment_s']:.1f} s; "
+                         f"server memory then {later['rss_after_mib']:.0f} MiB.")
     for row in results.get("streaming", []):
         lines.append(f"- Streaming {row['model']}: first token {row['time_to_first_token_ms']:.0f} ms, "
                      f"{row['tokens_per_s']:.1f} tokens/s.")

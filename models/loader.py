@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ _UNKNOWN_LIMIT = 1_000_000
 _FALLBACK_LIMIT = 512
 
 MEMORY_CAP_ENV = "JNLP_MAX_MODEL_MEMORY"
+# Seconds between launch and importing torch and transformers in the background (warm_up_in_background).
+WARM_UP_DELAY_S = 2.0
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
@@ -244,6 +247,33 @@ def _share_vocabulary(tokenizer: Any) -> None:
         return
     tokenizer.vocab = wordpiece.vocab = known[0]
     tokenizer.ids_to_tokens = known[1]
+
+
+def warm_up_in_background(delay_s: float = WARM_UP_DELAY_S) -> threading.Thread:
+    """Import torch and transformers in a background thread, `delay_s` seconds from now.
+
+    The page comes up without them (their imports take about 3 s on 2 cores), and without this
+    the first click on any model tab would pay for them. Started as the server launches, they are
+    in while a student is still reading the page, and that first click only loads its model. A
+    click that comes sooner waits for the import it would otherwise make itself, not longer. The
+    delay lets the server answer its first page before the imports compete for the cores.
+    """
+
+    def warm_up() -> None:
+        time.sleep(delay_s)
+        try:
+            with _build_guard:  # two threads importing transformers' pipelines at once can fail (see above)
+                import torch  # noqa: F401
+                from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, pipeline  # noqa: F401
+        except Exception:  # noqa: BLE001 - the first request imports them and reports any problem
+            log.warning("could not import torch and transformers ahead of the first request", exc_info=True)
+            return
+        _settle()
+        log.info("torch and transformers are imported: the first request will only load its model")
+
+    thread = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _settle() -> None:

@@ -69,3 +69,26 @@ def test_sessions_kept_in_memory_are_bounded():
     assert session.config_values and session_bytes > 50_000
     # Gradio's default of 10,000 sessions this size would be gigabytes; the bound keeps it to a few hundred MB.
     assert capacity * session_bytes < 400 * 1024 * 1024 < 10_000 * session_bytes
+
+
+def test_torch_and_transformers_are_imported_in_the_background_before_any_request(model_env, tmp_path):
+    import time
+    from pathlib import Path
+
+    from tests.conftest import start_app, stop_app
+
+    app = start_app(model_env, tmp_path / "app.log")
+    try:
+        maps = Path(f"/proc/{app.process.pid}/maps")  # the shared libraries the server has loaded
+        deadline = time.monotonic() + 90
+        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "libtorch" in maps.read_text()  # no request was made: the warm-up imported it
+        while "torch and transformers are imported" not in app.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "torch and transformers are imported" in app.log.read_text()
+        # And the app answers as before.
+        label = app.client().predict("とても良い商品でした。", api_name="/sentiment")[0]
+        assert {c["label"] for c in label["confidences"]} == {"positive", "negative"}
+    finally:
+        stop_app(app)
