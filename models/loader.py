@@ -213,10 +213,7 @@ def _make_room(incoming_key: str, incoming_bytes: int) -> None:
             evicted.append(oldest)
     if evicted:
         log.info("unloaded %s to stay under %s=%d bytes", ", ".join(evicted), MEMORY_CAP_ENV, cap)
-        # The unloaded models were frozen (see _settle): let the collector see them again, so any
-        # reference cycle in them is freed now; the next load freezes what is still alive.
-        gc.unfreeze()
-        gc.collect()
+        _unsettle()
 
 
 # The vocabulary tables of the WordPiece tokenizers loaded so far, by content (see _share_vocabulary):
@@ -288,6 +285,13 @@ def _settle() -> None:
     """
     gc.collect()  # garbage left over from loading is freed first, not frozen
     gc.freeze()
+
+
+def _unsettle() -> None:
+    """After models are let go: what _settle froze is collectable again, so a reference cycle in an
+    unloaded model is freed now; the next load freezes what is still alive."""
+    gc.unfreeze()
+    gc.collect()
 
 
 def _looks_like_path(model_id: str) -> bool:
@@ -447,8 +451,7 @@ def unload_all() -> None:
     """Forget every loaded model (they load again on the next request)."""
     with _order_guard:
         _entries.clear()
-    gc.unfreeze()  # as in _make_room: the models let go must be collectable
-    gc.collect()
+    _unsettle()
 
 
 def count_tokens(entry: LoadedModel, text: str, text_pair: str | None = None) -> int:
