@@ -2,10 +2,10 @@
 
 A classroom clicks at once: sixteen sentiment requests, one forward pass each,
 queue behind each other. Run as one padded batch they take little longer than
-one. Each (model key, batch function) pair has a worker thread; a request puts
-its input on the worker's queue and waits. The worker takes whatever is queued
-(up to the batch size) and runs it in one call, so a lone request never waits
-for company, and a batch forms only while the model is already busy.
+one. Requests for one (model key, batch function) pair queue together; whoever
+finds the model idle runs everything queued (up to the batch size) in one call,
+in its own thread. A lone request never waits for company and runs just as a
+direct call would; a batch forms only while the model is already busy.
 
 If a batch fails, its items run again one by one, so a bad input fails only its
 own request. ``JNLP_BATCH_SIZE`` sets the largest batch (default 16); 1 turns
@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from models import gpu
@@ -49,40 +48,91 @@ def batch_size() -> int:
     return max(1, min(MAX_BATCH_SIZE, value))
 
 
-class _Worker:
+class _Request:
+    """One caller's input, and what it waits for: its result, or a turn to run batches itself."""
+
+    __slots__ = ("item", "ready", "done", "result", "error", "leads")
+
+    def __init__(self, item: Any):
+        self.item = item
+        self.ready = threading.Event()  # set when done, or when handed the turn to lead
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.leads = False
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error, self.done = result, error, True
+        self.ready.set()
+
+
+class _Batcher:
+    """Runs the queued inputs of one (model key, batch function) pair as batches, in the callers' threads.
+
+    There is no worker thread: the caller that finds the model idle runs the batch itself
+    (a lone request runs in its own thread, as a direct call would: no hand-over to another
+    thread, no second OpenMP thread team for torch). Callers that arrive while a batch runs
+    queue up; when the running batch is done, its leader hands the turn to the first of them,
+    whose batch takes everything queued (up to the batch size) and so includes its own input.
+    A caller's latency is thus its wait plus one batch, never other callers' later batches.
+    """
+
     def __init__(self, key: str, run: BatchFunction):
         self.key = key
         self.run = run
-        self.requests: queue.Queue[tuple[Any, Future]] = queue.Queue()
-        self.thread = threading.Thread(target=self._serve, name=f"batch-{key}", daemon=True)
-        self.thread.start()
+        self.guard = threading.Lock()
+        self.queued: deque[_Request] = deque()
+        self.busy = False  # a caller is running a batch, or has been handed the turn to run the next
 
-    def _serve(self) -> None:
-        while True:
-            batch = [self.requests.get()]
+    def submit(self, item: Any) -> Any:
+        request = _Request(item)
+        with self.guard:
+            self.queued.append(request)
+            leads = not self.busy
+            self.busy = True
+        if not leads:
+            request.ready.wait()
+            leads = request.leads
+        if leads:
+            self._lead()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def _lead(self) -> None:
+        """Run one batch (the caller's own input is its first item), then pass the turn on."""
+        with self.guard:
             limit = batch_size()
-            while len(batch) < limit:
-                try:
-                    batch.append(self.requests.get_nowait())
-                except queue.Empty:
-                    break
+            batch = [self.queued.popleft() for _ in range(min(limit, len(self.queued)))]
+        try:
             self._run(batch)
+        finally:
+            for request in batch:  # only if _run was interrupted (KeyboardInterrupt, SystemExit)
+                if not request.done:
+                    request.finish(error=RuntimeError(f"the batch for {self.key} was interrupted"))
+            with self.guard:
+                if self.queued:
+                    successor = self.queued[0]
+                    successor.leads = True
+                    successor.ready.set()
+                else:
+                    self.busy = False
 
-    def _run(self, batch: list[tuple[Any, Future]]) -> None:
+    def _run(self, batch: list[_Request]) -> None:
         try:
             with using(self.key) as model:
-                results = self.run(model, [item for item, _ in batch])
+                results = self.run(model, [request.item for request in batch])
         except Exception as exc:  # noqa: BLE001 - handed to the waiting requests
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+                batch[0].finish(error=exc)
                 return
             log.info("a batch of %d for %s failed (%s): running its items one by one", len(batch), self.key,
                      type(exc).__name__)
             for request in batch:
                 self._run([request])
             return
-        for (_, future), result in zip(batch, results, strict=True):
-            future.set_result(result)
+        for request, result in zip(batch, results, strict=True):
+            request.finish(result)
 
 
 def _first(model: LoadedModel, function: BatchFunction, item: Any) -> Any:
@@ -90,8 +140,8 @@ def _first(model: LoadedModel, function: BatchFunction, item: Any) -> Any:
     return function(model, [item])[0]
 
 
-_workers: dict[tuple[str, BatchFunction], _Worker] = {}
-_workers_guard = threading.Lock()
+_batchers: dict[tuple[str, BatchFunction], _Batcher] = {}
+_batchers_guard = threading.Lock()
 
 
 def run(key: str, function: Callable[[LoadedModel, list[Item]], list[Result]], item: Item) -> Result:
@@ -99,16 +149,14 @@ def run(key: str, function: Callable[[LoadedModel, list[Item]], list[Result]], i
     if gpu.on_zero_gpu():
         # Each request runs alone, in its own thread, as one GPU call. ZeroGPU schedules a call and
         # charges its GPU time to the user whose request it finds in the calling thread's context:
-        # the batch worker thread has no request (its batch would be charged to the Space as a whole,
-        # against a far smaller quota), and one user's call would wait for other users' inputs.
+        # a batch runs in the thread of the caller that leads it, so the whole batch would be
+        # charged to that one user, and one user's call would wait for other users' inputs.
         return gpu.run(key, _first, function, item)
     if batch_size() == 1:
         with using(key) as model:
             return _first(model, function, item)
-    with _workers_guard:
-        worker = _workers.get((key, function))
-        if worker is None:
-            worker = _workers[(key, function)] = _Worker(key, function)
-    future: Future = Future()
-    worker.requests.put((item, future))
-    return future.result()
+    with _batchers_guard:
+        batcher = _batchers.get((key, function))
+        if batcher is None:
+            batcher = _batchers[(key, function)] = _Batcher(key, function)
+    return batcher.submit(item)

@@ -24,11 +24,13 @@ def _together(count: int, call) -> list:
         except Exception as exc:  # kept: the test looks at it
             results[i] = exc
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 30
     for thread in threads:
-        thread.join()
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads), "a caller was left waiting"
     return results
 
 
@@ -45,6 +47,74 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_result(load_model
     results = _together(12, lambda i: batching.run("SENTIMENT", slow_echo, i))
     assert results == [f"{i}!" for i in range(12)]
     assert sum(sizes) == 12 and max(sizes) > 1 and max(sizes) <= 8
+
+
+def test_a_lone_request_runs_in_its_callers_thread(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "16")
+    load_model("SENTIMENT")
+    seen = []
+
+    def where(model, items):
+        seen.append(threading.get_ident())
+        return items
+
+    assert batching.run("SENTIMENT", where, "x") == "x"
+    assert seen == [threading.get_ident()]  # no hand-over to another thread for a request alone
+
+
+def test_each_batch_runs_in_the_thread_of_one_of_its_own_callers(load_model, monkeypatch):
+    """A caller never runs other callers' later batches: its wait is its queue time plus one batch."""
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "3")
+    load_model("SENTIMENT")
+    callers: dict[int, int] = {}  # item -> the thread that asked for it
+    batches: list[tuple[int, list[int]]] = []
+
+    def record(model, items):
+        batches.append((threading.get_ident(), list(items)))
+        time.sleep(0.1)
+        return items
+
+    def call(i):
+        callers[i] = threading.get_ident()
+        return batching.run("SENTIMENT", record, i)
+
+    assert _together(10, call) == list(range(10))
+    assert sorted(item for _, items in batches for item in items) == list(range(10))
+    assert len(batches) < 10 and max(len(items) for _, items in batches) <= 3
+    for thread, items in batches:
+        assert thread in {callers[item] for item in items}
+
+
+class _Interrupt(BaseException):
+    """Stands for KeyboardInterrupt/SystemExit: not an Exception, so not retried item by item."""
+
+
+def test_an_interrupted_batch_leaves_no_caller_waiting(load_model, monkeypatch):
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, "4")
+    load_model("SENTIMENT")
+    calls = []
+
+    def interrupted_once(model, items):
+        calls.append(list(items))
+        time.sleep(0.1)
+        if len(calls) == 1:
+            raise _Interrupt()
+        return items
+
+    def call(i):
+        try:
+            return batching.run("SENTIMENT", interrupted_once, i)
+        except _Interrupt as exc:
+            return exc
+
+    results = _together(8, call)  # every thread returns: none is left waiting for a result
+    first = set(calls[0])
+    for i, result in enumerate(results):
+        if i in first:
+            assert isinstance(result, (_Interrupt, RuntimeError))
+        else:
+            assert result == i
+    assert batching.run("SENTIMENT", interrupted_once, "after") == "after"
 
 
 def test_a_bad_item_fails_only_its_own_request(load_model, monkeypatch):
