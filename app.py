@@ -21,6 +21,17 @@ import gradio as gr  # noqa: E402 - after demos, see above
 from starlette.middleware import Middleware  # noqa: E402
 
 
+# Gradio's monitoring dashboard (/monitoring) is opt-in: JNLP_MONITORING=1.
+MONITORING_ENV = "JNLP_MONITORING"
+# After every request Gradio's queue summarises all the requests it remembers (up to 10,000) with
+# pandas, for that dashboard: about 1 ms of CPU per request after 1,000 requests and 6 ms after
+# 10,000 here, holding the interpreter lock. With the dashboard off nobody reads the summary, so
+# it is never computed. Gradio reads this variable (requests between summaries) when the queue
+# is made; an operator's own value is kept.
+SUMMARY_EVERY_ENV = "GRADIO_ANALYTICS_CACHE_FREQUENCY"
+NEVER = str(2**62)
+
+
 def build_app() -> gr.Blocks:
     with gr.Blocks(title=texts.APP_TITLE) as blocks:
         gr.HTML(texts.LANGUAGE_SWITCH)
@@ -38,7 +49,14 @@ def build_app() -> gr.Blocks:
                         links.link_maker(tab, fields)
         links.attach(blocks, tabs, link_fields)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
-    blocks.queue(max_size=128)
+    if os.environ.get(MONITORING_ENV, "") == "1" or SUMMARY_EVERY_ENV in os.environ:
+        blocks.queue(max_size=128)
+    else:
+        os.environ[SUMMARY_EVERY_ENV] = NEVER
+        try:
+            blocks.queue(max_size=128)
+        finally:  # only for this queue: not inherited by child processes (a test's app with the dashboard on)
+            del os.environ[SUMMARY_EVERY_ENV]
     return blocks
 
 
@@ -53,10 +71,9 @@ def launch_settings(environ: dict[str, str]) -> dict:
     instead of being ignored.
     """
     loader.parse_memory(environ.get(loader.MEMORY_CAP_ENV, ""))
-    mcp = environ.get("JNLP_MCP", "")
-    if mcp not in ("", "0", "1"):
-        raise ValueError(f"JNLP_MCP={mcp!r}: use 1 to serve every tab as an MCP tool for AI agents, or 0 (the default)")
-    if mcp == "1" and importlib.util.find_spec("mcp") is None:
+    mcp = _switch(environ, "JNLP_MCP", "serve every tab as an MCP tool for AI agents")
+    monitoring = _switch(environ, MONITORING_ENV, "serve Gradio's monitoring dashboard")
+    if mcp and importlib.util.find_spec("mcp") is None:
         raise ValueError("JNLP_MCP=1 needs the mcp package: pip install -r requirements.txt (it installs gradio[mcp])")
     return {
         # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
@@ -77,8 +94,18 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
         "share": environ.get("JNLP_SHARE", "") == "1",
         # Opt-in: agents see the endpoints as MCP tools at /gradio_api/mcp/ (documented by the handlers' docstrings).
-        "mcp_server": mcp == "1",
+        "mcp_server": mcp,
+        # Gradio serves request counts and timings per endpoint at /monitoring/summary unless told not to.
+        "enable_monitoring": monitoring,
     }
+
+
+def _switch(environ: dict[str, str], name: str, meaning: str) -> bool:
+    """An on/off setting: "1" is on, "0" or unset off; anything else is a typo to report."""
+    value = environ.get(name, "")
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{name}={value!r}: use 1 to {meaning}, or 0 (the default)")
+    return value == "1"
 
 
 demo = build_app()
