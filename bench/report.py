@@ -67,6 +67,12 @@ def markdown(results: dict) -> str:
             lines.append("The model alone, the same 16 inputs one at a time vs as one batch (no HTTP, nothing else "
                          "running): " + ", ".join(f"{key.lower()} {gain:.2f}×" for key, gain in ceiling.items())
                          + ", the most batching can give on this machine.")
+        mixed = batching.get("mixed_lengths")
+        if mixed:
+            lines.append(f"Fifteen example reviews and one 512-token review in one batch: "
+                         f"{mixed['one_padded_call_s']:.2f} s as one padded call, "
+                         f"{mixed['length_groups_s']:.2f} s in the app's groups of similar length "
+                         f"({mixed['gain']:.1f}×).")
     cold = results.get("cold_tabs")
     if cold:
         firsts = ", ".join(f"{r['endpoint']} {r['first_request_s']:.1f} s" for r in cold["first_requests"])

@@ -226,6 +226,7 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
             server.stop()
     results["gain"] = results["batched"]["requests_per_s"] / results["unbatched"]["requests_per_s"]
     results["model_alone_gain"] = batching_ceiling(settings, clients)
+    results["mixed_lengths"] = mixed_lengths(settings, clients)
     return results
 
 
@@ -276,6 +277,24 @@ def batching_ceiling(settings: Settings, size: int) -> dict[str, float]:
                                                      repeats=1 if settings.quick else 3)
         gains[key] = float(np.median(one_by_one) / np.median(together))
     return gains
+
+
+def mixed_lengths(settings: Settings, size: int) -> dict[str, float]:
+    """A batch of `size` - 1 example reviews and one 512-token review, as a classroom might send them:
+    one padded call (the pipeline's own batching: every input padded to 512 tokens) vs the app's
+    batch function, which runs inputs of similar length together (models/batching.py)."""
+    from demos import common, sentiment
+    from models.loader import using
+
+    examples = [text for text, *_ in sentiment.EXAMPLES]
+    texts = [examples[i % len(examples)] for i in range(size - 1)] + [fitting_text("SENTIMENT", 512)]
+    with using("SENTIMENT") as model:
+        one_call, grouped = measure.time_pair(
+            lambda: model.runner(texts, top_k=None, truncation=True, max_length=model.max_length, batch_size=size),
+            lambda: common.classify_many(model, [(text, None) for text in texts]),
+            repeats=1 if settings.quick else 3)
+    return {"one_padded_call_s": float(np.median(one_call)), "length_groups_s": float(np.median(grouped)),
+            "gain": float(np.median(one_call) / np.median(grouped))}
 
 
 # --- 4. cold tabs and peak memory ------------------------------------------------------------------

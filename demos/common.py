@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from demos import i18n
+from models.batching import padded_length, run_in_length_groups
 from models.loader import LoadedModel, ModelLoadError, exceeds_limit
 
 log = logging.getLogger(__name__)
@@ -108,9 +109,12 @@ def classify_many(model: LoadedModel, items: list[tuple[str, str | None]]) -> li
     """All label probabilities for each (text, text pair or None), in one padded batch."""
     items = [(clip(text), None if pair is None else clip(pair)) for text, pair in items]
     inputs: list[Any] = [text if pair is None else {"text": text, "text_pair": pair} for text, pair in items]
-    # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
-    results = model.runner(inputs, top_k=None, truncation=True, max_length=model.max_length,
-                           batch_size=len(inputs))
+    # top_k=None: every label's score (return_all_scores is ignored in transformers 5). Inputs of
+    # similar length share a padded call; a long one does not slow the short ones down.
+    results = run_in_length_groups(
+        lambda group: model.runner(group, top_k=None, truncation=True, max_length=model.max_length,
+                                   batch_size=len(group)),
+        inputs, [padded_length(model.max_length, text, pair) for text, pair in items])
     order = model.runner.model.config.id2label
     scores = []
     for (text, pair), result in zip(items, results, strict=True):

@@ -50,9 +50,11 @@ def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarit
     problem_type in its config the pipeline would otherwise apply a sigmoid.
     """
     pairs = [_pair(text1, text2) for text1, text2 in pairs]
-    results = model.runner([{"text": text1, "text_pair": text2} for text1, text2 in pairs], top_k=None,
-                           function_to_apply="none", truncation=True, max_length=model.max_length,
-                           batch_size=len(pairs))
+    results = batching.run_in_length_groups(
+        lambda group: model.runner(group, top_k=None, function_to_apply="none", truncation=True,
+                                   max_length=model.max_length, batch_size=len(group)),
+        [{"text": text1, "text_pair": text2} for text1, text2 in pairs],
+        [batching.padded_length(model.max_length, text1, text2) for text1, text2 in pairs])
     return [Similarity(float(result[0]["score"]), exceeds_limit(model, text1, text2), model.max_length)
             for (text1, text2), result in zip(pairs, results, strict=True)]
 
@@ -64,8 +66,10 @@ def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
 
 def cls_vectors(model: LoadedModel, sentences: list[str]) -> np.ndarray:
     """The [CLS] embedding of each sentence (the first token of the last hidden layer)."""
-    outputs = model.runner(sentences, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
-                           batch_size=len(sentences))
+    outputs = batching.run_in_length_groups(
+        lambda group: model.runner(group, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
+                                   batch_size=len(group)),
+        sentences, [batching.padded_length(model.max_length, sentence) for sentence in sentences])
     return np.array([np.asarray(output)[0][0] for output in outputs], dtype=np.float64)
 
 

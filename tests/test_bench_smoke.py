@@ -30,7 +30,10 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert throughput["gain"] == throughput["batched"]["requests_per_s"] / throughput["unbatched"]["requests_per_s"]
     assert set(throughput["model_alone_gain"]) == {"SENTIMENT", "NLI"}
     assert all(gain > 0 for gain in throughput["model_alone_gain"].values())
+    mixed = throughput["mixed_lengths"]
+    assert mixed["gain"] == mixed["one_padded_call_s"] / mixed["length_groups_s"] and mixed["length_groups_s"] > 0
     assert results["machine"]["cores"] >= 1 and results["quick"] is True
     table = saved.with_suffix(".md").read_text(encoding="utf-8")
     assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
+    assert "in the app's groups of similar length" in table
     assert "| sentiment | example |" in result.stdout

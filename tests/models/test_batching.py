@@ -1,5 +1,8 @@
 """Requests arriving together share one model call; results and errors stay each request's own."""
 
+import dataclasses
+import itertools
+import random
 import threading
 import time
 
@@ -177,3 +180,70 @@ def test_the_sentiment_handler_answers_a_crowd(load_model, monkeypatch):
     monkeypatch.setenv(batching.BATCH_SIZE_ENV, "16")
     results = _together(16, lambda i: sentiment.sentiment(TEXTS[i % len(TEXTS)]))
     assert all(label["positive"] == pytest.approx(0.75, abs=1e-5) for label, _ in results)
+
+
+# --- padded batches of similar lengths ---------------------------------------------------------------
+
+def _cost(groups: list[list[int]], lengths: list[int], call_cost: int) -> int:
+    return sum(call_cost + len(group) * max(lengths[i] for i in group) for group in groups)
+
+
+def test_inputs_of_one_length_stay_one_batch():
+    assert batching.similar_length_groups([42] * 16) == [list(range(16))]
+
+
+def test_a_long_input_does_not_pad_the_short_ones():
+    lengths = [20] * 7 + [512] + [25] * 8
+    assert batching.similar_length_groups(lengths) == [[i for i in range(16) if i != 7], [7]]
+
+
+def test_the_groups_are_the_cheapest_split_of_the_inputs_in_length_order():
+    generator = random.Random(7)
+    for _ in range(200):
+        lengths = [generator.choice([5, 12, 30, 31, 60, 200, 512]) for _ in range(generator.randint(1, 7))]
+        groups = batching.similar_length_groups(lengths, call_cost=40)
+        assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+        assert [lengths[i] for group in groups for i in group] == sorted(lengths)  # shortest first
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        every_split = (  # all ways to cut the ordered inputs into runs of neighbours
+            [order[a:b] for a, b in zip((0, *cuts), (*cuts, len(order)))]
+            for size in range(len(order))
+            for cuts in itertools.combinations(range(1, len(order)), size))
+        assert _cost(groups, lengths, 40) == min(_cost(split, lengths, 40) for split in every_split)
+
+
+def test_results_come_back_in_input_order_one_call_per_group():
+    calls = []
+
+    def run(group):
+        calls.append(list(group))
+        return [text.upper() for text in group]
+
+    texts = ["a" * 500, "b", "c" * 2, "d" * 480]
+    results = batching.run_in_length_groups(run, texts, [len(text) for text in texts])
+    assert results == [text.upper() for text in texts]
+    assert calls == [["b", "cc"], ["d" * 480, "a" * 500]]
+
+
+class _CountingRunner:
+    """The model's pipeline, counting the inputs of each call."""
+
+    def __init__(self, pipeline):
+        self.pipeline, self.calls = pipeline, []
+
+    def __call__(self, inputs, **kwargs):
+        self.calls.append(len(inputs))
+        return self.pipeline(inputs, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.pipeline, name)
+
+
+def test_a_long_review_runs_apart_from_short_ones_with_the_same_scores(load_model):
+    model = load_model("SENTIMENT")
+    counting = dataclasses.replace(model, runner=_CountingRunner(model.runner))
+    texts = ["良い。", "残念だった", "東京" * 200, "面白い映画でした。"]
+    together = classify_many(counting, [(text, None) for text in texts])
+    assert sorted(counting.runner.calls) == [1, 3]
+    for text, scores in zip(texts, together):
+        assert scores.probabilities == pytest.approx(classify(model, text).probabilities, abs=1e-5)
