@@ -1,7 +1,9 @@
+import dataclasses
 import json
 import shutil
 import threading
 import time
+import types
 
 import pytest
 
@@ -136,6 +138,27 @@ def test_models_loading_together_do_not_break_later_loads(load_model):
     # A model with tied weights loads and runs afterwards.
     entry = load_model("SUMMARIZATION")
     assert entry.runner.model.get_output_embeddings() is not None
+
+
+@pytest.mark.parametrize("key", ["SENTIMENT", "SUMMARIZATION", "GENERATION"])
+def test_a_long_input_is_judged_from_its_start(load_model, key):
+    entry = load_model(key)
+    head = loader.HEAD_CHARACTERS_PER_TOKEN_LIMIT * entry.max_length
+    lengths_seen = []
+
+    def recording_tokenizer(text, *pair):
+        lengths_seen.append(len(text))
+        return entry.tokenizer(text, *pair)
+
+    watched = dataclasses.replace(entry, runner=types.SimpleNamespace(tokenizer=recording_tokenizer))
+    article = "今日は良い天気です。" * head  # ten times the head, far over the limit
+    assert loader.count_tokens(entry, article) > entry.max_length
+    assert loader.exceeds_limit(watched, article) is True
+    assert max(lengths_seen) <= head  # the whole article was never tokenized a second time
+    assert loader.exceeds_limit(watched, article[:200], article) is True
+    # Long in characters but few tokens: the start does not decide, the whole input is counted.
+    sparse = "東京" + " " * (3 * head) + "大阪"
+    assert loader.exceeds_limit(entry, sparse) == (loader.count_tokens(entry, sparse) > entry.max_length)
 
 
 @pytest.mark.parametrize("key", ["SENTIMENT", "SUMMARIZATION", "GENERATION"])
