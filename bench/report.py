@@ -44,8 +44,12 @@ def markdown(results: dict) -> str:
         lines.append(f"| {name} | {figure} | {'✅' if met else '❌' if met is False else '–'} |")
     ready = results.get("page_ready")
     if ready:
+        runs = ""
+        if len(ready.get("eager_runs_s", [])) > 1:
+            runs = (" Medians of alternate starts: app " + ", ".join(f"{s:.2f}" for s in ready["app_runs_s"])
+                    + " s; eager " + ", ".join(f"{s:.1f}" for s in ready["eager_runs_s"]) + " s.")
         lines += ["", f"Page ready: app {ready['app_s']:.2f} s, eager baseline {ready['eager_s']:.1f} s "
-                      f"(peak {ready['eager_peak_rss_mib']:.0f} MiB)."]
+                      f"(peak {ready['eager_peak_rss_mib']:.0f} MiB).{runs}"]
     if results.get("latency"):
         api = {row["endpoint"]: row["api"]["p50_ms"] for row in results.get("api_latency", [])}
         lines += ["", "| endpoint | input | handler p50 / p95 (ms) | bare model p50 / p95 (ms) | overhead p50 | API p50 (ms) |",
