@@ -106,7 +106,7 @@ class Scores:
 
 
 def classify_many(model: LoadedModel, items: list[tuple[str, str | None]]) -> list[Scores]:
-    """All label probabilities for each (text, text pair or None), in one padded batch."""
+    """All label probabilities for each (text, text pair or None), in padded batches of similar length."""
     items = [(clip(text), None if pair is None else clip(pair)) for text, pair in items]
     inputs: list[Any] = [text if pair is None else {"text": text, "text_pair": pair} for text, pair in items]
     # top_k=None: every label's score (return_all_scores is ignored in transformers 5). Inputs of

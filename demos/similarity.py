@@ -44,7 +44,7 @@ def _pair(text1: str, text2: str) -> tuple[str, str]:
 
 
 def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
-    """The JSTS model's raw regression output (0–5 scale) for each sentence pair, in one batch.
+    """The JSTS model's raw regression output (0–5 scale) for each sentence pair, batched by length.
 
     function_to_apply="none" keeps the raw value: with one label and no
     problem_type in its config the pipeline would otherwise apply a sigmoid.
@@ -80,7 +80,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def simcse_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
-    """Cosine similarity of the SimCSE [CLS] vectors of each sentence pair; all sentences in one batch."""
+    """Cosine similarity of the SimCSE [CLS] vectors of each sentence pair; all sentences batched by length."""
     pairs = [_pair(text1, text2) for text1, text2 in pairs]
     vectors = cls_vectors(model, [sentence for pair in pairs for sentence in pair])
     return [Similarity(cosine(vectors[2 * i], vectors[2 * i + 1]),

@@ -3,7 +3,7 @@
 A classroom clicks at once: sixteen sentiment requests, one forward pass each,
 queue behind each other. Run as one padded batch they take little longer than
 one. Requests for one (model key, batch function) pair queue together; whoever
-finds the model idle runs everything queued (up to the batch size) in one call,
+finds the model idle runs everything queued (up to the batch size) as one batch,
 in its own thread. A lone request never waits for company and runs just as a
 direct call would; a batch forms only while the model is already busy.
 
@@ -96,7 +96,8 @@ def run_in_length_groups(run: Callable[[list[Item]], list[Result]], inputs: list
 
 
 def padded_length(limit: int, *texts: str | None) -> int:
-    """What an input of these texts (a text, or a text pair) costs in a padded batch, in characters."""
+    """The length an input of these texts (a text, or a text pair) takes in a padded batch, for grouping:
+    its characters (an upper bound of its WordPiece tokens), but no more than the model's limit."""
     return min(limit, sum(len(text) for text in texts if text))
 
 

@@ -460,6 +460,10 @@ def count_tokens(entry: LoadedModel, text: str, text_pair: str | None = None) ->
     return len(encoded["input_ids"])
 
 
+# exceeds_limit reads this many characters per token of the limit before counting a whole long input.
+HEAD_CHARACTERS_PER_TOKEN_LIMIT = 8
+
+
 def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -> bool:
     """Whether the model would cut this input (more tokens than it accepts).
 
@@ -467,7 +471,7 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
     once), so a cheap bound answers first: no tokenizer here makes more tokens
     than twice the UTF-8 bytes of the normalised, lower-cased text (WordPiece
     makes at most one per character, SentencePiece one per byte plus a word
-    marker), plus a few special tokens. Only inputs near the limit are counted.
+    marker), plus a few special tokens. Only inputs near the limit are counted in full.
     """
     import unicodedata
 
@@ -485,9 +489,6 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
             return True
     return count_tokens(entry, text, text_pair) > entry.max_length
 
-
-# exceeds_limit reads this many characters per token of the limit before counting a whole long input.
-HEAD_CHARACTERS_PER_TOKEN_LIMIT = 8
 
 
 def loaded_devices() -> dict[str, str | None]:
