@@ -51,15 +51,16 @@ def markdown(results: dict) -> str:
         lines += ["", f"Page ready: app {ready['app_s']:.2f} s, eager baseline {ready['eager_s']:.1f} s "
                       f"(peak {ready['eager_peak_rss_mib']:.0f} MiB).{runs}"]
     if results.get("latency"):
-        api = {row["endpoint"]: row["api"]["p50_ms"] for row in results.get("api_latency", [])}
-        lines += ["", "| endpoint | input | handler p50 / p95 (ms) | bare model p50 / p95 (ms) | overhead p50 | API p50 (ms) |",
+        api = {row["endpoint"]: row for row in results.get("api_latency", [])}
+        lines += ["", "| endpoint | input | handler p50 / p95 (ms) | bare model p50 / p95 (ms) | overhead p50 "
+                      "| API p50 (ms): plain HTTP / gradio_client |",
                   "|---|---|---|---|---|---|"]
         for row in results["latency"]:
             h, b = row["handler"], row["bare"]
             through_api = api.get(row["endpoint"]) if row["input"] == "example" else None
             lines.append(f"| {row['endpoint']} | {row['input']} | {h['p50_ms']:.1f} / {h['p95_ms']:.1f} | "
                          f"{b['p50_ms']:.1f} / {b['p95_ms']:.1f} | {row['overhead_p50']:+.1%} | "
-                         f"{'' if through_api is None else f'{through_api:.1f}'} |")
+                         f"{'' if through_api is None else _api_figure(through_api)} |")
     batching = results.get("throughput")
     if batching:
         lines += ["", f"16 concurrent clients on /sentiment and /nli: {batching['batched']['requests_per_s']:.1f} "
@@ -114,3 +115,9 @@ def update_readme(readme: Path, table: str) -> None:
     if not pattern.search(text):
         raise ValueError(f"{readme} has no {README_START} … {README_END} section")
     readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+
+
+def _api_figure(row: dict) -> str:
+    """"plain HTTP / gradio_client" p50s of an api_latency row (older results have no plain figure)."""
+    client = f"{row['api']['p50_ms']:.1f}"
+    return f"{row['http']['p50_ms']:.1f} / {client}" if "http" in row else client

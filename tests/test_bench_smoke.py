@@ -12,7 +12,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {**os.environ, "JNLP_BENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "throughput", "tokenizer", "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "tokenizer", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -24,6 +24,9 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
         assert row["handler"]["p50_ms"] > 0 and row["bare"]["p50_ms"] > 0
         assert row["overhead_p50"] == row["handler"]["p50_ms"] / row["bare"]["p50_ms"] - 1
     assert results["tokenizer"]["characters"] == 10_000
+    for row in results["api_latency"]:  # every example endpoint through gradio_client and through plain HTTP
+        assert row["api"]["p50_ms"] > 0 and row["http"]["p50_ms"] > 0, row
+    assert {row["endpoint"] for row in results["api_latency"]} <= endpoints
     throughput = results["throughput"]
     for label in ("batched", "unbatched"):
         assert throughput[label]["requests_per_s"] > 0 and throughput[label]["failures"] == 0, throughput[label]
@@ -36,4 +39,5 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     table = saved.with_suffix(".md").read_text(encoding="utf-8")
     assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
     assert "in the app's groups of similar length" in table
+    assert "plain HTTP / gradio_client" in table
     assert "| sentiment | example |" in result.stdout
