@@ -11,7 +11,7 @@ import os
 import sys
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
-from demos import DEMOS, i18n, lean_start, links, texts
+from demos import DEMOS, api_inputs, i18n, lean_start, links, texts
 from models import gpu, loader
 
 if __name__ == "__main__":
@@ -89,7 +89,9 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # headers instead and ignore ?lang=: the page is rendered in the browser.
         "i18n": i18n.translations(),
         "head": i18n.RELOAD_ON_SWITCH_SCRIPT,
-        "app_kwargs": {"middleware": [Middleware(links.LongLinkGuard), Middleware(i18n.LanguageFromURL)]},
+        # curl calls on /gradio_api/call/<api> get the defaults gradio_client would send, or a clear refusal.
+        "app_kwargs": {"middleware": [Middleware(links.LongLinkGuard), Middleware(i18n.LanguageFromURL),
+                                      Middleware(api_inputs.ApiInputsGuard, api_info=lambda: demo.get_api_info())]},
         "ssr_mode": False,
         # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
         "share": environ.get("JNLP_SHARE", "") == "1",
