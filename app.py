@@ -49,13 +49,13 @@ def build_app() -> gr.Blocks:
                         links.link_maker(tab, fields)
         links.attach(blocks, tabs, link_fields)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
-    if os.environ.get(MONITORING_ENV, "") == "1" or SUMMARY_EVERY_ENV in os.environ:
-        blocks.queue(max_size=128)
-    else:
+    summary_off = os.environ.get(MONITORING_ENV, "") != "1" and SUMMARY_EVERY_ENV not in os.environ
+    if summary_off:
         os.environ[SUMMARY_EVERY_ENV] = NEVER
-        try:
-            blocks.queue(max_size=128)
-        finally:  # only for this queue: not inherited by child processes (a test's app with the dashboard on)
+    try:
+        blocks.queue(max_size=128)
+    finally:  # only for this queue: not inherited by child processes (a test's app with the dashboard on)
+        if summary_off:
             del os.environ[SUMMARY_EVERY_ENV]
     return blocks
 

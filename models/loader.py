@@ -490,7 +490,6 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
     return count_tokens(entry, text, text_pair) > entry.max_length
 
 
-
 def loaded_devices() -> dict[str, str | None]:
     """The device each loaded entry runs on ("cpu", "cuda:0"), by cache key; None for a tokenizer alone.
 
