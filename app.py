@@ -12,7 +12,7 @@ import sys
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
 from demos import DEMOS, api_inputs, i18n, lean_start, links, texts
-from models import gpu, loader
+from models import cpu_kernels, gpu, loader
 
 if __name__ == "__main__":
     lean_start.leave_out_notebook_support()  # a server started as a script is never a notebook
@@ -71,6 +71,7 @@ def launch_settings(environ: dict[str, str]) -> dict:
     instead of being ignored.
     """
     loader.parse_memory(environ.get(loader.MEMORY_CAP_ENV, ""))
+    cpu_kernels.onednn_setting(environ, strict=True)
     mcp = _switch(environ, "JNLP_MCP", "serve every tab as an MCP tool for AI agents")
     monitoring = _switch(environ, MONITORING_ENV, "serve Gradio's monitoring dashboard")
     if mcp and importlib.util.find_spec("mcp") is None:

@@ -1,0 +1,171 @@
+"""oneDNN's kernels for the dense layers: swapped in only when wanted, same outputs, no second copy."""
+
+import logging
+
+import pytest
+
+from demos import contextual, nli, sentiment, summarization
+from demos.common import classify
+from models import cpu_kernels, loader
+from tests import checkpoints
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    loader.unload_all()
+    yield
+    loader.unload_all()
+
+
+def _layer_kinds(model) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for module in model.modules():
+        if "Linear" in type(module).__name__:
+            kinds[type(module).__name__] = kinds.get(type(module).__name__, 0) + 1
+    return kinds
+
+
+def _checkpoint_mapped(folder) -> bool:
+    """Whether this process still maps a weight file of the checkpoint in `folder` (Linux)."""
+    with open("/proc/self/maps") as maps:
+        return any(str(folder) in line and ".safetensors" in line for line in maps)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", "auto"), ("auto", "auto"), (" AUTO ", "auto"), ("1", "1"),
+                                               ("0", "0"), ("yes", "auto")])
+def test_the_setting_is_read_leniently(raw, expected, caplog):
+    with caplog.at_level(logging.WARNING, logger="models.cpu_kernels"):
+        assert cpu_kernels.onednn_setting({cpu_kernels.ONEDNN_ENV: raw}) == expected
+    assert ("ignoring" in caplog.text) == (raw == "yes")
+
+
+@pytest.mark.parametrize(("setting", "probe", "expected"), [("1", False, True), ("0", True, False),
+                                                            ("auto", True, True), ("auto", False, False)])
+def test_auto_follows_the_measurement_and_the_operator_overrides_it(monkeypatch, setting, probe, expected):
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
+    monkeypatch.setattr(cpu_kernels, "onednn_is_faster", lambda: probe)
+    assert cpu_kernels.wanted() is expected
+
+
+@pytest.mark.parametrize(("vendor", "capability", "expected"), [
+    ("AuthenticAMD", "AVX512", True),  # MKL stays on AVX2 there: oneDNN's AVX-512 is about twice as fast
+    ("AuthenticAMD", "AVX2", False),  # both on AVX2
+    ("GenuineIntel", "AVX512", False),  # MKL already on AVX-512
+    ("GenuineIntel", "AVX2", False),
+    ("", "DEFAULT", False),  # unknown: keep torch's default
+])
+def test_auto_swaps_only_where_mkl_is_not_on_its_best_path(vendor, capability, expected):
+    assert cpu_kernels.onednn_is_faster(vendor, capability) is expected
+
+
+def test_this_machines_cpu_is_read():
+    import torch
+
+    vendor = cpu_kernels.cpu_vendor()
+    assert cpu_kernels.onednn_is_faster() is cpu_kernels.onednn_is_faster(
+        vendor, torch.backends.cpu.get_cpu_capability())
+    with open("/proc/cpuinfo") as cpuinfo:
+        text = cpuinfo.read()
+    if "vendor_id" in text:  # x86 Linux names it there
+        assert f"vendor_id\t: {vendor}" in text
+
+
+def _outputs(monkeypatch, model_env, setting):
+    """Every BERT tab's and the summariser's outputs on the app's examples, and the layers they ran on."""
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
+    loader.unload_all()
+    scores = [classify(loader.load("SENTIMENT"), text).probabilities for (text,) in sentiment.EXAMPLES]
+    scores += [classify(loader.load("NLI"), premise, hypothesis).probabilities for premise, hypothesis in nli.EXAMPLES]
+    summary = summarization.summarize_article(loader.load("SUMMARIZATION"), summarization.EXAMPLES[0][0],
+                                              max_new_tokens=12)
+    vectors = contextual._hidden_states(loader.load("CONTEXTUAL"), [["東京", "へ", "行く"]], layer=2)
+    layers = {key: _layer_kinds(loader.load(key).runner.model) for key in ("SENTIMENT", "SUMMARIZATION", "GENERATION")}
+    return scores, summary, vectors, layers
+
+
+def test_swapped_layers_give_the_same_outputs(monkeypatch, model_env):
+    default_scores, default_summary, default_vectors, default_layers = _outputs(monkeypatch, model_env, "0")
+    scores, summary, vectors, layers = _outputs(monkeypatch, model_env, "1")
+    # Off, torch's Linear layers; on, every one of them became oneDNN's, in BERT and in T5 alike.
+    assert "MkldnnLinear" not in default_layers["SENTIMENT"]
+    assert layers["SENTIMENT"] == {"MkldnnLinear": default_layers["SENTIMENT"]["Linear"]}
+    # T5's output layer is tied to its embeddings here (transformers ties it), so it stays.
+    assert layers["SUMMARIZATION"] == {"MkldnnLinear": default_layers["SUMMARIZATION"]["Linear"] - 1, "Linear": 1}
+    t5 = loader.load("SUMMARIZATION").runner.model
+    assert type(t5.lm_head).__name__ == "Linear" and t5.lm_head.weight is t5.shared.weight
+    # GPT-2's own Conv1D layers stay, and so does its output layer, tied to the input embeddings.
+    assert layers["GENERATION"] == default_layers["GENERATION"] == {"Linear": 1}
+    # The same float32 arithmetic, summed in another order.
+    for exact, swapped in zip(default_scores, scores, strict=True):
+        assert swapped == pytest.approx(exact, abs=1e-5)
+    assert summary == default_summary
+    assert vectors == pytest.approx(default_vectors, abs=1e-4)
+
+
+def test_after_a_swap_the_checkpoint_file_is_no_longer_mapped(monkeypatch, model_env, checkpoint_dir):
+    """Its pages would otherwise stay resident beside the copies oneDNN made of them."""
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")
+    entry = loader.load("NLI")
+    assert _checkpoint_mapped(checkpoint_dir["NLI"])  # how transformers loads it: the test can see a mapping
+    del entry
+    loader.unload_all()
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    entry = loader.load("NLI")
+    assert classify(entry, *nli.EXAMPLES[0]).probabilities
+    assert not _checkpoint_mapped(checkpoint_dir["NLI"])
+
+
+def test_a_model_with_nothing_to_swap_keeps_its_tensors(monkeypatch, model_env, checkpoint_dir):
+    """GPT-2 has no layer to swap: nothing is copied (its large checkpoint stays mapped, not duplicated)."""
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    model = loader.load("GENERATION").runner.model
+    before = {name: tensor.data_ptr() for name, tensor in model.state_dict().items()}
+    assert cpu_kernels.use_faster_kernels(model) == 0
+    assert {name: tensor.data_ptr() for name, tensor in model.state_dict().items()} == before
+
+
+def test_a_layer_tied_to_the_embeddings_is_left_shared(tmp_path):
+    import torch
+    from transformers import BertForMaskedLM
+
+    tokenizer = checkpoints.build_bert_tokenizer(tmp_path)
+    config = checkpoints._bert_config(len(tokenizer.vocab), tie_word_embeddings=True)
+    torch.manual_seed(0)
+    model = BertForMaskedLM(config).eval()
+    inputs = tokenizer("東京へ行く", return_tensors="pt")
+    with torch.inference_mode():
+        expected = model(**inputs).logits
+    swapped = cpu_kernels.use_faster_kernels(model)
+    assert swapped == _layer_kinds(model)["MkldnnLinear"] > 0
+    # The output layer still reads the very embedding matrix, not a copy of it.
+    assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
+    with torch.inference_mode():
+        assert torch.allclose(model(**inputs).logits, expected, atol=1e-4)
+
+
+def test_quantised_layers_stay_quantised(monkeypatch, model_env):
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
+    model = loader.load("SENTIMENT").runner.model
+    assert "MkldnnLinear" not in _layer_kinds(model)
+    # Every Linear was quantised first (the quantised class is also called Linear, in torch.ao).
+    layers = [type(m).__module__ for m in model.modules() if type(m).__name__ == "Linear"]
+    assert layers and all(module.startswith("torch.ao") for module in layers)
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "2", "onednn"])
+def test_a_setting_that_is_not_understood_stops_the_app_with_a_clear_message(value):
+    import app
+
+    with pytest.raises(ValueError, match=f"JNLP_ONEDNN='{value}': use auto .* 1 .* or 0"):
+        app.launch_settings({cpu_kernels.ONEDNN_ENV: value})
+    for accepted in ("", "auto", "1", "0"):
+        app.launch_settings({cpu_kernels.ONEDNN_ENV: accepted})
