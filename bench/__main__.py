@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "cold_tabs", "streaming", "tokenizer", "word2vec",
-            "quantization")
+            "kernels", "quantization")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.tokenizer_tab(settings)
         elif name == "word2vec":
             results[name] = sections.word2vec(settings)
+        elif name == "kernels":
+            results[name] = sections.kernels(settings)
         elif name == "quantization":
             results[name] = sections.quantization(settings)
     table = report.markdown(results)

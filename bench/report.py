@@ -67,6 +67,12 @@ def markdown(results: dict) -> str:
                       f"requests/s batched, {batching['unbatched']['requests_per_s']:.1f} unbatched "
                       f"({batching['gain']:.2f}×; failures {batching['batched']['failures']} / "
                       f"{batching['unbatched']['failures']})."]
+        plain = batching.get("unbatched_default_kernels")
+        if plain:
+            lines.append(f"Unbatched and on torch's default kernels (`JNLP_ONEDNN=0`): {plain['requests_per_s']:.1f} "
+                         f"requests/s, so oneDNN's kernels and batching together give "
+                         f"{batching['batched']['requests_per_s'] / plain['requests_per_s']:.2f}× "
+                         f"(failures {plain['failures']}).")
         ceiling = batching.get("model_alone_gain")
         if ceiling:
             lines.append("The model alone, the same 16 inputs one at a time vs as one batch (no HTTP, nothing else "
@@ -101,6 +107,15 @@ def markdown(results: dict) -> str:
         lines.append(f"- word2vec: {w2v['words_per_s_app']:,.0f} words/s through the app, "
                      f"{w2v['words_per_s_gensim']:,.0f} with gensim directly; default corpus click to plot "
                      f"{w2v['click_to_plot_s']:.1f} s.")
+    kernels = results.get("kernels")
+    if kernels:
+        chosen = "oneDNN" if kernels["auto_uses_onednn"] else "torch's default"
+        for name, row in kernels["endpoints"].items():
+            agreement = ("outputs agree" if row["outputs_agree"] else "outputs DIFFER") + (
+                f", scores within {row['largest_score_difference']:.0e}" if row["largest_score_difference"] else "")
+            lines.append(f"- Dense-layer kernels, {name}: torch's default {row['default_p50_ms']:.0f} ms → oneDNN "
+                         f"{row['onednn_p50_ms']:.0f} ms p50 ({row['speedup']:.2f}×), {agreement}; "
+                         f"the app picks {chosen} here (`JNLP_ONEDNN=auto`).")
     for name, row in results.get("quantization", {}).items():
         lines.append(f"- Optional int8 (`JNLP_QUANTIZE=int8`), {name}: {row['fp32_p50_ms']:.0f} ms → "
                      f"{row['int8_p50_ms']:.0f} ms p50 ({row['speedup']:.2f}×), labels on the examples "

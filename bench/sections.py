@@ -232,12 +232,16 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
     cost about 50 ms and would measure the client instead of the server).
     """
     from demos import nli, sentiment
+    from models import cpu_kernels
 
     calls = [("sentiment", [sentiment.EXAMPLES[1][0]]) if index % 2 else ("nli", list(nli.EXAMPLES[index % 3][:2]))
              for index in range(clients)]
     results = {}
-    for label, size in (("batched", "16"), ("unbatched", "1")):
-        server = measure.serve(measure.python("app.py"), {**env, "JNLP_BATCH_SIZE": size})
+    runs = [("batched", {"JNLP_BATCH_SIZE": "16"}), ("unbatched", {"JNLP_BATCH_SIZE": "1"})]
+    if cpu_kernels.wanted():  # the app uses oneDNN's kernels here: also the app without them, and unbatched
+        runs.append(("unbatched_default_kernels", {"JNLP_BATCH_SIZE": "1", cpu_kernels.ONEDNN_ENV: "0"}))
+    for label, settings_env in runs:
+        server = measure.serve(measure.python("app.py"), {**env, **settings_env})
         try:
             results[label] = asyncio.run(_load(server.url, calls, settings.seconds))
         finally:
@@ -491,3 +495,60 @@ def quantization(settings: Settings) -> dict:
                    "speedup": runs["fp32"][name]["p50_ms"] / runs["int8"][name]["p50_ms"],
                    "labels_agree": runs["fp32"][name]["labels"] == runs["int8"][name]["labels"]}
             for name in handlers}
+
+
+# --- dense-layer kernels: torch's default (MKL) vs oneDNN ------------------------------------------
+
+def kernels(settings: Settings) -> dict:
+    """The app's functions on the same checkpoints loaded with torch's default kernels (JNLP_ONEDNN=0)
+    and with oneDNN's (JNLP_ONEDNN=1), timed alternately, and whether their outputs agree.
+
+    Also what the app chooses on this machine by itself (JNLP_ONEDNN=auto, the default)."""
+    import os
+    import statistics
+
+    from demos import common, nli, sentiment, summarization
+    from models import cpu_kernels, loader
+
+    calls = {
+        "sentiment": ("SENTIMENT", [lambda entry, text=text: common.classify(entry, text)
+                                    for (text,) in sentiment.EXAMPLES]),
+        "nli": ("NLI", [lambda entry, pair=tuple(pair): common.classify(entry, *pair) for pair in nli.EXAMPLES]),
+        "summarize": ("SUMMARIZATION", [lambda entry, article=row[0]: summarization.summarize_article(
+            entry, article, max_new_tokens=settings.new_tokens) for row in summarization.EXAMPLES[:1]]),
+    }
+    previous = os.environ.get(cpu_kernels.ONEDNN_ENV)
+    rows = {}
+    try:
+        for name, (key, functions) in calls.items():
+            entries = {}
+            for setting in ("0", "1"):
+                os.environ[cpu_kernels.ONEDNN_ENV] = setting
+                loader.unload_all()  # the entry stays alive here; the next load builds a fresh one
+                entries[setting] = loader.load(key)
+            default_s, onednn_s, agree, largest_difference = [], [], True, 0.0
+            for function in functions:
+                a, b = measure.time_pair(lambda: function(entries["0"]), lambda: function(entries["1"]),
+                                         repeats=settings.long_repeats)
+                default_s += a
+                onednn_s += b
+                plain, swapped = function(entries["0"]), function(entries["1"])
+                if isinstance(plain, common.Scores):
+                    agree &= max(plain.probabilities, key=plain.probabilities.get) == max(
+                        swapped.probabilities, key=swapped.probabilities.get)
+                    largest_difference = max(largest_difference, *(abs(plain.probabilities[label] - value)
+                                                                   for label, value in swapped.probabilities.items()))
+                else:
+                    agree &= plain == swapped
+            rows[name] = {"default_p50_ms": 1000 * statistics.median(default_s),
+                          "onednn_p50_ms": 1000 * statistics.median(onednn_s),
+                          "speedup": statistics.median(default_s) / statistics.median(onednn_s),
+                          "outputs_agree": agree, "largest_score_difference": largest_difference}
+            del entries
+    finally:
+        if previous is None:
+            os.environ.pop(cpu_kernels.ONEDNN_ENV, None)
+        else:
+            os.environ[cpu_kernels.ONEDNN_ENV] = previous
+        loader.unload_all()
+    return {"auto_uses_onednn": cpu_kernels.onednn_is_faster(), "endpoints": rows}

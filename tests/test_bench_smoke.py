@@ -12,7 +12,8 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {**os.environ, "JNLP_BENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "tokenizer", "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "tokenizer", "kernels",
+         "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -36,8 +37,14 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     mixed = throughput["mixed_lengths"]
     assert mixed["gain"] == mixed["one_padded_call_s"] / mixed["length_groups_s"] and mixed["length_groups_s"] > 0
     assert results["machine"]["cores"] >= 1 and results["quick"] is True
+    kernels = results["kernels"]
+    assert set(kernels["endpoints"]) == {"sentiment", "nli", "summarize"}
+    for name, row in kernels["endpoints"].items():  # same outputs with either kernels, both timed
+        assert row["outputs_agree"] is True and row["largest_score_difference"] < 1e-4, (name, row)
+        assert row["speedup"] == row["default_p50_ms"] / row["onednn_p50_ms"] and row["onednn_p50_ms"] > 0
     table = saved.with_suffix(".md").read_text(encoding="utf-8")
     assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
     assert "in the app's groups of similar length" in table
     assert "plain HTTP / gradio_client" in table
+    assert "- Dense-layer kernels, sentiment: torch's default" in table
     assert "| sentiment | example |" in result.stdout
