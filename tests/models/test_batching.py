@@ -184,7 +184,10 @@ def test_the_sentiment_handler_answers_a_crowd(load_model, monkeypatch):
 
 # --- padded batches of similar lengths ---------------------------------------------------------------
 
-def _cost(groups: list[list[int]], lengths: list[int], call_cost: int) -> int:
+def _cost(groups: list[list[int]], lengths: list[int], call_cost: int, longest_to_batch: int) -> float:
+    """The cost of a split; infinite if a long input shares its group."""
+    if any(len(group) > 1 and max(lengths[i] for i in group) > longest_to_batch for group in groups):
+        return float("inf")
     return sum(call_cost + len(group) * max(lengths[i] for i in group) for group in groups)
 
 
@@ -201,7 +204,7 @@ def test_the_groups_are_the_cheapest_split_of_the_inputs_in_length_order():
     generator = random.Random(7)
     for _ in range(200):
         lengths = [generator.choice([5, 12, 30, 31, 60, 200, 512]) for _ in range(generator.randint(1, 7))]
-        groups = batching.similar_length_groups(lengths, call_cost=40)
+        groups = batching.similar_length_groups(lengths, call_cost=40, longest_to_batch=100)
         assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
         assert [lengths[i] for group in groups for i in group] == sorted(lengths)  # shortest first
         order = sorted(range(len(lengths)), key=lambda i: lengths[i])
@@ -209,7 +212,15 @@ def test_the_groups_are_the_cheapest_split_of_the_inputs_in_length_order():
             [order[a:b] for a, b in zip((0, *cuts), (*cuts, len(order)))]
             for size in range(len(order))
             for cuts in itertools.combinations(range(1, len(order)), size))
-        assert _cost(groups, lengths, 40) == min(_cost(split, lengths, 40) for split in every_split)
+        assert _cost(groups, lengths, 40, 100) == min(_cost(split, lengths, 40, 100) for split in every_split)
+
+
+def test_long_inputs_run_alone():
+    """Batched, long inputs ran slower per sequence than one at a time (see LONGEST_TO_BATCH)."""
+    limit = batching.LONGEST_TO_BATCH
+    assert batching.similar_length_groups([limit + 1] * 3) == [[0], [1], [2]]
+    assert batching.similar_length_groups([limit] * 3) == [[0, 1, 2]]
+    assert batching.similar_length_groups([30, 512, 30, 512]) == [[0, 2], [1], [3]]
 
 
 def test_results_come_back_in_input_order_one_call_per_group():
@@ -222,7 +233,7 @@ def test_results_come_back_in_input_order_one_call_per_group():
     texts = ["a" * 500, "b", "c" * 2, "d" * 480]
     results = batching.run_in_length_groups(run, texts, [len(text) for text in texts])
     assert results == [text.upper() for text in texts]
-    assert calls == [["b", "cc"], ["d" * 480, "a" * 500]]
+    assert calls == [["b", "cc"], ["d" * 480], ["a" * 500]]
 
 
 class _CountingRunner:
