@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "word2vec":
             results[name] = sections.word2vec(settings)
         elif name == "kernels":
-            results[name] = sections.kernels(settings)
+            results[name] = sections.kernels(env, settings)
         elif name == "quantization":
             results[name] = sections.quantization(settings)
     table = report.markdown(results)

@@ -61,8 +61,9 @@ class Settings:
 # --- 1. page ready -------------------------------------------------------------------------------
 
 def page_ready(env: dict[str, str], settings: Settings) -> dict:
-    """Seconds from starting the server to the page answering: the app (lazy) vs the eager baseline."""
-    lazy_runs, eager_runs, eager_rss = [], [], []
+    """Seconds from starting the server to the page answering: the app (lazy) vs the eager baseline,
+    and beside them a Gradio app with one textbox (bench/minimal_app.py): Gradio's own floor here."""
+    lazy_runs, eager_runs, eager_rss, minimal_runs = [], [], [], []
     for _ in range(1 if settings.quick else 3):  # alternately, and the median of each: starts vary by seconds
         server = measure.serve(measure.python("app.py"), env)
         lazy_runs.append(server.ready_s)
@@ -71,9 +72,13 @@ def page_ready(env: dict[str, str], settings: Settings) -> dict:
         eager_runs.append(eager.ready_s)
         eager_rss.append(measure.rss_mib(eager.process.pid, "VmHWM"))
         eager.stop()
+        minimal = measure.serve(measure.python("-m", "bench.minimal_app"), env)
+        minimal_runs.append(minimal.ready_s)
+        minimal.stop()
     lazy_s, eager_s = float(np.median(lazy_runs)), float(np.median(eager_runs))
     return {"app_s": lazy_s, "eager_s": eager_s, "speedup": eager_s / lazy_s, "eager_peak_rss_mib": max(eager_rss),
-            "app_runs_s": lazy_runs, "eager_runs_s": eager_runs}
+            "app_runs_s": lazy_runs, "eager_runs_s": eager_runs, "minimal_gradio_s": float(np.median(minimal_runs)),
+            "minimal_gradio_runs_s": minimal_runs}
 
 
 # --- 2. per-request latency: handler vs bare model -----------------------------------------------
@@ -238,7 +243,7 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
              for index in range(clients)]
     results = {}
     runs = [("batched", {"JNLP_BATCH_SIZE": "16"}), ("unbatched", {"JNLP_BATCH_SIZE": "1"})]
-    if cpu_kernels.wanted():  # the app uses oneDNN's kernels here: also the app without them, and unbatched
+    if cpu_kernels.wanted("text-classification"):  # the app uses oneDNN's kernels here: also the app without them, and unbatched
         runs.append(("unbatched_default_kernels", {"JNLP_BATCH_SIZE": "1", cpu_kernels.ONEDNN_ENV: "0"}))
     for label, settings_env in runs:
         server = measure.serve(measure.python("app.py"), {**env, **settings_env})
@@ -499,56 +504,66 @@ def quantization(settings: Settings) -> dict:
 
 # --- dense-layer kernels: torch's default (MKL) vs oneDNN ------------------------------------------
 
-def kernels(settings: Settings) -> dict:
-    """The app's functions on the same checkpoints loaded with torch's default kernels (JNLP_ONEDNN=0)
-    and with oneDNN's (JNLP_ONEDNN=1), timed alternately, and whether their outputs agree.
+def kernels(env: dict[str, str], settings: Settings) -> dict:
+    """The BERT endpoints through two servers, one on torch's default kernels (JNLP_ONEDNN=0) and one on
+    oneDNN's (JNLP_ONEDNN=1), called alternately over plain HTTP, and whether their answers agree.
 
-    Also what the app chooses on this machine by itself (JNLP_ONEDNN=auto, the default)."""
-    import os
-    import statistics
+    Measured through the server, not in-process: there the handler shares the cores with the
+    server's own work, which is what a user's click meets. Also what the app picks on this machine
+    by itself (JNLP_ONEDNN=auto, the default)."""
+    from demos import nli, sentiment, similarity
+    from models import cpu_kernels
 
-    from demos import common, nli, sentiment, summarization
-    from models import cpu_kernels, loader
-
-    calls = {
-        "sentiment": ("SENTIMENT", [lambda entry, text=text: common.classify(entry, text)
-                                    for (text,) in sentiment.EXAMPLES]),
-        "nli": ("NLI", [lambda entry, pair=tuple(pair): common.classify(entry, *pair) for pair in nli.EXAMPLES]),
-        "summarize": ("SUMMARIZATION", [lambda entry, article=row[0]: summarization.summarize_article(
-            entry, article, max_new_tokens=settings.new_tokens) for row in summarization.EXAMPLES[:1]]),
+    requests = {
+        "sentiment": ("sentiment", [sentiment.EXAMPLES[0][0]]),
+        "sentiment, 512 tokens": ("sentiment", [fitting_text("SENTIMENT", 512)]),
+        "nli": ("nli", list(nli.EXAMPLES[0][:2])),
+        "sts": ("sts", list(similarity.EXAMPLES[0][:2])),
+        "simcse": ("simcse", list(similarity.EXAMPLES[0][:2])),
+        "ner": ("ner", ["田中美咲は日本銀行の会議に出席するため、名古屋から東京へ向かった。"]),
     }
-    previous = os.environ.get(cpu_kernels.ONEDNN_ENV)
-    rows = {}
+    servers = {setting: measure.serve(measure.python("app.py"), {**env, cpu_kernels.ONEDNN_ENV: setting})
+               for setting in ("0", "1")}
     try:
-        for name, (key, functions) in calls.items():
-            entries = {}
-            for setting in ("0", "1"):
-                os.environ[cpu_kernels.ONEDNN_ENV] = setting
-                loader.unload_all()  # the entry stays alive here; the next load builds a fresh one
-                entries[setting] = loader.load(key)
-            default_s, onednn_s, agree, largest_difference = [], [], True, 0.0
-            for function in functions:
-                a, b = measure.time_pair(lambda: function(entries["0"]), lambda: function(entries["1"]),
-                                         repeats=settings.long_repeats)
-                default_s += a
-                onednn_s += b
-                plain, swapped = function(entries["0"]), function(entries["1"])
-                if isinstance(plain, common.Scores):
-                    agree &= max(plain.probabilities, key=plain.probabilities.get) == max(
-                        swapped.probabilities, key=swapped.probabilities.get)
-                    largest_difference = max(largest_difference, *(abs(plain.probabilities[label] - value)
-                                                                   for label, value in swapped.probabilities.items()))
-                else:
-                    agree &= plain == swapped
-            rows[name] = {"default_p50_ms": 1000 * statistics.median(default_s),
-                          "onednn_p50_ms": 1000 * statistics.median(onednn_s),
-                          "speedup": statistics.median(default_s) / statistics.median(onednn_s),
-                          "outputs_agree": agree, "largest_score_difference": largest_difference}
-            del entries
+        rows = asyncio.run(_alternate(servers["0"].url, servers["1"].url, requests,
+                                      settings.long_repeats if settings.quick else settings.repeats))
     finally:
-        if previous is None:
-            os.environ.pop(cpu_kernels.ONEDNN_ENV, None)
-        else:
-            os.environ[cpu_kernels.ONEDNN_ENV] = previous
-        loader.unload_all()
-    return {"auto_uses_onednn": cpu_kernels.onednn_is_faster(), "endpoints": rows}
+        for server in servers.values():
+            server.stop()
+    return {"auto_uses_onednn": cpu_kernels.wanted("text-classification"), "endpoints": rows}
+
+
+async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tuple[str, list]],
+                     repeats: int) -> dict[str, dict]:
+    import httpx
+
+    rows = {}
+    async with (httpx.AsyncClient(base_url=default_url, timeout=120) as default,
+                httpx.AsyncClient(base_url=onednn_url, timeout=120) as onednn):
+        for name, (api_name, data) in requests.items():
+            calls: list[tuple[httpx.AsyncClient, list[float]]] = [(default, []), (onednn, [])]
+            answers = [await measure.call_api(http, api_name, data, session="kernels")
+                       for http, _ in calls]  # and warm: the first call loads the model
+            for index in range(repeats):  # alternately, starting with each server in turn
+                for http, times in calls if index % 2 == 0 else calls[::-1]:
+                    started = time.perf_counter()
+                    await measure.call_api(http, api_name, data, session="kernels")
+                    times.append(time.perf_counter() - started)
+            default_s, onednn_s = (float(np.median(times)) for _, times in calls)
+            rows[name] = {"default_p50_ms": 1000 * default_s, "onednn_p50_ms": 1000 * onednn_s,
+                          "speedup": default_s / onednn_s, "largest_difference": _largest_difference(*answers)}
+    return rows
+
+
+def _largest_difference(first, second) -> float:
+    """The largest difference between the numbers of two API answers of the same shape; inf if anything
+    else (a label, a word, the shape) differs."""
+    if isinstance(first, (bool, str)) or isinstance(second, (bool, str)) or first is None or second is None:
+        return 0.0 if type(first) is type(second) and first == second else float("inf")
+    if isinstance(first, (int, float)) and isinstance(second, (int, float)):
+        return abs(first - second)
+    if isinstance(first, dict) and isinstance(second, dict) and first.keys() == second.keys():
+        return max((_largest_difference(first[key], second[key]) for key in first), default=0.0)
+    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        return max((_largest_difference(a, b) for a, b in zip(first, second)), default=0.0)
+    return float("inf")

@@ -8,15 +8,19 @@ and 350-410 with oneDNN; a sentiment click took 33 ms instead of 64. The arithme
 float32 arithmetic, only summed in another order: outputs agree to about 1e-6.
 
 `use_faster_kernels(model)` swaps each torch Linear layer for ``torch.utils.mkldnn.MkldnnLinear``,
-which holds its weight in oneDNN's memory: the BERT models and T5. GPT-2 keeps its own Conv1D
-layers: converting them (a transposed copy of the large model's 3 GB) took 5-9 s on its first
-click and doubled its memory while it ran, for 1.2-1.4x faster generation. The copy is paid once,
-when a model loads: about 0.5 s for a BERT model here. Whether to swap is decided once per
-process by ``JNLP_ONEDNN``:
+which holds its weight in oneDNN's memory. Only the BERT models get it (ENCODER_TASKS): they read
+a whole input in one pass, a few large matrix products. Generation is hundreds of one-token
+steps, each many small products that oneDNN splits over both cores: alone on the machine T5
+summarised 1.5x faster, but any other work on the cores (the server's own event loop, a client)
+holds up those short parallel steps, and through the server the gain was gone (1.40 s vs 1.43 s).
+GPT-2's layers are Conv1D, not Linear, and converting the large one took 5-9 s. The copy into
+oneDNN's layout is paid once, when a model loads: about 0.5 s per BERT model here.
+
+Whether to swap is decided by ``JNLP_ONEDNN``:
 
 - ``auto`` (default): swap on AMD processors with AVX-512, where MKL is not on its best path;
   elsewhere the models stay as they are (see ``onednn_is_faster``).
-- ``1``: always swap (on the CPU); ``0``: never.
+- ``1``: swap on any CPU; ``0``: never.
 
 Only CPU models are touched: on a GPU neither library runs the layers.
 """
@@ -33,6 +37,8 @@ log = logging.getLogger(__name__)
 
 ONEDNN_ENV = "JNLP_ONEDNN"
 ONEDNN_CHOICES = ("auto", "1", "0")
+# The pipelines whose models read a whole input at once (the BERT encoders): see the module docstring.
+ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
 
 
 def onednn_setting(environ: Mapping[str, str] | None = None, strict: bool = False) -> str:
@@ -82,8 +88,10 @@ def onednn_is_faster(vendor: str | None = None, capability: str | None = None) -
     return "AMD" in vendor.upper() and capability.upper().startswith("AVX512")
 
 
-def wanted() -> bool:
-    """Whether CPU models should get oneDNN's layers (JNLP_ONEDNN; for auto, the CPU decides)."""
+def wanted(task: str) -> bool:
+    """Whether a CPU model for this pipeline task should get oneDNN's layers (JNLP_ONEDNN; for auto, the CPU)."""
+    if task not in ENCODER_TASKS:
+        return False
     setting = onednn_setting()
     return setting == "1" or (setting == "auto" and onednn_is_faster())
 

@@ -335,7 +335,7 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     memory = _model_bytes(model)  # measured before quantisation: a safe overestimate for the cap
     if quantize_int8() and device.type == "cpu" and spec.task in QUANTIZABLE_TASKS:
         _quantize_linear_layers(model)
-    if device.type == "cpu" and cpu_kernels.wanted():
+    if device.type == "cpu" and cpu_kernels.wanted(spec.task):
         swapped = cpu_kernels.use_faster_kernels(model)  # after quantisation: quantised layers stay as they are
         log.info("%s: %d dense layers on oneDNN's kernels (%s)", spec.key, swapped, cpu_kernels.ONEDNN_ENV)
     return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory)

@@ -29,3 +29,14 @@ def test_the_light_caller_gets_the_same_answer_as_gradio_client(running_app, cli
 def test_an_error_answer_is_raised_not_counted(running_app):
     with pytest.raises(RuntimeError, match="/sentiment answered an error"):
         run_coroutine(_call(running_app.url, "sentiment", ["   "], session="bench-test-error"))
+
+
+def test_answers_are_compared_number_by_number():
+    from bench.sections import _largest_difference
+
+    assert _largest_difference({"a": [0.5, "x"], "b": None}, {"a": [0.5000002, "x"], "b": None}) == pytest.approx(2e-7)
+    assert _largest_difference([1, [2.0]], [1, [2.0]]) == 0
+    assert _largest_difference({"a": "x"}, {"a": "y"}) == float("inf")  # a label differs
+    assert _largest_difference([1, 2], [1, 2, 3]) == float("inf")  # the shape differs
+    assert _largest_difference({"a": 1}, {"b": 1}) == float("inf")
+    assert _largest_difference(True, 1) == float("inf")

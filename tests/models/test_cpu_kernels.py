@@ -44,7 +44,9 @@ def test_the_setting_is_read_leniently(raw, expected, caplog):
 def test_auto_follows_the_measurement_and_the_operator_overrides_it(monkeypatch, setting, probe, expected):
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
     monkeypatch.setattr(cpu_kernels, "onednn_is_faster", lambda: probe)
-    assert cpu_kernels.wanted() is expected
+    assert cpu_kernels.wanted("text-classification") is expected
+    # Generation and summarisation never: their one-token steps lose the gain in a busy server.
+    assert cpu_kernels.wanted("summarization") is cpu_kernels.wanted("text-generation") is False
 
 
 @pytest.mark.parametrize(("vendor", "capability", "expected"), [
@@ -71,7 +73,7 @@ def test_this_machines_cpu_is_read():
 
 
 def _outputs(monkeypatch, model_env, setting):
-    """Every BERT tab's and the summariser's outputs on the app's examples, and the layers they ran on."""
+    """Sentiment, NLI, the summariser and contextual vectors on the app's examples, and the layers they ran on."""
     for name, value in model_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
@@ -81,7 +83,8 @@ def _outputs(monkeypatch, model_env, setting):
     summary = summarization.summarize_article(loader.load("SUMMARIZATION"), summarization.EXAMPLES[0][0],
                                               max_new_tokens=12)
     vectors = contextual._hidden_states(loader.load("CONTEXTUAL"), [["東京", "へ", "行く"]], layer=2)
-    layers = {key: _layer_kinds(loader.load(key).runner.model) for key in ("SENTIMENT", "SUMMARIZATION", "GENERATION")}
+    layers = {key: _layer_kinds(loader.load(key).runner.model)
+              for key in ("SENTIMENT", "CONTEXTUAL", "SUMMARIZATION", "GENERATION")}
     return scores, summary, vectors, layers
 
 
@@ -91,11 +94,9 @@ def test_swapped_layers_give_the_same_outputs(monkeypatch, model_env):
     # Off, torch's Linear layers; on, every one of them became oneDNN's, in BERT and in T5 alike.
     assert "MkldnnLinear" not in default_layers["SENTIMENT"]
     assert layers["SENTIMENT"] == {"MkldnnLinear": default_layers["SENTIMENT"]["Linear"]}
-    # T5's output layer is tied to its embeddings here (transformers ties it), so it stays.
-    assert layers["SUMMARIZATION"] == {"MkldnnLinear": default_layers["SUMMARIZATION"]["Linear"] - 1, "Linear": 1}
-    t5 = loader.load("SUMMARIZATION").runner.model
-    assert type(t5.lm_head).__name__ == "Linear" and t5.lm_head.weight is t5.shared.weight
-    # GPT-2's own Conv1D layers stay, and so does its output layer, tied to the input embeddings.
+    assert layers["CONTEXTUAL"] == {"MkldnnLinear": default_layers["CONTEXTUAL"]["Linear"]}
+    # The generators keep torch's layers (T5's Linear, GPT-2's Conv1D and output layer).
+    assert layers["SUMMARIZATION"] == default_layers["SUMMARIZATION"] == {"Linear": 37}
     assert layers["GENERATION"] == default_layers["GENERATION"] == {"Linear": 1}
     # The same float32 arithmetic, summed in another order.
     for exact, swapped in zip(default_scores, scores, strict=True):
