@@ -109,7 +109,8 @@ def use_faster_kernels(model: Any) -> int:
 
     A layer whose weight another module shares (an output layer tied to the input embeddings)
     stays as it is: swapping it would copy the shared matrix. Quantised layers are not torch
-    Linear layers and stay too. After a swap every tensor the model keeps is its own copy, so
+    Linear layers and stay too, and so do layers that are not float32 on the CPU (a checkpoint
+    saved in half precision loads as such; its activations would not match a float32 weight). After a swap every tensor the model keeps is its own copy, so
     the checkpoint file that transformers memory-maps is no longer held open: the pages of the
     swapped weights would otherwise stay resident beside their copies and count twice.
     """
@@ -121,7 +122,8 @@ def use_faster_kernels(model: Any) -> int:
     with torch.no_grad():
         for parent in list(model.modules()):
             for name, child in list(parent.named_children()):
-                if type(child) is torch.nn.Linear and id(child.weight) not in shared:
+                if (type(child) is torch.nn.Linear and id(child.weight) not in shared
+                        and child.weight.dtype == torch.float32 and child.weight.device.type == "cpu"):
                     setattr(parent, name, MkldnnLinear(child, torch.float))
                     swapped += 1
         if swapped:

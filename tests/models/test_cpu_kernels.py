@@ -170,3 +170,15 @@ def test_a_setting_that_is_not_understood_stops_the_app_with_a_clear_message(val
         app.launch_settings({cpu_kernels.ONEDNN_ENV: value})
     for accepted in ("", "auto", "1", "0"):
         app.launch_settings({cpu_kernels.ONEDNN_ENV: accepted})
+
+
+def test_a_half_precision_model_is_left_as_it_is(tmp_path):
+    """Its activations are bfloat16: a float32 oneDNN weight would not take them."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    tokenizer = checkpoints.build_bert_tokenizer(tmp_path)
+    model = BertForSequenceClassification(checkpoints._bert_config(len(tokenizer.vocab))).to(torch.bfloat16).eval()
+    assert cpu_kernels.use_faster_kernels(model) == 0
+    with torch.inference_mode():
+        assert model(**tokenizer("東京へ行く", return_tensors="pt")).logits.dtype == torch.bfloat16
