@@ -110,9 +110,11 @@ def use_faster_kernels(model: Any) -> int:
     A layer whose weight another module shares (an output layer tied to the input embeddings)
     stays as it is: swapping it would copy the shared matrix. Quantised layers are not torch
     Linear layers and stay too, and so do layers that are not float32 on the CPU (a checkpoint
-    saved in half precision loads as such; its activations would not match a float32 weight). After a swap every tensor the model keeps is its own copy, so
-    the checkpoint file that transformers memory-maps is no longer held open: the pages of the
-    swapped weights would otherwise stay resident beside their copies and count twice.
+    saved in half precision loads as such; its activations would not match a float32 weight).
+
+    After a swap every tensor the model keeps is its own copy, so the checkpoint file that
+    transformers memory-maps is no longer held open: the pages of the swapped weights would
+    otherwise stay resident beside their copies and count twice.
     """
     import torch
     from torch.utils.mkldnn import MkldnnLinear
