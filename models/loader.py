@@ -343,7 +343,7 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
 
 QUANTIZE_ENV = "JNLP_QUANTIZE"
 # The BERT encoders: their time goes into Linear layers, and their outputs are a label or a vector.
-QUANTIZABLE_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
+QUANTIZABLE_TASKS = cpu_kernels.ENCODER_TASKS
 
 
 def quantize_int8() -> bool:
