@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from models import loader
+from models import loader, openmp
 from models.registry import MODELS
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,10 @@ def _call_on_gpu(seconds: int, key: str, function: Callable[..., Any], args: tup
 @gpu_task(duration=_requested)
 def _stream_on_gpu(seconds: int, key: str, function: Callable[..., Iterator[Any]], args: tuple) -> Iterator[Any]:
     with loader.using(key) as model:
-        yield from function(model, *args)
+        for item in function(model, *args):
+            # Gradio may ask for the next item on another thread: let this one's OpenMP team go.
+            openmp.release_thread_team()
+            yield item
 
 
 def run(key: str, function: Callable[..., Any], *args: Any, seconds: int = QUICK_SECONDS) -> Any:

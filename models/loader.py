@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import cpu_kernels
+from models import cpu_kernels, openmp
 from models.registry import ModelSpec, get_spec
 
 log = logging.getLogger(__name__)
@@ -433,10 +433,17 @@ def using_tokenizer(key: str) -> Iterator[Any]:
 
 @contextmanager
 def using(key: str) -> Iterator[LoadedModel]:
-    """Load a model if needed and hold its lock while the caller runs it."""
-    entry = load(key)
-    with entry.lock:
-        yield entry
+    """Load a model if needed and hold its lock while the caller runs it.
+
+    When the call ends, this thread's OpenMP helper threads are let go (models/openmp.py): Gradio
+    may run the next request on another thread, and two threads keeping teams slow both down.
+    """
+    try:
+        entry = load(key)
+        with entry.lock:
+            yield entry
+    finally:
+        openmp.release_thread_team()
 
 
 def loaded_keys() -> list[str]:
