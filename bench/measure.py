@@ -33,7 +33,10 @@ def summary(seconds: list[float]) -> dict[str, float]:
 
 def time_pair(first: Callable[[], object], second: Callable[[], object], repeats: int,
               warmup: int = 1) -> tuple[list[float], list[float]]:
-    """Time two callables alternately (ABAB...), so a slow spell of the machine hits both alike."""
+    """Time two callables alternately (AB BA AB ...), so a slow spell of the machine hits both alike.
+
+    first[i] and second[i] ran one right after the other (see `paired_overhead`).
+    """
     for _ in range(warmup):
         first()
         second()
@@ -44,6 +47,18 @@ def time_pair(first: Callable[[], object], second: Callable[[], object], repeats
             call()
             into.append(time.perf_counter() - started)
     return a, b
+
+
+def paired_overhead(first: list[float], second: list[float]) -> float:
+    """The median, over the runs of `time_pair`, of first / second - 1: each run against its neighbour.
+
+    A slow spell of the machine (another process, a frequency change) lasts longer than one
+    pair of calls, so it stretches both calls of a pair alike and cancels in their ratio; the
+    ratio of the two lists' medians keeps it whenever it hits the two lists unevenly.
+    """
+    if len(first) != len(second) or not first:
+        raise ValueError("time_pair's two lists, of equal length, are needed")
+    return statistics.median(a / b for a, b in zip(first, second)) - 1
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
