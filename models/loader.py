@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import cpu_kernels, openmp
+from models import allocator, cpu_kernels, openmp
 from models.registry import ModelSpec, get_spec
 
 log = logging.getLogger(__name__)
@@ -321,6 +321,8 @@ def _build_tokenizer(spec: ModelSpec, model_id: str) -> LoadedModel:
 
 def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     device = pick_device()
+    if device.type == "cpu":
+        allocator.keep_freed_memory()  # before the first forward pass: see models/allocator.py
     if spec.task == "summarization":
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
