@@ -91,6 +91,15 @@ def markdown(results: dict) -> str:
             lines.append("The model alone, the same 16 inputs one at a time vs as one batch (no HTTP, nothing else "
                          "running): " + ", ".join(f"{key.lower()} {gain:.2f}×" for key, gain in ceiling.items())
                          + ", the most batching can give on this machine.")
+        rates = batching.get("compute_rate")
+        if rates:
+            peak = rates["dense_layer_peak_gflops"]
+            lines.append("Useful work of the model alone (GFLOP/s of the inputs' own tokens), one at a time → batched: "
+                         + ", ".join(f"{key.lower()} {rate['one_by_one_gflops']:.0f} → {rate['batched_gflops']:.0f}"
+                                     for key, rate in rates.items() if key != "dense_layer_peak_gflops")
+                         + f". The model's largest dense layer on 2048 tokens at once runs at {peak:.0f} GFLOP/s, "
+                         f"about the most its kernels do on this machine: batching can lift sentiment's one-at-a-time "
+                         f"rate {peak / rates['SENTIMENT']['one_by_one_gflops']:.2f}× at most.")
         mixed = batching.get("mixed_lengths")
         if mixed:
             lines.append(f"Fifteen example reviews and one 512-token review in one batch: "

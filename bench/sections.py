@@ -259,7 +259,7 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
         finally:
             server.stop()
     results["gain"] = results["batched"]["requests_per_s"] / results["unbatched"]["requests_per_s"]
-    results["model_alone_gain"] = batching_ceiling(settings, clients)
+    results["model_alone_gain"], results["compute_rate"] = batching_ceiling(settings, clients)
     results["mixed_lengths"] = mixed_lengths(settings, clients)
     return results
 
@@ -291,26 +291,62 @@ async def _load(url: str, calls: list[tuple[str, list]], seconds: float) -> dict
     return {"requests_per_s": sum(done) / elapsed, "failures": len(failures), "first_failure": failures[:1]}
 
 
-def batching_ceiling(settings: Settings, size: int) -> dict[str, float]:
+def encoder_flops(config, tokens: int) -> int:
+    """Floating-point operations of one forward pass of a BERT encoder over `tokens` tokens.
+
+    Each multiply-add counts two. The dense layers (query, key, value and output projections,
+    the two feed-forward layers) and the attention's two products (scores, weighted values) are
+    counted; embeddings, norms and softmax are small beside them and left out.
+    """
+    hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    dense = 2 * tokens * (4 * hidden * hidden + 2 * hidden * inner)
+    attention = 2 * 2 * tokens * tokens * hidden
+    return layers * (dense + attention)
+
+
+def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], dict[str, object]]:
     """The most batching can give on this machine: the model alone, `size` inputs one at a time vs one batch.
 
     Same inputs as the clients send, same function as the app's batch worker, no HTTP and no
-    other work on the cores: the ratio through the API cannot exceed this.
+    other work on the cores: the ratio through the API cannot exceed this. Returned with the
+    rate of useful work of each way (GFLOP/s of the inputs' real tokens, padding not counted)
+    and the rate of the model's largest dense layer on 2048 tokens at once, about the best its
+    kernels reach on this machine: batching can at most lift the one-at-a-time rate to that.
     """
+    import torch
+
     from demos import common, nli, sentiment
     from models.loader import using
 
     inputs = {"SENTIMENT": [(text, None) for text, *_ in sentiment.EXAMPLES],
               "NLI": [(premise, hypothesis) for premise, hypothesis, *_ in nli.EXAMPLES]}
-    gains = {}
+    gains: dict[str, float] = {}
+    rates: dict[str, object] = {}
     for key, examples in inputs.items():
         batch = [examples[i % len(examples)] for i in range(size)]
         with using(key) as model:
             one_by_one, together = measure.time_pair(lambda: [common.classify_many(model, [item]) for item in batch],
                                                      lambda: common.classify_many(model, batch),
                                                      repeats=1 if settings.quick else 3)
+            config = model.runner.model.config
+            flops = sum(encoder_flops(config, len(model.tokenizer(text, pair, truncation=True,
+                                                                  max_length=model.max_length)["input_ids"]))
+                        for text, pair in batch)
         gains[key] = float(np.median(one_by_one) / np.median(together))
-    return gains
+        rates[key] = {"one_by_one_gflops": flops / float(np.median(one_by_one)) / 1e9,
+                      "batched_gflops": flops / float(np.median(together)) / 1e9}
+    with using("SENTIMENT") as model, torch.inference_mode():
+        layer = model.runner.model.base_model.encoder.layer[0].intermediate.dense
+        config = model.runner.model.config
+        tokens = torch.randn(2048, config.hidden_size)
+        layer(tokens)  # warm
+        times = []
+        for _ in range(2 if settings.quick else 7):
+            started = time.perf_counter()
+            layer(tokens)
+            times.append(time.perf_counter() - started)
+        rates["dense_layer_peak_gflops"] = 2 * 2048 * config.hidden_size * config.intermediate_size / min(times) / 1e9
+    return gains, rates
 
 
 def mixed_lengths(settings: Settings, size: int) -> dict[str, float]:

@@ -35,3 +35,16 @@ def test_paired_overhead_needs_two_lists_of_equal_length():
         measure.paired_overhead([1.0, 2.0], [1.0])
     with pytest.raises(ValueError):
         measure.paired_overhead([], [])
+
+
+def test_encoder_flops_counts_the_dense_layers_and_the_attention_products():
+    from types import SimpleNamespace
+
+    from bench.sections import encoder_flops
+
+    tiny = SimpleNamespace(hidden_size=2, intermediate_size=4, num_hidden_layers=1)
+    # 3 tokens: projections 4 x (2x2) and feed-forward 2 x (2x4) multiply-adds per token, 2 flops each
+    # (2 * 3 * 32 = 192), and scores and weighted values 2 x (3x3x2) multiply-adds (72).
+    assert encoder_flops(tiny, 3) == 192 + 72
+    base = SimpleNamespace(hidden_size=768, intermediate_size=3072, num_hidden_layers=12)
+    assert encoder_flops(base, 128) == 12 * (2 * 128 * 7_077_888 + 4 * 128 * 128 * 768)  # about 22.3 GFLOP

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -37,6 +39,11 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert throughput["gain"] == throughput["batched"]["requests_per_s"] / throughput["unbatched"]["requests_per_s"]
     assert set(throughput["model_alone_gain"]) == {"SENTIMENT", "NLI"}
     assert all(gain > 0 for gain in throughput["model_alone_gain"].values())
+    rates = throughput["compute_rate"]
+    assert rates["dense_layer_peak_gflops"] > 0
+    for key in ("SENTIMENT", "NLI"):  # useful work of the same inputs: batched vs one at a time, as the gain says
+        rate = rates[key]
+        assert rate["batched_gflops"] / rate["one_by_one_gflops"] == pytest.approx(throughput["model_alone_gain"][key])
     mixed = throughput["mixed_lengths"]
     assert mixed["gain"] == mixed["one_padded_call_s"] / mixed["length_groups_s"] and mixed["length_groups_s"] > 0
     assert results["machine"]["cores"] >= 1 and results["quick"] is True
@@ -49,6 +56,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
     assert "overhead p50: paired / ratio of p50s" in table
     assert "in the app's groups of similar length" in table
+    assert "Useful work of the model alone" in table
     assert "plain HTTP / gradio_client" in table
     assert "- Dense-layer kernels of the BERT models through the API" in table
     assert "| sentiment | example |" in result.stdout
