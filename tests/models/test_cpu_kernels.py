@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from demos import contextual, nli, sentiment, summarization
+from demos import contextual, generation, nli, sentiment, summarization
 from demos.common import classify
 from models import cpu_kernels, loader
 from tests import checkpoints
@@ -20,7 +20,7 @@ def fresh_cache():
 def _layer_kinds(model) -> dict[str, int]:
     kinds: dict[str, int] = {}
     for module in model.modules():
-        if "Linear" in type(module).__name__:
+        if "Linear" in type(module).__name__ or type(module).__name__ == "Conv1D":
             kinds[type(module).__name__] = kinds.get(type(module).__name__, 0) + 1
     return kinds
 
@@ -45,8 +45,8 @@ def test_auto_follows_the_measurement_and_the_operator_overrides_it(monkeypatch,
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
     monkeypatch.setattr(cpu_kernels, "onednn_is_faster", lambda: probe)
     assert cpu_kernels.wanted("text-classification") is expected
-    # Generation and summarisation never: their one-token steps lose the gain in a busy server.
-    assert cpu_kernels.wanted("summarization") is cpu_kernels.wanted("text-generation") is False
+    assert cpu_kernels.wanted("summarization") is cpu_kernels.wanted("text-generation") is expected
+    assert cpu_kernels.wanted("tokenizer") is False  # no dense layer to swap
 
 
 @pytest.mark.parametrize(("vendor", "capability", "expected"), [
@@ -73,7 +73,7 @@ def test_this_machines_cpu_is_read():
 
 
 def _outputs(monkeypatch, model_env, setting):
-    """Sentiment, NLI, the summariser and contextual vectors on the app's examples, and the layers they ran on."""
+    """Sentiment, NLI, the summariser, GPT-2 and contextual vectors on the app's examples, and their layers."""
     for name, value in model_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
@@ -83,25 +83,28 @@ def _outputs(monkeypatch, model_env, setting):
     summary = summarization.summarize_article(loader.load("SUMMARIZATION"), summarization.EXAMPLES[0][0],
                                               max_new_tokens=12)
     vectors = contextual._hidden_states(loader.load("CONTEXTUAL"), [["東京", "へ", "行く"]], layer=2)
+    *_, continuation = generation.generate_stream(loader.load("GENERATION"), generation.EXAMPLES[0][0], 12)
     layers = {key: _layer_kinds(loader.load(key).runner.model)
               for key in ("SENTIMENT", "CONTEXTUAL", "SUMMARIZATION", "GENERATION")}
-    return scores, summary, vectors, layers
+    return scores, (summary, continuation), vectors, layers
 
 
 def test_swapped_layers_give_the_same_outputs(monkeypatch, model_env):
     default_scores, default_summary, default_vectors, default_layers = _outputs(monkeypatch, model_env, "0")
     scores, summary, vectors, layers = _outputs(monkeypatch, model_env, "1")
-    # Off, torch's Linear layers; on, every one of them became oneDNN's, in BERT and in T5 alike.
-    assert "MkldnnLinear" not in default_layers["SENTIMENT"]
-    assert layers["SENTIMENT"] == {"MkldnnLinear": default_layers["SENTIMENT"]["Linear"]}
-    assert layers["CONTEXTUAL"] == {"MkldnnLinear": default_layers["CONTEXTUAL"]["Linear"]}
-    # The generators keep torch's layers (T5's Linear, GPT-2's Conv1D and output layer).
-    assert layers["SUMMARIZATION"] == default_layers["SUMMARIZATION"] == {"Linear": 37}
-    assert layers["GENERATION"] == default_layers["GENERATION"] == {"Linear": 1}
+    # Off, torch's layers; on, every dense layer became a packed oneDNN one, in BERT, T5 and GPT-2 alike.
+    assert "PackedLinear" not in default_layers["SENTIMENT"]
+    assert layers["SENTIMENT"] == {"PackedLinear": default_layers["SENTIMENT"]["Linear"]}
+    assert layers["CONTEXTUAL"] == {"PackedLinear": default_layers["CONTEXTUAL"]["Linear"]}
+    # T5's too, and GPT-2's Conv1D layers; in both fixtures the output layer shares the embedding
+    # matrix and stays.
+    assert layers["SUMMARIZATION"] == {"Linear": 1, "PackedLinear": default_layers["SUMMARIZATION"]["Linear"] - 1}
+    assert default_layers["GENERATION"]["Linear"] == 1 and default_layers["GENERATION"]["Conv1D"] > 0
+    assert layers["GENERATION"] == {"Linear": 1, "PackedLinear": default_layers["GENERATION"]["Conv1D"]}
     # The same float32 arithmetic, summed in another order.
     for exact, swapped in zip(default_scores, scores, strict=True):
         assert swapped == pytest.approx(exact, abs=1e-5)
-    assert summary == default_summary
+    assert summary == default_summary  # the summary and GPT-2's greedy continuation, token for token
     assert vectors == pytest.approx(default_vectors, abs=1e-4)
 
 
@@ -120,12 +123,11 @@ def test_after_a_swap_the_checkpoint_file_is_no_longer_mapped(monkeypatch, model
     assert not _checkpoint_mapped(checkpoint_dir["NLI"])
 
 
-def test_a_model_with_nothing_to_swap_keeps_its_tensors(monkeypatch, model_env, checkpoint_dir):
-    """GPT-2 has no layer to swap: nothing is copied (its large checkpoint stays mapped, not duplicated)."""
-    for name, value in model_env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
-    model = loader.load("GENERATION").runner.model
+def test_a_model_with_nothing_to_swap_keeps_its_tensors():
+    """Nothing is copied when no layer is swapped (a mapped checkpoint stays mapped, not duplicated)."""
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.LayerNorm(4))
     before = {name: tensor.data_ptr() for name, tensor in model.state_dict().items()}
     assert cpu_kernels.use_faster_kernels(model) == 0
     assert {name: tensor.data_ptr() for name, tensor in model.state_dict().items()} == before
@@ -143,7 +145,7 @@ def test_a_layer_tied_to_the_embeddings_is_left_shared(tmp_path):
     with torch.inference_mode():
         expected = model(**inputs).logits
     swapped = cpu_kernels.use_faster_kernels(model)
-    assert swapped == _layer_kinds(model)["MkldnnLinear"] > 0
+    assert swapped == _layer_kinds(model)["PackedLinear"] > 0
     # The output layer still reads the very embedding matrix, not a copy of it.
     assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
     with torch.inference_mode():
@@ -156,7 +158,7 @@ def test_quantised_layers_stay_quantised(monkeypatch, model_env):
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
     monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
     model = loader.load("SENTIMENT").runner.model
-    assert "MkldnnLinear" not in _layer_kinds(model)
+    assert "PackedLinear" not in _layer_kinds(model)
     # Every Linear was quantised first (the quantised class is also called Linear, in torch.ao).
     layers = [type(m).__module__ for m in model.modules() if type(m).__name__ == "Linear"]
     assert layers and all(module.startswith("torch.ao") for module in layers)
