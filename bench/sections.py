@@ -548,13 +548,14 @@ def quantization(settings: Settings) -> dict:
 # --- dense-layer kernels: torch's default (MKL) vs oneDNN ------------------------------------------
 
 def kernels(env: dict[str, str], settings: Settings) -> dict:
-    """The BERT endpoints through two servers, one on torch's default kernels (JNLP_ONEDNN=0) and one on
-    oneDNN's (JNLP_ONEDNN=1), called alternately over plain HTTP, and whether their answers agree.
+    """Every model's endpoints through two servers, one on torch's default kernels (JNLP_ONEDNN=0) and one
+    on oneDNN's packed layers (JNLP_ONEDNN=1), called alternately over plain HTTP, and whether their
+    answers agree. The first call of each (it loads the model, and packs its layers) is kept apart.
 
     Measured through the server, not in-process: there the handler shares the cores with the
     server's own work, which is what a user's click meets. Also what the app picks on this machine
     by itself (JNLP_ONEDNN=auto, the default)."""
-    from demos import nli, sentiment, similarity
+    from demos import generation, nli, sentiment, similarity, summarization
     from models import cpu_kernels
 
     requests = {
@@ -564,12 +565,19 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
         "sts": ("sts", list(similarity.EXAMPLES[0][:2])),
         "simcse": ("simcse", list(similarity.EXAMPLES[0][:2])),
         "ner": ("ner", ["田中美咲は日本銀行の会議に出席するため、名古屋から東京へ向かった。"]),
+        "summarize": ("summarize", [summarization.EXAMPLES[0][0], settings.new_tokens, 1]),
+        "next_token (GENERATION)": ("next_token", [generation.EXAMPLES[0][0], "GENERATION", generation.DEFAULT_TOP_K]),
     }
+    for key in generation.MODEL_KEYS:
+        requests[f"generate ({key}, {settings.new_tokens} tokens)"] = (
+            "generate", [generation.EXAMPLES[0][0], key, settings.new_tokens, False, 1.0, 0.95, 50, 0])
     servers = {setting: measure.serve(measure.python("app.py"), {**env, cpu_kernels.ONEDNN_ENV: setting})
                for setting in ("0", "1")}
     try:
-        rows = asyncio.run(_alternate(servers["0"].url, servers["1"].url, requests,
-                                      settings.long_repeats if settings.quick else settings.repeats))
+        # The generators' calls take seconds: fewer of them.
+        repeats = {name: settings.long_repeats if settings.quick else 7 if api_name in ("summarize", "generate")
+                   else settings.repeats for name, (api_name, _) in requests.items()}
+        rows = asyncio.run(_alternate(servers["0"].url, servers["1"].url, requests, repeats))
     finally:
         for server in servers.values():
             server.stop()
@@ -577,24 +585,28 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
 
 
 async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tuple[str, list]],
-                     repeats: int) -> dict[str, dict]:
+                     repeats: dict[str, int]) -> dict[str, dict]:
     import httpx
 
     rows = {}
-    async with (httpx.AsyncClient(base_url=default_url, timeout=120) as default,
-                httpx.AsyncClient(base_url=onednn_url, timeout=120) as onednn):
+    async with (httpx.AsyncClient(base_url=default_url, timeout=600) as default,
+                httpx.AsyncClient(base_url=onednn_url, timeout=600) as onednn):
         for name, (api_name, data) in requests.items():
             calls: list[tuple[httpx.AsyncClient, list[float]]] = [(default, []), (onednn, [])]
-            answers = [await measure.call_api(http, api_name, data, session="kernels")
-                       for http, _ in calls]  # and warm: the first call loads the model
-            for index in range(repeats):  # alternately, starting with each server in turn
+            answers, first_calls = [], []
+            for http, _ in calls:  # the first call loads the model (the next_token call loads GENERATION)
+                started = time.perf_counter()
+                answers.append(await measure.call_api(http, api_name, data, session="kernels"))
+                first_calls.append(time.perf_counter() - started)
+            for index in range(repeats[name]):  # alternately, starting with each server in turn
                 for http, times in calls if index % 2 == 0 else calls[::-1]:
                     started = time.perf_counter()
                     await measure.call_api(http, api_name, data, session="kernels")
                     times.append(time.perf_counter() - started)
             default_s, onednn_s = (float(np.median(times)) for _, times in calls)
             rows[name] = {"default_p50_ms": 1000 * default_s, "onednn_p50_ms": 1000 * onednn_s,
-                          "speedup": default_s / onednn_s, "largest_difference": _largest_difference(*answers)}
+                          "speedup": default_s / onednn_s, "largest_difference": _largest_difference(*answers),
+                          "default_first_call_ms": 1000 * first_calls[0], "onednn_first_call_ms": 1000 * first_calls[1]}
     return rows
 
 

@@ -48,17 +48,20 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert mixed["gain"] == mixed["one_padded_call_s"] / mixed["length_groups_s"] and mixed["length_groups_s"] > 0
     assert results["machine"]["cores"] >= 1 and results["quick"] is True
     kernels = results["kernels"]
-    assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner"}
+    assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner", "summarize",
+                                         "next_token (GENERATION)", "generate (GENERATION, 8 tokens)",
+                                         "generate (GENERATION_SMALL, 8 tokens)"}
     for name, row in kernels["endpoints"].items():  # both servers timed, and they answer alike
         assert row["largest_difference"] < 1e-4, (name, row)
         assert row["speedup"] == row["default_p50_ms"] / row["onednn_p50_ms"] and row["onednn_p50_ms"] > 0
+        assert row["default_first_call_ms"] > 0 and row["onednn_first_call_ms"] > 0
     table = saved.with_suffix(".md").read_text(encoding="utf-8")
     assert "handler overhead ≤ 5 % at p50" in table and "| sentiment | example |" in table
     assert "overhead p50: paired / ratio of p50s" in table
     assert "in the app's groups of similar length" in table
     assert "Useful work of the model alone" in table
     assert "plain HTTP / gradio_client" in table
-    assert "- Dense-layer kernels of the BERT models through the API" in table
+    assert "- Dense-layer kernels through the API" in table and "First call of each" in table
     assert "| sentiment | example |" in result.stdout
 
 
