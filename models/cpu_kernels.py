@@ -15,8 +15,8 @@ called in turn) a sentiment click took 55 ms instead of 94, a summary 1.6 s inst
 30 GPT-2 tokens 3.0 s instead of 4.8 with the same text. A one-token generation step is where
 the packing pays most: a (1 x 1280) x (1280 x 5120) product took 0.28 ms packed, 1.2 ms with
 torch's kernels. The packing is paid once, when a model loads: under 0.5 s for a BERT or T5,
-2-4 s for the large GPT-2 (3 GB of weights copied), so the first generation on a cold server
-waits that much longer.
+3-7 s for the large GPT-2 (3 GB of weights copied), which the loader therefore packs in the
+background while the model already answers on torch's layers (loader.PACK_IN_BACKGROUND_BYTES).
 
 Whether to swap is decided by ``JNLP_ONEDNN``:
 
@@ -180,13 +180,32 @@ def _dense_weight(layer: Any) -> Any:
     return None
 
 
-def use_faster_kernels(model: Any) -> int:
-    """Swap the model's dense layers (torch Linear, GPT-2's Conv1D) for PackedLinear, in place; returns how many.
+def packed_layers(model: Any) -> list[tuple[Any, str, Any]]:
+    """(parent module, attribute name, PackedLinear) for each of the model's dense layers to swap.
 
-    A layer whose weight another module shares (an output layer tied to the input embeddings)
-    stays as it is: swapping it would copy the shared matrix. Quantised layers are neither and
-    stay too, and so do layers that are not float32 on the CPU (a checkpoint
+    Reads the model and changes nothing, so it may run while the model answers requests; the
+    swap itself is ``install``. Left out: a layer whose weight another module shares (an output
+    layer tied to the input embeddings: swapping it would copy the shared matrix), quantised
+    layers (neither Linear nor Conv1D), and layers that are not float32 on the CPU (a checkpoint
     saved in half precision loads as such; its activations would not match a float32 weight).
+    """
+    import torch
+
+    packed_linear = packed_linear_class()
+    shared = _shared_weights(model)
+    replacements = []
+    with torch.no_grad():
+        for parent in list(model.modules()):
+            for name, child in list(parent.named_children()):
+                weight = _dense_weight(child)
+                if (weight is not None and id(child.weight) not in shared
+                        and weight.dtype == torch.float32 and weight.device.type == "cpu"):
+                    replacements.append((parent, name, packed_linear(weight, child.bias)))
+    return replacements
+
+
+def install(model: Any, replacements: list[tuple[Any, str, Any]]) -> int:
+    """Put the packed layers in place; returns how many. The model must not be running meanwhile.
 
     After a swap every tensor the model keeps is its own copy, so the checkpoint file that
     transformers memory-maps is no longer held open: the pages of the swapped weights would
@@ -194,19 +213,26 @@ def use_faster_kernels(model: Any) -> int:
     """
     import torch
 
-    packed_linear = packed_linear_class()
-    shared = _shared_weights(model)
-    swapped = 0
-    with torch.no_grad():
-        for parent in list(model.modules()):
-            for name, child in list(parent.named_children()):
-                weight = _dense_weight(child)
-                if (weight is not None and id(child.weight) not in shared
-                        and weight.dtype == torch.float32 and weight.device.type == "cpu"):
-                    setattr(parent, name, packed_linear(weight, child.bias))
-                    swapped += 1
-        if swapped:
+    for parent, name, layer in replacements:
+        setattr(parent, name, layer)
+    if replacements:
+        with torch.no_grad():
             for tensor in [*model.parameters(), *model.buffers()]:
-                if not tensor.is_mkldnn:  # the swapped layers' weights are copies already
+                if not tensor.is_mkldnn:  # the packed weights are copies already
                     tensor.data = tensor.data.clone()
-    return swapped
+    return len(replacements)
+
+
+def use_faster_kernels(model: Any) -> int:
+    """Swap the model's dense layers (torch Linear, GPT-2's Conv1D) for PackedLinear now; returns how many."""
+    return install(model, packed_layers(model))
+
+
+def dense_bytes(model: Any) -> int:
+    """Bytes of the weights of the model's dense layers (what packing copies)."""
+    total = 0
+    for module in model.modules():
+        weight = _dense_weight(module)
+        if weight is not None:
+            total += weight.numel() * weight.element_size()
+    return total

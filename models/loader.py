@@ -91,10 +91,20 @@ class LoadedModel:
     # tagger is not thread-safe, so calls into one model are serialised.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     memory_bytes: int = 0  # weights and buffers; 0 for a tokenizer alone
+    # Set once the model runs on its final layers: at once, or when packing in the background ends.
+    layers_final: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
+    # Layers packed in the background, waiting to be installed (see _pack_in_background)
+    pending_packing: bool = False
 
     @property
     def tokenizer(self) -> Any:
         return self.runner.tokenizer
+
+
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
 # Loaded entries in least-recently-used order (the oldest first); _order_guard
@@ -337,10 +347,53 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     memory = _model_bytes(model)  # measured before quantisation: a safe overestimate for the cap
     if quantize_int8() and device.type == "cpu" and spec.task in QUANTIZABLE_TASKS:
         _quantize_linear_layers(model)
+    pending = False
     if device.type == "cpu" and cpu_kernels.wanted(spec.task):
-        swapped = cpu_kernels.use_faster_kernels(model)  # after quantisation: quantised layers stay as they are
-        log.info("%s: %d dense layers on oneDNN's kernels (%s)", spec.key, swapped, cpu_kernels.ONEDNN_ENV)
-    return LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory)
+        if cpu_kernels.dense_bytes(model) > PACK_IN_BACKGROUND_BYTES:
+            pending = True  # packed once the model is ready (_load): its first click need not wait
+        else:
+            swapped = cpu_kernels.use_faster_kernels(model)  # after quantisation: quantised layers stay
+            log.info("%s: %d dense layers on oneDNN's kernels (%s)", spec.key, swapped, cpu_kernels.ONEDNN_ENV)
+    entry = LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory,
+                        pending_packing=pending)
+    if pending:
+        entry.layers_final.clear()
+    return entry
+
+
+# A model whose dense layers hold more than this is packed for oneDNN (models/cpu_kernels.py) in a
+# background thread after it loads, and runs on torch's layers until then. Packing the large GPT-2's
+# 3 GB took 3-7 s here, which its first click would otherwise wait; a BERT model or T5 packs in
+# under 0.5 s, at once.
+PACK_IN_BACKGROUND_BYTES = 1_500_000_000
+
+
+def _pack_in_background(cache_key: str, entry: LoadedModel) -> threading.Thread:
+    """Pack the entry's dense layers beside the requests it serves, then swap them in between two requests.
+
+    Packing only reads the model; the swap waits for the model's lock, so no request (nor a
+    streamed generation, which holds the lock to its end) ever runs on half of each kind of layer.
+    """
+    model = entry.runner.model
+
+    def pack() -> None:
+        try:
+            replacements = cpu_kernels.packed_layers(model)
+            with entry.lock:
+                with _order_guard:
+                    still_loaded = _entries.get(cache_key) is entry
+                if still_loaded:  # an entry evicted meanwhile is not worth finishing
+                    swapped = cpu_kernels.install(model, replacements)
+                    log.info("%s: %d dense layers on oneDNN's kernels, packed in the background (%s)",
+                             cache_key, swapped, cpu_kernels.ONEDNN_ENV)
+        except Exception:  # noqa: BLE001 - the model keeps answering on torch's layers
+            log.warning("could not pack %s's layers for oneDNN; it stays on torch's", cache_key, exc_info=True)
+        finally:
+            entry.layers_final.set()
+
+    thread = threading.Thread(target=pack, name=f"pack-{cache_key}", daemon=True)
+    thread.start()
+    return thread
 
 
 QUANTIZE_ENV = "JNLP_QUANTIZE"
@@ -397,6 +450,8 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
         with _order_guard:
             _entries[cache_key] = entry
         _settle()
+        if entry.pending_packing:
+            _pack_in_background(cache_key, entry)
         return entry
 
 

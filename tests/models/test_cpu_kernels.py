@@ -184,3 +184,57 @@ def test_a_half_precision_model_is_left_as_it_is(tmp_path):
     assert cpu_kernels.use_faster_kernels(model) == 0
     with torch.inference_mode():
         assert model(**tokenizer("東京へ行く", return_tensors="pt")).logits.dtype == torch.bfloat16
+
+
+def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypatch, model_env):
+    """Above PACK_IN_BACKGROUND_BYTES the first click does not wait for packing, and the swap waits for
+    the model's lock: no request runs on a model whose layers change under it."""
+    import threading
+
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)  # the tiny GPT-2 counts as large
+    may_pack, packed = threading.Event(), threading.Event()
+    real_packed_layers = cpu_kernels.packed_layers
+
+    def held_back(model):
+        assert may_pack.wait(30)
+        replacements = real_packed_layers(model)
+        packed.set()
+        return replacements
+
+    monkeypatch.setattr(cpu_kernels, "packed_layers", held_back)
+    entry = loader.load("GENERATION")
+    model = entry.runner.model
+    conv1d = _layer_kinds(model)["Conv1D"]
+    assert not entry.layers_final.is_set()
+    # It answers on torch's layers while its packed ones are being made.
+    with loader.using("GENERATION") as running:
+        *_, first = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
+        may_pack.set()
+        assert packed.wait(30)
+        # Packed, but not swapped in while a request holds the model.
+        assert _layer_kinds(model) == {"Linear": 1, "Conv1D": conv1d}
+    assert entry.layers_final.wait(30)
+    assert _layer_kinds(model) == {"Linear": 1, "PackedLinear": conv1d}
+    with loader.using("GENERATION") as running:
+        *_, second = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
+    assert second == first
+
+
+def test_a_model_evicted_while_its_layers_are_packed_is_left_alone(monkeypatch, model_env):
+    import threading
+
+    for name, value in model_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)
+    may_pack = threading.Event()
+    real_packed_layers = cpu_kernels.packed_layers
+    monkeypatch.setattr(cpu_kernels, "packed_layers", lambda model: may_pack.wait(30) and real_packed_layers(model))
+    entry = loader.load("GENERATION")
+    loader.unload_all()
+    may_pack.set()
+    assert entry.layers_final.wait(30)
+    assert "PackedLinear" not in _layer_kinds(entry.runner.model)
