@@ -111,7 +111,8 @@ def markdown(results: dict) -> str:
         firsts = ", ".join(f"{r['endpoint']} {r['first_request_s']:.1f} s" for r in cold["first_requests"])
         lines += ["", f"First request of a cold tab (load + infer): {firsts}. Server memory: "
                       f"{cold['rss_at_ready_mib']:.0f} MiB at ready, peak {cold['peak_rss_all_loaded_mib']:.0f} MiB "
-                      f"with every tab loaded."]
+                      f"with every tab loaded"
+                      + (f", {cold['rss_all_loaded_mib']:.0f} MiB once loaded." if "rss_all_loaded_mib" in cold else ".")]
         later = cold.get("first_click_after_reading")
         if later:
             lines.append(f"The first sentiment click on a page open for {later['reading_s']:.0f} s (torch and "
