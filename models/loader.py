@@ -93,7 +93,7 @@ class LoadedModel:
     memory_bytes: int = 0  # weights and buffers; 0 for a tokenizer alone
     # Set once the model runs on its final layers: at once, or when packing in the background ends.
     layers_final: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
-    # Layers packed in the background, waiting to be installed (see _pack_in_background)
+    # Whether _load should pack this model's layers in the background once it is registered
     pending_packing: bool = False
 
     @property
@@ -372,7 +372,7 @@ def _pack_in_background(cache_key: str, entry: LoadedModel) -> threading.Thread:
     """Pack the entry's dense layers beside the requests it serves, then swap them in between two requests.
 
     Packing only reads the model; the swap waits for the model's lock, so no request (nor a
-    streamed generation, which holds the lock to its end) ever runs on half of each kind of layer.
+    streamed generation, which holds the lock to its end) runs while its layers change.
     """
     model = entry.runner.model
 
