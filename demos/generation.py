@@ -26,9 +26,11 @@ MODEL_KEYS = ("GENERATION", "GENERATION_SMALL")  # the user picks among these ke
 WORDS = i18n.register("generation", {
     "title": ("テキスト生成", "Generation"),
     "model": ("モデル", "Model"),
-    "model_info": ("1つ目は書籍と同じ大きな GPT-2（約7億パラメータ、2コアの CPU では1トークンに0.1〜0.2秒ほど）、"
+    "model_info": ("1つ目は書籍と同じ大きな GPT-2（約7億パラメータ、"
+                   "2コアの CPU では1トークンに0.1〜0.2秒ほど）、"
                    "2つ目は小さな GPT-2（約1億パラメータ、CPU でも速い）です。",
-                   "The first is the book's large GPT-2 (about 0.7B parameters, some 0.1-0.2 s per token on a 2-core CPU); "
+                   "The first is the book's large GPT-2 (about 0.7B parameters, "
+                   "some 0.1-0.2 s per token on a 2-core CPU); "
                    "the second a small GPT-2 (about 0.1B parameters, quick on a CPU)."),
     "prompt": ("プロンプト", "Prompt"),
     "next_token_tab": ("次のトークン", "Next token"),
