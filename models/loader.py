@@ -79,6 +79,12 @@ class TokenizerOnly:
     tokenizer: Any
 
 
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class LoadedModel:
     """A loaded model and what the demos need to call it safely."""
@@ -91,20 +97,13 @@ class LoadedModel:
     # tagger is not thread-safe, so calls into one model are serialised.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     memory_bytes: int = 0  # weights and buffers; 0 for a tokenizer alone
-    # Set once the model runs on its final layers: at once, or when packing in the background ends.
-    layers_final: threading.Event = field(default_factory=lambda: _set_event(), repr=False)
-    # Whether _load should pack this model's layers in the background once it is registered
-    pending_packing: bool = False
+    # Set once the model runs on its final layers: at once, or when packing in the background ends
+    # (left unset by _build for a model that _load is to pack in the background).
+    layers_final: threading.Event = field(default_factory=_set_event, repr=False)
 
     @property
     def tokenizer(self) -> Any:
         return self.runner.tokenizer
-
-
-def _set_event() -> threading.Event:
-    event = threading.Event()
-    event.set()
-    return event
 
 
 # Loaded entries in least-recently-used order (the oldest first); _order_guard
@@ -354,8 +353,7 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
         else:
             swapped = cpu_kernels.use_faster_kernels(model)  # after quantisation: quantised layers stay
             log.info("%s: %d dense layers on oneDNN's kernels (%s)", spec.key, swapped, cpu_kernels.ONEDNN_ENV)
-    entry = LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory,
-                        pending_packing=pending)
+    entry = LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory)
     if pending:
         entry.layers_final.clear()
     return entry
@@ -450,7 +448,7 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
         with _order_guard:
             _entries[cache_key] = entry
         _settle()
-        if entry.pending_packing:
+        if not entry.layers_final.is_set():
             _pack_in_background(cache_key, entry)
         return entry
 
