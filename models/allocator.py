@@ -38,7 +38,7 @@ TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
 OPERATOR_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 MALLOC_TUNABLES = "glibc.malloc."  # in GLIBC_TUNABLES, the prefix of malloc's own settings
 
-_done = False
+_decided: bool | None = None  # keep_freed_memory's answer, once it has been worked out
 _guard = threading.Lock()
 
 
@@ -55,21 +55,28 @@ def _on_glibc() -> bool:
 
 
 def keep_freed_memory(environ: Mapping[str, str] | None = None) -> bool:
-    """Raise glibc malloc's mmap and trim thresholds, once per process; returns whether they are set now."""
-    global _done
+    """Raise glibc malloc's mmap and trim thresholds; returns whether they are set.
+
+    Decided once per process (the loader asks at every model build): later calls return the
+    first answer.
+    """
+    global _decided
     with _guard:
-        if _done:
-            return True
-        if operator_has_tuned_malloc(os.environ if environ is None else environ):
-            log.info("malloc left as the operator set it (%s or %s* in GLIBC_TUNABLES)",
-                     ", ".join(OPERATOR_VARIABLES), MALLOC_TUNABLES)
-            return False
-        if not _on_glibc():
-            return False
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        set_ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
-                  and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1)
-        if not set_ok:
-            log.warning("glibc refused the malloc thresholds: freed activations go back to the kernel")
-        _done = set_ok
-        return set_ok
+        if _decided is None:
+            _decided = _set_thresholds(os.environ if environ is None else environ)
+        return _decided
+
+
+def _set_thresholds(environ: Mapping[str, str]) -> bool:
+    if operator_has_tuned_malloc(environ):
+        log.info("malloc left as the operator set it (%s or %s* in GLIBC_TUNABLES)",
+                 ", ".join(OPERATOR_VARIABLES), MALLOC_TUNABLES)
+        return False
+    if not _on_glibc():
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    set_ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+              and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1)
+    if not set_ok:
+        log.warning("glibc refused the malloc thresholds: freed activations go back to the kernel")
+    return set_ok
