@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -155,3 +156,27 @@ async def call_api(http: httpx.AsyncClient, api_name: str, data: list, session: 
                     raise RuntimeError(f"/{api_name} answered an error: {payload}")
                 return json.loads(payload)
     raise RuntimeError(f"/{api_name}: the event stream ended without a result")
+
+
+def still_preparing(status_models: dict) -> list[str]:
+    """The keys whose row in the status tab's models table (the /status answer's first value) says
+    their oneDNN layers are still being packed in the background."""
+    from demos import about
+
+    device = about.MODEL_HEADERS.index("デバイス / Device")
+    return [row[0] for row in status_models["data"] if about.PREPARING_ONEDNN in str(row[device])]
+
+
+async def wait_for_packed_layers(url: str, timeout_s: float = 300.0, poll_s: float = 0.5) -> float:
+    """Wait until the server at `url` packs no model in the background (its status tab says so);
+    returns the seconds waited. A large model answers on torch's layers until its packed ones are in
+    (models/loader.py): timings taken before that would measure the wrong kernels."""
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        while True:
+            models, _ = await call_api(http, "status", [], session="bench-status")
+            if not still_preparing(models):
+                return time.perf_counter() - started
+            if time.perf_counter() - started > timeout_s:
+                raise RuntimeError(f"{url}: still packing after {timeout_s:.0f} s: {still_preparing(models)}")
+            await asyncio.sleep(poll_s)

@@ -113,6 +113,9 @@ def markdown(results: dict) -> str:
                       f"{cold['rss_at_ready_mib']:.0f} MiB at ready, peak {cold['peak_rss_all_loaded_mib']:.0f} MiB "
                       f"with every tab loaded"
                       + (f", {cold['rss_all_loaded_mib']:.0f} MiB once loaded." if "rss_all_loaded_mib" in cold else ".")]
+        if cold.get("packing_after_last_click_s"):
+            lines[-1] += (f" The large GPT-2's layers were packed for oneDNN in the background "
+                          f"{cold['packing_after_last_click_s']:.1f} s after its first click had answered.")
         later = cold.get("first_click_after_reading")
         if later:
             lines.append(f"The first sentiment click on a page open for {later['reading_s']:.0f} s (torch and "

@@ -399,12 +399,14 @@ def cold_tabs(env: dict[str, str], settings: Settings) -> dict:
             client.predict(*args, api_name=f"/{name}")
             rows.append({"endpoint": name if name != "next_token" else f"next_token ({args[1]})",
                          "first_request_s": time.perf_counter() - started})
-        time.sleep(0 if settings.quick else 20)  # the large GPT-2's layers are packed after its first click
+        # The large GPT-2's layers are packed in the background after its first click: the peak includes it.
+        packing_wait = asyncio.run(measure.wait_for_packed_layers(server.url))
         peak = measure.rss_mib(server.process.pid, "VmHWM")
         settled = measure.rss_mib(server.process.pid)
     finally:
         server.stop()
-    return {"first_requests": rows, "rss_at_ready_mib": baseline, "peak_rss_all_loaded_mib": peak,
+    return {"first_requests": rows, "packing_after_last_click_s": packing_wait,
+            "rss_at_ready_mib": baseline, "peak_rss_all_loaded_mib": peak,
             "rss_all_loaded_mib": settled, "first_click_after_reading": _first_click_after_reading(env)}
 
 
@@ -586,10 +588,7 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
         # The generators' calls take seconds: fewer of them.
         repeats = {name: settings.long_repeats if settings.quick else 7 if api_name in ("summarize", "generate")
                    else settings.repeats for name, (api_name, _) in requests.items()}
-        # The large GPT-2 is packed in the background after its first call (3-7 s here): the
-        # timed calls start once that is over.
-        settle_s = {} if settings.quick else {"next_token (GENERATION)": 20.0}
-        rows = asyncio.run(_alternate(servers["0"].url, servers["1"].url, requests, repeats, settle_s))
+        rows = asyncio.run(_alternate(servers["0"].url, servers["1"].url, requests, repeats))
     finally:
         for server in servers.values():
             server.stop()
@@ -597,7 +596,7 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
 
 
 async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tuple[str, list]],
-                     repeats: dict[str, int], settle_s: dict[str, float]) -> dict[str, dict]:
+                     repeats: dict[str, int]) -> dict[str, dict]:
     import httpx
 
     rows = {}
@@ -610,7 +609,9 @@ async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tupl
                 started = time.perf_counter()
                 answers.append(await measure.call_api(http, api_name, data, session="kernels"))
                 first_calls.append(time.perf_counter() - started)
-            await asyncio.sleep(settle_s.get(name, 0))  # the oneDNN server packs a large model after it loads
+            # A large model (the large GPT-2) is packed in the background after it loads (3-7 s here):
+            # the timed calls start once the oneDNN server runs on its packed layers.
+            await measure.wait_for_packed_layers(onednn_url)
             for index in range(repeats[name]):  # alternately, starting with each server in turn
                 for http, times in calls if index % 2 == 0 else calls[::-1]:
                     started = time.perf_counter()

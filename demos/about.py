@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import explanation, friendly_errors
-from models import batching, loader, prefetch
+from models import batching, cpu_kernels, loader, prefetch
 from models.registry import MODELS, ModelSpec
 
 WORDS = i18n.register("about", {
@@ -57,6 +57,7 @@ class ModelStatus:
     tokenizer_loaded: bool  # its tokenizer alone is in memory (the tokenizer tab)
     memory_bytes: int  # of the loaded weights; 0 when not loaded
     device: str | None  # where the loaded weights run; None when not loaded
+    kernels: str | None = None  # what its dense layers run on (loader.loaded_kernels); None when not loaded
 
     @property
     def available_offline(self) -> bool:
@@ -78,6 +79,8 @@ class EnvironmentStatus:
     loaded_bytes: int
     batch_size: int
     quantize_int8: bool
+    onednn_setting: str = "auto"  # JNLP_ONEDNN as read (auto, 1 or 0)
+    onednn_in_use: bool = False  # whether new CPU models get oneDNN's packed layers
 
 
 def folder_state(folder: str) -> str:
@@ -108,7 +111,8 @@ def cache_state(repo_id: str, cache_dir: str | Path | None = None) -> str:
 
 
 def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path | None,
-              memory: Mapping[str, int], devices: Mapping[str, str | None]) -> ModelStatus:
+              memory: Mapping[str, int], devices: Mapping[str, str | None],
+              kernels: Mapping[str, str] | None = None) -> ModelStatus:
     """One key's status from the environment, the disk and a snapshot of the loader's entries."""
     model_id = spec.resolve_id(environ)
     if loader.looks_like_folder(model_id):
@@ -119,14 +123,14 @@ def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path
     loaded = spec.key in memory
     return ModelStatus(spec.key, model_id, spec.env_var, source, offline, loaded,
                        loader.tokenizer_cache_key(spec.key) in memory, memory.get(spec.key, 0),
-                       devices.get(spec.key) if loaded else None)
+                       devices.get(spec.key) if loaded else None, (kernels or {}).get(spec.key) if loaded else None)
 
 
 def model_rows(environ: Mapping[str, str] | None = None, cache_dir: str | Path | None = None) -> list[ModelStatus]:
     """Every registry key's status, in registry order. Loads nothing and reaches no network."""
     environ = os.environ if environ is None else environ
-    memory, devices = loader.loaded_memory(), loader.loaded_devices()
-    return [model_row(spec, environ, cache_dir, memory, devices) for spec in MODELS.values()]
+    memory, devices, kernels = loader.loaded_memory(), loader.loaded_devices(), loader.loaded_kernels()
+    return [model_row(spec, environ, cache_dir, memory, devices, kernels) for spec in MODELS.values()]
 
 
 def package_version(distribution: str) -> str | None:
@@ -142,10 +146,13 @@ def environment_rows() -> EnvironmentStatus:
 
     versions = {name: package_version(name) for name in PACKAGES}
     threads = cuda = device = None
+    onednn_in_use = False
     if versions["torch"] is not None:
         import torch
 
         threads, cuda, device = torch.get_num_threads(), torch.cuda.is_available(), str(loader.pick_device())
+        # Any task of the list answers for all: the setting and the CPU decide, not the task.
+        onednn_in_use = device == "cpu" and cpu_kernels.wanted("text-classification")
     return EnvironmentStatus(
         python=platform.python_version(),
         versions=versions,
@@ -159,6 +166,8 @@ def environment_rows() -> EnvironmentStatus:
         loaded_bytes=sum(loader.loaded_memory().values()),
         batch_size=batching.batch_size(),
         quantize_int8=loader.quantize_int8(),
+        onednn_setting=cpu_kernels.onednn_setting(),
+        onednn_in_use=onednn_in_use,
     )
 
 
@@ -189,6 +198,10 @@ _OFFLINE = {
     NO_FOLDER: "❌ フォルダがありません / no such folder",
 }
 _NOT_LOADED = "— 未読み込み / not loaded"
+# Beside the device of a loaded model whose dense layers run on oneDNN's packed kernels, or soon will
+# (a large model is packed in the background after it loads: it answers meanwhile, a little slower).
+ON_ONEDNN = "（oneDNN）"
+PREPARING_ONEDNN = "（oneDNN を準備中 / preparing oneDNN）"
 
 
 def _loaded_cell(row: ModelStatus) -> str:
@@ -197,6 +210,13 @@ def _loaded_cell(row: ModelStatus) -> str:
     if row.tokenizer_loaded:
         return "トークナイザのみ / tokenizer only"
     return _NOT_LOADED
+
+
+def _device_cell(row: ModelStatus) -> str:
+    if row.device is None:
+        return "— トークナイザのみ / tokenizer only" if row.tokenizer_loaded else "—"
+    extra = {loader.ONEDNN_KERNELS: ON_ONEDNN, loader.PACKING_FOR_ONEDNN: PREPARING_ONEDNN}
+    return row.device + extra.get(row.kernels or "", "")
 
 
 def models_table(rows: list[ModelStatus]) -> list[list[str]]:
@@ -209,7 +229,7 @@ def models_table(rows: list[ModelStatus]) -> list[list[str]]:
             _OFFLINE[row.offline],
             _loaded_cell(row),
             human_bytes(row.memory_bytes) if row.model_loaded else "—",
-            row.device or ("— トークナイザのみ / tokenizer only" if row.tokenizer_loaded else "—"),
+            _device_cell(row),
         ]
         for row in rows
     ]
@@ -239,8 +259,17 @@ def environment_table(env: EnvironmentStatus) -> list[list[str]]:
         [f"{batching.BATCH_SIZE_ENV}（バッチサイズ / batch size）",
          "1（バッチなし） / 1 (no batching)" if env.batch_size == 1 else str(env.batch_size)],
         [f"{loader.QUANTIZE_ENV}（int8 量子化 / int8 quantisation）", _on_off(env.quantize_int8)],
+        [f"{cpu_kernels.ONEDNN_ENV}（oneDNN の計算 / oneDNN kernels）", _onednn_cell(env)],
     ]
     return rows
+
+
+def _onednn_cell(env: EnvironmentStatus) -> str:
+    """The setting, and what it does here: auto decides from the CPU (models/cpu_kernels.py)."""
+    effect = _on_off(env.onednn_in_use)
+    if env.onednn_setting == "auto":
+        return f"auto → {effect}（この CPU で / on this CPU）"
+    return f"{env.onednn_setting} → {effect}"
 
 
 @friendly_errors

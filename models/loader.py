@@ -100,6 +100,7 @@ class LoadedModel:
     # Set once the model runs on its final layers: at once, or when packing in the background ends
     # (left unset by _build for a model that _load is to pack in the background).
     layers_final: threading.Event = field(default_factory=_set_event, repr=False)
+    onednn_layers: int = 0  # dense layers running on oneDNN's packed kernels (models/cpu_kernels.py)
 
     @property
     def tokenizer(self) -> Any:
@@ -346,14 +347,15 @@ def _build(spec: ModelSpec, model_id: str) -> LoadedModel:
     memory = _model_bytes(model)  # measured before quantisation: a safe overestimate for the cap
     if quantize_int8() and device.type == "cpu" and spec.task in QUANTIZABLE_TASKS:
         _quantize_linear_layers(model)
-    pending = False
+    pending, swapped = False, 0
     if device.type == "cpu" and cpu_kernels.wanted(spec.task):
         if cpu_kernels.dense_bytes(model) > PACK_IN_BACKGROUND_BYTES:
             pending = True  # packed once the model is ready (_load): its first click need not wait
         else:
             swapped = cpu_kernels.use_faster_kernels(model)  # after quantisation: quantised layers stay
             log.info("%s: %d dense layers on oneDNN's kernels (%s)", spec.key, swapped, cpu_kernels.ONEDNN_ENV)
-    entry = LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory)
+    entry = LoadedModel(spec, model_id, runner, input_limit(runner.tokenizer, model.config), memory_bytes=memory,
+                        onednn_layers=swapped)
     if pending:
         entry.layers_final.clear()
     return entry
@@ -381,7 +383,7 @@ def _pack_in_background(cache_key: str, entry: LoadedModel) -> threading.Thread:
                 with _order_guard:
                     still_loaded = _entries.get(cache_key) is entry
                 if still_loaded:  # an entry evicted meanwhile is not worth finishing
-                    swapped = cpu_kernels.install(model, replacements)
+                    swapped = entry.onednn_layers = cpu_kernels.install(model, replacements)
                     log.info("%s: %d dense layers on oneDNN's kernels, packed in the background (%s)",
                              cache_key, swapped, cpu_kernels.ONEDNN_ENV)
         except Exception:  # noqa: BLE001 - the model keeps answering on torch's layers
@@ -554,6 +556,23 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
         if start > 2 * entry.max_length:
             return True
     return count_tokens(entry, text, text_pair) > entry.max_length
+
+
+# What loaded_kernels says of a model's dense layers.
+TORCH_KERNELS, ONEDNN_KERNELS, PACKING_FOR_ONEDNN = "torch", "oneDNN", "packing"
+
+
+def loaded_kernels() -> dict[str, str]:
+    """Which kernels each loaded model's dense layers run on, by cache key (tokenizers alone left out):
+    ONEDNN_KERNELS, PACKING_FOR_ONEDNN (on torch's until the background packing swaps them), or TORCH_KERNELS.
+
+    Read-only, like loaded_devices: the status tab shows it, and the benchmark waits on it.
+    """
+    with _order_guard:
+        entries = {key: entry for key, entry in _entries.items() if not isinstance(entry.runner, TokenizerOnly)}
+    return {key: PACKING_FOR_ONEDNN if not entry.layers_final.is_set()
+            else ONEDNN_KERNELS if entry.onednn_layers else TORCH_KERNELS
+            for key, entry in entries.items()}
 
 
 def loaded_devices() -> dict[str, str | None]:

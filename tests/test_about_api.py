@@ -1,6 +1,7 @@
 """The status endpoint through the API: one row per registry key, the ids the operator set, what is loaded."""
 
 from demos import about
+from models import cpu_kernels
 from models.registry import MODELS
 
 
@@ -28,4 +29,7 @@ def test_a_model_used_by_a_tab_reads_loaded(client):
     assert label["label"] == "positive"
     row = _rows(client)[0]["SENTIMENT"]
     assert row["読み込み / Loaded"] == "✅ 読み込み済み / loaded"
-    assert row["メモリ / Memory"].endswith(("kB", "MB")) and row["デバイス / Device"] == "cpu"
+    assert row["メモリ / Memory"].endswith(("kB", "MB"))
+    # The server inherits this process's environment (JNLP_ONEDNN unset: auto, decided by the CPU).
+    on_onednn = cpu_kernels.wanted("text-classification")
+    assert row["デバイス / Device"] == "cpu" + (about.ON_ONEDNN if on_onednn else "")

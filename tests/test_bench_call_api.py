@@ -40,3 +40,24 @@ def test_answers_are_compared_number_by_number():
     assert _largest_difference([1, 2], [1, 2, 3]) == float("inf")  # the shape differs
     assert _largest_difference({"a": 1}, {"b": 1}) == float("inf")
     assert _largest_difference(True, 1) == float("inf")
+
+
+def test_the_bench_reads_the_status_tab_to_know_what_is_still_being_packed():
+    import dataclasses
+
+    from demos import about
+    from models import loader
+
+    packing = about.ModelStatus("GENERATION", "/ckpt/gpt2", "JNLP_MODEL_GENERATION", about.LOCAL_FOLDER, about.READY,
+                                model_loaded=True, tokenizer_loaded=False, memory_bytes=3_000_000_000, device="cpu",
+                                kernels=loader.PACKING_FOR_ONEDNN)
+    packed = dataclasses.replace(packing, key="SENTIMENT", kernels=loader.ONEDNN_KERNELS)
+    plain = dataclasses.replace(packing, key="NLI", kernels=loader.TORCH_KERNELS)
+    answer = {"headers": about.MODEL_HEADERS, "data": about.models_table([packing, packed, plain])}
+    assert measure.still_preparing(answer) == ["GENERATION"]
+    assert measure.still_preparing({**answer, "data": about.models_table([packed, plain])}) == []
+
+
+def test_waiting_for_packed_layers_asks_the_running_apps_status_tab(running_app, client):
+    client.predict(sentiment.EXAMPLES[0][0], api_name="/sentiment")  # a small model: packed while it loads, if at all
+    assert run_coroutine(measure.wait_for_packed_layers(running_app.url, timeout_s=30, poll_s=0.1)) < 30

@@ -7,7 +7,7 @@ import gradio as gr
 import pytest
 
 from demos import about
-from models import loader
+from models import cpu_kernels, loader
 from models.registry import MODELS
 
 SENTIMENT_HUB_ID = MODELS["SENTIMENT"].hub_id
@@ -97,7 +97,8 @@ def test_a_hub_id_in_the_cache_is_available_offline(tmp_path, monkeypatch):
     assert _row(about.model_rows(environ), "SENTIMENT").available_offline
 
 
-def test_a_loaded_model_shows_its_memory_and_device(load_model, tmp_path):
+def test_a_loaded_model_shows_its_memory_and_device(load_model, tmp_path, monkeypatch):
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")  # torch's own layers: the device alone
     entry = load_model("SENTIMENT")
     rows = about.model_rows(cache_dir=tmp_path)
     row = _row(rows, "SENTIMENT")
@@ -108,6 +109,31 @@ def test_a_loaded_model_shows_its_memory_and_device(load_model, tmp_path):
     assert cells[4] == "✅ 読み込み済み / loaded" and cells[5] == about.human_bytes(row.memory_bytes) and cells[6] == "cpu"
     assert not _row(rows, "NLI").model_loaded
     assert about.models_table([_row(rows, "NLI")])[0][4:] == [about._NOT_LOADED, "—", "—"]
+
+
+def test_the_device_says_when_a_model_runs_on_onednn_and_while_it_is_being_prepared(load_model, tmp_path,
+                                                                                     monkeypatch):
+    import threading
+
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
+    load_model("SENTIMENT")  # small: packed while it loads
+    sentiment = _row(about.model_rows(cache_dir=tmp_path), "SENTIMENT")
+    assert sentiment.kernels == loader.ONEDNN_KERNELS
+    assert about.models_table([sentiment])[0][6] == "cpu（oneDNN）"
+    # A large model answers at once and is packed in the background: "preparing" until the swap.
+    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)
+    may_pack = threading.Event()
+    real_packed_layers = cpu_kernels.packed_layers
+    monkeypatch.setattr(cpu_kernels, "packed_layers", lambda model: may_pack.wait(30) and real_packed_layers(model))
+    entry = load_model("GENERATION")
+    try:
+        cells = about.models_table([_row(about.model_rows(cache_dir=tmp_path), "GENERATION")])[0]
+        assert cells[6] == "cpu（oneDNN を準備中 / preparing oneDNN）"
+    finally:
+        may_pack.set()
+    assert entry.layers_final.wait(30)
+    cells = about.models_table([_row(about.model_rows(cache_dir=tmp_path), "GENERATION")])[0]
+    assert cells[6] == "cpu（oneDNN）"
 
 
 def test_a_tokenizer_alone_is_reported_as_such(load_model, tmp_path):
@@ -139,13 +165,19 @@ def test_the_environment_shows_the_operators_settings(monkeypatch):
     monkeypatch.setenv(loader.MEMORY_CAP_ENV, "4GB")
     monkeypatch.setenv("JNLP_BATCH_SIZE", "1")
     monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
+    monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")
     table = dict(about.environment_table(about.environment_rows()))
+    assert table["JNLP_ONEDNN（oneDNN の計算 / oneDNN kernels）"] == "0 → オフ / off"
     assert table["JNLP_MAX_MODEL_MEMORY（メモリ上限 / memory cap）"] == "4.0 GB"
     assert "no batching" in table["JNLP_BATCH_SIZE（バッチサイズ / batch size）"]
     assert table["JNLP_QUANTIZE（int8 量子化 / int8 quantisation）"] == "オン / on"
-    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", loader.QUANTIZE_ENV):
+    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", loader.QUANTIZE_ENV, cpu_kernels.ONEDNN_ENV):
         monkeypatch.delenv(name)
     table = dict(about.environment_table(about.environment_rows()))
+    # By default the CPU decides (AMD processors with AVX-512: on), and the row says what it decided.
+    on_here = cpu_kernels.wanted("text-classification")
+    assert table["JNLP_ONEDNN（oneDNN の計算 / oneDNN kernels）"] == (
+        f"auto → {'オン / on' if on_here else 'オフ / off'}（この CPU で / on this CPU）")
     assert table["JNLP_MAX_MODEL_MEMORY（メモリ上限 / memory cap）"] == "なし / none"
     assert table["JNLP_BATCH_SIZE（バッチサイズ / batch size）"] == "16"
     assert table["JNLP_QUANTIZE（int8 量子化 / int8 quantisation）"] == "オフ / off"

@@ -209,6 +209,7 @@ def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypat
     model = entry.runner.model
     conv1d = _layer_kinds(model)["Conv1D"]
     assert not entry.layers_final.is_set()
+    assert loader.loaded_kernels()["GENERATION"] == loader.PACKING_FOR_ONEDNN
     # It answers on torch's layers while its packed ones are being made.
     with loader.using("GENERATION") as running:
         *_, first = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
@@ -218,6 +219,7 @@ def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypat
         assert _layer_kinds(model) == {"Linear": 1, "Conv1D": conv1d}
     assert entry.layers_final.wait(30)
     assert _layer_kinds(model) == {"Linear": 1, "PackedLinear": conv1d}
+    assert loader.loaded_kernels()["GENERATION"] == loader.ONEDNN_KERNELS and entry.onednn_layers == conv1d
     with loader.using("GENERATION") as running:
         *_, second = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
     assert second == first
