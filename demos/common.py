@@ -193,6 +193,9 @@ def clickable_examples(samples: list[list[Any]], inputs: list[gr.Component], lab
     same example, the model runs once.
     """
     examples = gr.Examples(samples, inputs=inputs, label=label, api_visibility="private")
+    # Above the columns of examples of two or more inputs Gradio writes the inputs' labels untranslated
+    # (a registered label came out as "__i18n__{...}"): they get both languages, as the results' tables do.
+    examples.dataset.headers = [i18n.both_languages(component.label or "") for component in inputs]
     for fn, fn_inputs, outputs in runs:
         examples.load_input_event.then(remember_answers(fn), inputs=fn_inputs, outputs=outputs,
                                        api_visibility="private")

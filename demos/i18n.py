@@ -90,6 +90,13 @@ def in_language(value: object, language: str) -> str:
     return english if language == EN else japanese
 
 
+def both_languages(value: object) -> str:
+    """``"ja / en"`` for a translatable text (one of them if they are the same), for the places Gradio shows
+    a string without translating it (the column headers of gr.Examples)."""
+    japanese, english = pair(value)
+    return japanese if japanese == english else f"{japanese} / {english}"
+
+
 def catalog() -> dict[str, tuple[str, str]]:
     """Every registered key with its (Japanese, English) words (a copy)."""
     return dict(_catalog)

@@ -132,3 +132,31 @@ def test_the_link_maker_refuses_a_link_too_long_to_open(browser, running_app):
             "() => [...document.querySelectorAll('textarea')].map(t => t.value).find(v => v.includes('too long'))",
             timeout=10_000).json_value()
     assert "リンクが長すぎます" in shown and f"at most {links.MAX_LINK_URL_CHARS:,}" in shown and "http" not in shown
+
+
+def _untranslated(page) -> list[str]:
+    """Lines of the visible page that show a translatable text's placeholder instead of its words."""
+    return [line for line in page.evaluate("() => document.body.innerText").splitlines()
+            if "__i18n__" in line or "translation_metadata" in line]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_no_tab_shows_a_placeholder_instead_of_words(browser, running_app, language):
+    """Every tab and inner tab, opened: Gradio translates labels, but not every place it shows them
+    (the column headers of examples of two inputs once read __i18n__{"key": "nli.premise"})."""
+    from demos import nli
+
+    with _page(browser, f"{running_app.url}?lang={language}", "ja-JP") as page:
+        _shows_titles(page, language)
+        for module in DEMOS:
+            page.get_by_role("tab", name=i18n.in_language(module.TITLE, language), exact=True).click()
+            panel = page.locator("[role=tabpanel]:visible").first
+            panel.wait_for()
+            assert _untranslated(page) == [], module.__name__
+            for inner in panel.get_by_role("tab").all():  # a tab's own tabs (contextual, generation)
+                inner.click()
+                assert _untranslated(page) == [], f"{module.__name__}: {inner.inner_text()}"
+            if module is nli:  # its examples' columns are named in both languages
+                headers = panel.locator("thead th").all_inner_texts()
+                assert [header.strip() for header in headers] == [
+                    i18n.both_languages(nli.WORDS("premise")), i18n.both_languages(nli.WORDS("hypothesis"))]
