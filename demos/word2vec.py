@@ -189,8 +189,13 @@ def _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, wind
     return trained_model(corpus_text, upload, use_lemma, content_only, params)[0]
 
 
-def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float) -> str:
-    how = "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
+# How the vectors came, when a search or an analogy trained them (or found them trained) before the Train button.
+TRAINED_BEFOREHAND = "この設定で学習済み / trained with these settings"
+
+
+def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float, how: str | None = None) -> str:
+    if how is None:
+        how = "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
     reproducible = "（シード固定・1スレッドなので再現可能 / seeded, one worker: reproducible）" \
         if trained.params.workers == 1 else "（複数スレッドは再現性なし / several workers: not reproducible）"
     return (f"{source} ・ {trained.words:,} 語 / words ・ 語彙 {len(trained.vectors.index_to_key):,} / vocabulary ・ "
@@ -254,6 +259,23 @@ def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=
                        loss_figure(step.trained.losses))
     except w2v.CorpusError as exc:
         raise InputError(str(exc)) from None
+
+
+@friendly_errors
+def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
+                   min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+    """The status line and loss curve of the vectors for these settings, if trained; nothing changes otherwise.
+
+    Runs after a search, an analogy or an export (privately, not an API endpoint): those train the vectors
+    when needed, and a student who never pressed Train would otherwise see an empty loss plot and no word
+    of what was trained. Never trains: only the cache is read.
+    """
+    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
+    text, source = _corpus_text(corpus_text, upload)
+    trained = w2v.already_trained(w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only)), params)
+    if trained is None:  # dropped from the cache meanwhile: the last status stays
+        return gr.skip(), gr.skip()
+    return _status(trained, True, source, 0.0, how=TRAINED_BEFOREHAND), loss_figure(trained.losses)
 
 
 @friendly_errors
@@ -422,6 +444,11 @@ def build() -> dict[str, gr.Component]:
     pairs_button.click(pairs, inputs=[sentence, pair_window, use_lemma], outputs=[pairs_table], api_name="skipgram_pairs")
     exporting = export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported],
                                     api_name="export_vectors", **shared)
+    # What a search, an analogy or an export trained is shown as if Train had been pressed (not an API endpoint:
+    # it only reads the cache). Outside the shared slot: it never trains, and needs no turn behind a training.
+    for event in (exploring, solving, exporting):
+        event.success(training_shown, inputs=[corpus_text, *settings], outputs=[status, losses],
+                      api_visibility="private", show_progress="hidden")
     # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
     stop_button.click(None, cancels=[training, exploring, solving, exporting], api_visibility="private")
     return {"words": words, "sentence": sentence}  # what a shared link may fill (demos/links.py)

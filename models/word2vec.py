@@ -232,6 +232,11 @@ def train_cached(sentences: list[list[str]], params: Params,
     return trained, False
 
 
+def already_trained(sentences: list[list[str]], params: Params) -> Trained | None:
+    """The cached model for this corpus and these parameters, or None; never trains."""
+    return CACHE.get((fingerprint(sentences), params))
+
+
 class TrainingStopped(Exception):
     """Raised from an epoch callback to end a training early (its client went away or pressed Stop)."""
 

@@ -80,6 +80,10 @@ def test_word2vec_plot_labels_render_as_japanese_glyphs(page):
     kanji_east, kanji_capital, missing_one, missing_two = drawings
     assert missing_one == missing_two  # the check itself: absent glyphs look alike
     assert kanji_east != kanji_capital, "Japanese labels render as boxes: no CJK font in the browser"
+    # The search trained the vectors: the status and the loss plot say so, as after Train (no empty plot).
+    panel.get_by_text(word2vec.TRAINED_BEFOREHAND.split(" / ")[0]).wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=30_000)
+    assert panel.locator(".js-plotly-plot").first.locator("text", has_text="loss").count() > 0
     screenshot(page, "word2vec")
 
 

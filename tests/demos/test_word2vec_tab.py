@@ -63,3 +63,24 @@ def test_binary_upload_is_refused(tmp_path):
     upload.write_bytes(b"\x89PNG\x00\x00\x01")
     with pytest.raises(Exception, match="text file"):
         tab.explore("", "犬", str(upload), False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True, 3)
+
+
+def test_what_a_search_trained_is_shown_as_the_train_button_would_show_it():
+    import gradio as gr
+
+    from models import word2vec as w2v
+
+    # A setting no other test trains with (seed 7): not in the cache yet, so nothing to show.
+    settings = (None, False, True, 20, 2, 2, 5, 3, 7, "skip-gram", True)
+    w2v.CACHE._items.clear()
+    assert all(isinstance(value, type(gr.skip())) for value in tab.training_shown(CORPUS, *settings))
+    tab.explore(CORPUS, "犬", *settings, 3)  # trains the vectors for these settings
+    status, figure = tab.training_shown(CORPUS, *settings)
+    trained = w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*settings[3:]))
+    assert tab.TRAINED_BEFOREHAND in status and "入力した文章 / pasted text" in status
+    assert f"語彙 {len(trained.vectors.index_to_key):,}" in status
+    assert list(figure.data[0].y) == trained.losses and len(trained.losses) == 3
+    # Other settings were never trained: nothing is shown for them, and nothing trains.
+    other = (*settings[:8], 8, *settings[9:])
+    assert isinstance(tab.training_shown(CORPUS, *other)[0], type(gr.skip()))
+    assert w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*other[3:])) is None
