@@ -183,23 +183,23 @@ def explanation(words: Any) -> gr.Markdown:
 
 
 def clickable_examples(samples: list[list[Any]], inputs: list[gr.Component], label: Any,
-                       runs: list[tuple[Callable[..., Any], list[gr.Component], list[gr.Component]]]) -> gr.Examples:
-    """Examples that fill the inputs and then run the tab, in one click.
+                       runs: list[tuple[Callable[..., Any], list[gr.Component], list[gr.Component]]],
+                       **event_settings: Any) -> list[Any]:
+    """Examples that fill the inputs and then run the tab, in one click; returns the runs' events.
 
     gr.Examples(run_on_click=True) would expose its run as an extra API endpoint
     named after the handler; chaining the runs ourselves keeps them private, so
     the public names (/sentiment, /ner …) belong to the buttons. Each run
     remembers its answers (remember_answers): in a class where everyone clicks the
-    same example, the model runs once.
+    same example, the model runs once. ``event_settings`` (a concurrency slot) go to every run.
     """
     examples = gr.Examples(samples, inputs=inputs, label=label, api_visibility="private")
     # Above the columns of examples of two or more inputs Gradio writes the inputs' labels untranslated
     # (a registered label came out as "__i18n__{...}"): they get both languages, as the results' tables do.
     examples.dataset.headers = [i18n.both_languages(component.label or "") for component in inputs]
-    for fn, fn_inputs, outputs in runs:
-        examples.load_input_event.then(remember_answers(fn), inputs=fn_inputs, outputs=outputs,
-                                       api_visibility="private")
-    return examples
+    return [examples.load_input_event.then(remember_answers(fn), inputs=fn_inputs, outputs=outputs,
+                                           api_visibility="private", **event_settings)
+            for fn, fn_inputs, outputs in runs]
 
 
 # Answers kept per example run: a few per example and setting, far below any memory concern.

@@ -12,7 +12,8 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.components import File, Number, Radio, Slider
-from demos.common import COMMON, InputError, explanation, friendly_errors, markdown_literal, usable_text
+from demos.common import (COMMON, InputError, clickable_examples, explanation, friendly_errors, markdown_literal,
+                          usable_text)
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -408,6 +409,8 @@ def build() -> dict[str, gr.Component]:
     losses = gr.Plot(label=WORDS("loss"))
     settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
                 reproducible]
+    # Training and anything that may train share one slot: a user's training cannot starve the rest.
+    shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
     with gr.Tab(WORDS("similar_tab")):
         with gr.Row():
             words = gr.Textbox(label=WORDS("words"), value="犬 東京")
@@ -417,7 +420,10 @@ def build() -> dict[str, gr.Component]:
         with gr.Row():
             table = gr.Dataframe(headers=["query", "word", "cosine"], interactive=False, max_height=520)
             plot = gr.Plot(label=WORDS("pca"))
-        gr.Examples(EXAMPLE_WORDS, inputs=[words], label=COMMON("examples"))
+        # Like every tab's examples, a click searches at once (training the vectors first when needed).
+        example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
+                                              [(explore, [corpus_text, words, *settings, topn],
+                                                [table, plot, explore_note])], **shared)
     with gr.Tab(WORDS("analogy_tab")):
         with gr.Row():
             a = gr.Textbox(value="父", label="a")
@@ -433,8 +439,6 @@ def build() -> dict[str, gr.Component]:
     with gr.Tab(WORDS("export_tab")):
         export_button = gr.Button(WORDS("export"))
         exported = gr.File(label=WORDS("vectors"))
-    # Training and anything that may train share one slot: a user's training cannot starve the rest.
-    shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
     training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
                                   api_name="train_word2vec", **shared)
     exploring = explore_button.click(explore, inputs=[corpus_text, words, *settings, topn],
@@ -446,9 +450,10 @@ def build() -> dict[str, gr.Component]:
                                     api_name="export_vectors", **shared)
     # What a search, an analogy or an export trained is shown as if Train had been pressed (not an API endpoint:
     # it only reads the cache). Outside the shared slot: it never trains, and needs no turn behind a training.
-    for event in (exploring, solving, exporting):
+    for event in (exploring, *example_searches, solving, exporting):
         event.success(training_shown, inputs=[corpus_text, *settings], outputs=[status, losses],
                       api_visibility="private", show_progress="hidden")
     # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
-    stop_button.click(None, cancels=[training, exploring, solving, exporting], api_visibility="private")
+    stop_button.click(None, cancels=[training, exploring, *example_searches, solving, exporting],
+                      api_visibility="private")
     return {"words": words, "sentence": sentence}  # what a shared link may fill (demos/links.py)

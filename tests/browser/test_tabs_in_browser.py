@@ -87,6 +87,18 @@ def test_word2vec_plot_labels_render_as_japanese_glyphs(page):
     screenshot(page, "word2vec")
 
 
+def test_a_word2vec_example_searches_at_once_like_every_tabs_examples(page):
+    panel = open_tab(page, word2vec.TITLE)
+    panel.locator("button.gallery-item", has_text="寿司 野球 雨").click()
+    # Its three query words make the plot's legend, without a press of the search button.
+    page.wait_for_function(
+        "() => ['寿司', '野球', '雨'].every(w => [...document.querySelectorAll('[role=tabpanel] .legendtext')]"
+        ".some(t => t.textContent.trim() === w))", timeout=120_000)
+    assert panel.get_by_role("textbox", name=ja(word2vec.WORDS("words"))).input_value() == "寿司 野球 雨"
+    panel.get_by_text(word2vec.TRAINED_BEFOREHAND.split(" / ")[0]).wait_for(timeout=30_000)
+    assert page.locator(".toast-body").count() == 0
+
+
 def test_nli_example_shows_three_labels(page):
     panel = open_tab(page, nli.TITLE)
     panel.get_by_test_id("dataset-cell-0-0").click()
