@@ -222,12 +222,20 @@ def _plotly_text(text: str) -> str:
 _FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
 
 
+# Up to this many occurrences a side, each cell of the heatmap also shows its cosine: BERT's cosines
+# of one word often all lie between 0.6 and 1, shades a projected room cannot tell apart, and hover
+# values are for the one holding the mouse. Beyond it the numbers would crowd out the colours.
+MAX_SIDE_WITH_VALUES = 16
+
+
 def heatmap(result: Contextual):
     import plotly.graph_objects as go
 
     labels = [_plotly_text(label) for label in result.labels]
+    values = {"texttemplate": "%{z:.2f}"} if len(labels) <= MAX_SIDE_WITH_VALUES else {}
     figure = go.Figure(go.Heatmap(z=result.matrix, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu",
-                                  reversescale=True, hovertemplate="%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>"))
+                                  reversescale=True, hovertemplate="%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>",
+                                  **values))
     figure.update_layout(font=_FONT, height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                          title=f"cosine similarity (layer {result.layer})", yaxis={"autorange": "reversed"})
     return figure

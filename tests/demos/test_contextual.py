@@ -75,6 +75,7 @@ def test_outputs_are_escaped_and_read_for_a_student(model):
     assert len(table["data"]) == len(table["headers"]) - 1 == 2
     figure = contextual.heatmap(result)
     assert all("<b>" not in label for label in figure.data[0].x)
+    assert figure.data[0].texttemplate == "%{z:.2f}"  # a few occurrences: each cell shows its cosine
     scatter = contextual.scatter(result)
     assert all("<b>" not in text for trace in scatter.data for text in trace.hovertext)
     text = contextual.reading(result)
@@ -121,3 +122,10 @@ def test_handlers_give_the_gradio_values(model, monkeypatch, model_env):
     assert completed == "今日は東京に行きます。" and len(rows) == 2
     table, heat, scatter, note = contextual.contextual("ABCと東京\nABCで", "ABC")
     assert len(table["data"]) == 2 and "word2vec" in note
+
+
+def test_a_crowded_heatmap_shows_colours_only(model):
+    sentences = "\n".join(["ABCとABCと東京"] * 9)  # 18 occurrences: 18 x 18 cells
+    result = contextual.contextual_vectors(model, sentences, "ABC")
+    assert len(result.labels) == 18 > contextual.MAX_SIDE_WITH_VALUES
+    assert contextual.heatmap(result).data[0].texttemplate is None
