@@ -131,6 +131,22 @@ def test_generation_streams_text(page):
     screenshot(page, "generation")
 
 
+def test_next_token_then_append_grows_the_prompt_one_token_at_a_time(page):
+    panel = open_tab(page, generation.TITLE)
+    prompt = panel.get_by_label(ja(generation.WORDS("prompt")))
+    start = prompt.input_value()
+    run_and_wait(page, lambda: panel.get_by_role("button", name=ja(generation.WORDS("predict_next"))).click())
+    # The most likely token is chosen for appending; the dropdown shows it with its probability.
+    chosen = panel.get_by_label(ja(generation.WORDS("token_to_append"))).input_value()
+    top = panel.get_by_test_id("label-output-value").inner_text().strip()
+    assert chosen.startswith(top) and chosen.endswith("%)")
+    # Appending adds exactly that token and asks the model again for the longer prompt.
+    run_and_wait(page, lambda: panel.get_by_role("button", name=ja(generation.WORDS("append"))).click())
+    assert prompt.input_value() == start + top
+    assert panel.get_by_test_id("label-output-value").inner_text().strip()
+    assert page.locator(".toast-body").count() == 0
+
+
 # One click here starts two events that load two models at once (models/loader.py builds one at a time).
 def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
     panel = open_tab(page, similarity.TITLE)
