@@ -3,16 +3,17 @@ and a masked language model's guesses for [MASK] (book §1.4)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
+from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal,
+                          plotly_plot, require_text)
 from demos.components import Slider
 from models import gpu
 from models.loader import LoadedModel
@@ -195,15 +196,21 @@ def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str
 
 
 def _pca_2d(vectors) -> list[tuple[float, float]]:
+    """The vectors projected on their first two principal components, as scikit-learn's PCA gives them
+    (each component's largest loading positive), computed with one SVD: scikit-learn's PCA object
+    took 0.5 ms of checks and set-up for these few vectors, more than the rest of the formatting."""
     import numpy as np
-    from sklearn.decomposition import PCA
 
     if len(vectors) < 2:
         return [(0.0, 0.0)] * len(vectors)
-    with warnings.catch_warnings():  # identical vectors (e.g. layer 0, same position) have no variance
-        warnings.simplefilter("ignore", RuntimeWarning)
-        points = PCA(n_components=min(2, len(vectors), vectors.shape[1]), random_state=0).fit_transform(vectors)
-    points = np.pad(np.nan_to_num(points), ((0, 0), (0, 2 - points.shape[1])))
+    centred = vectors - vectors.mean(axis=0)
+    u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    components = min(2, len(s))
+    signs = np.sign(vt[np.arange(components), np.abs(vt[:components]).argmax(axis=1)])
+    signs[signs == 0] = 1.0
+    points = u[:, :components] * s[:components] * signs
+    # Identical vectors (layer 0, the same word at the same position) have no variance: all at the origin.
+    points = np.pad(np.nan_to_num(points), ((0, 0), (0, 2 - components)))
     return [(float(x), float(y)) for x, y in points]
 
 
@@ -228,34 +235,42 @@ _FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Me
 MAX_SIDE_WITH_VALUES = 16
 
 
-def heatmap(result: Contextual):
-    import plotly.graph_objects as go
+@functools.cache
+def _red_blue() -> list[list]:
+    """Plotly's RdBu colour scale (ColorBrewer's, red at -1) written out: plotly.js reads the name "RdBu" as
+    its own scale, which runs the other way."""
+    from plotly.colors import get_colorscale
 
+    return [[round(position, 6), colour] for position, colour in get_colorscale("RdBu")]
+
+
+def heatmap(result: Contextual):
+    """The cosine matrix as a heatmap (a gr.Plot value; see common.plotly_plot)."""
     labels = [_plotly_text(label) for label in result.labels]
-    values = {"texttemplate": "%{z:.2f}"} if len(labels) <= MAX_SIDE_WITH_VALUES else {}
-    figure = go.Figure(go.Heatmap(z=result.matrix, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu",
-                                  reversescale=True, hovertemplate="%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>",
-                                  **values))
-    figure.update_layout(font=_FONT, height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         title=f"cosine similarity (layer {result.layer})", yaxis={"autorange": "reversed"})
-    return figure
+    trace = {"type": "heatmap", "z": result.matrix, "x": labels, "y": labels, "zmin": -1, "zmax": 1,
+             "colorscale": _red_blue(), "reversescale": True,
+             "hovertemplate": "%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>"}
+    if len(labels) <= MAX_SIDE_WITH_VALUES:
+        trace["texttemplate"] = "%{z:.2f}"
+    return plotly_plot([trace], {"font": _FONT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                                 "title": {"text": f"cosine similarity (layer {result.layer})"},
+                                 "yaxis": {"autorange": "reversed"}})
 
 
 def scatter(result: Contextual):
-    import plotly.graph_objects as go
-
-    figure = go.Figure()
+    """The occurrences' vectors in 2D (PCA), one colour per sentence (a gr.Plot value)."""
+    traces = []
     for number in dict.fromkeys(result.sentences):
         members = [i for i, s in enumerate(result.sentences) if s == number]
-        figure.add_trace(go.Scatter(
-            x=[result.points[i][0] for i in members], y=[result.points[i][1] for i in members],
-            mode="markers+text", name=f"文 {number} / sentence {number}", marker={"size": 12},
-            text=[_plotly_text(result.labels[i].split(":", 1)[0]) for i in members], textposition="top center",
-            hovertext=[_plotly_text(result.labels[i]) for i in members], hoverinfo="text",
-        ))
-    figure.update_layout(font=_FONT, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         title=f"PCA (2D), layer {result.layer}", legend={"title": {"text": "sentence"}})
-    return figure
+        traces.append({
+            "type": "scatter", "x": [result.points[i][0] for i in members], "y": [result.points[i][1] for i in members],
+            "mode": "markers+text", "name": f"文 {number} / sentence {number}", "marker": {"size": 12},
+            "text": [_plotly_text(result.labels[i].split(":", 1)[0]) for i in members], "textposition": "top center",
+            "hovertext": [_plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
+        })
+    return plotly_plot(traces, {"font": _FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                                "title": {"text": f"PCA (2D), layer {result.layer}"},
+                                "legend": {"title": {"text": "sentence"}}})
 
 
 def reading(result: Contextual) -> str:

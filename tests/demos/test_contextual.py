@@ -73,11 +73,11 @@ def test_outputs_are_escaped_and_read_for_a_student(model):
     result = contextual.contextual_vectors(model, "<b>ABC</b>\n**ABC**", "ABC")
     table = contextual.to_table(result)
     assert len(table["data"]) == len(table["headers"]) - 1 == 2
-    figure = contextual.heatmap(result)
-    assert all("<b>" not in label for label in figure.data[0].x)
-    assert figure.data[0].texttemplate == "%{z:.2f}"  # a few occurrences: each cell shows its cosine
-    scatter = contextual.scatter(result)
-    assert all("<b>" not in text for trace in scatter.data for text in trace.hovertext)
+    figure = _figure(contextual.heatmap(result))
+    assert all("<b>" not in label for label in figure["data"][0]["x"])
+    assert figure["data"][0]["texttemplate"] == "%{z:.2f}"  # a few occurrences: each cell shows its cosine
+    scatter = _figure(contextual.scatter(result))
+    assert all("<b>" not in text for trace in scatter["data"] for text in trace["hovertext"])
     text = contextual.reading(result)
     assert "word2vec" in text and "<b>" not in text and "\\*\\*" in text
     assert "いちばん近い" in text and "farthest" in text
@@ -128,4 +128,51 @@ def test_a_crowded_heatmap_shows_colours_only(model):
     sentences = "\n".join(["ABCとABCと東京"] * 9)  # 18 occurrences: 18 x 18 cells
     result = contextual.contextual_vectors(model, sentences, "ABC")
     assert len(result.labels) == 18 > contextual.MAX_SIDE_WITH_VALUES
-    assert contextual.heatmap(result).data[0].texttemplate is None
+    assert "texttemplate" not in _figure(contextual.heatmap(result))["data"][0]
+
+
+def _figure(plot) -> dict:
+    """A gr.Plot value's figure, as plotly.js will read it."""
+    import json
+
+    assert plot.type == "plotly"
+    return json.loads(plot.plot)
+
+
+def test_the_figures_are_valid_plotly_figures_in_plotlys_own_look(model):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    result = contextual.contextual_vectors(model, "ABCと東京\nABCとABCで\n私はABCへ", "ABC")
+    heatmap, scatter = _figure(contextual.heatmap(result)), _figure(contextual.scatter(result))
+    for figure in (heatmap, scatter):
+        go.Figure(figure)  # Plotly's own validation: raises on any property plotly.js would not know
+        assert figure["layout"]["template"] == pio.templates["plotly"].to_plotly_json()
+    # Red for similar, as Plotly's RdBu reversed: plotly.js would read the bare name "RdBu" the other way.
+    expanded = go.Heatmap(colorscale="RdBu").colorscale
+    assert [tuple(step) for step in heatmap["data"][0]["colorscale"]] == [tuple(step) for step in expanded]
+    assert heatmap["data"][0]["reversescale"] is True
+    assert heatmap["data"][0]["z"] == result.matrix and heatmap["layout"]["title"]["text"].endswith(
+        f"(layer {result.layer})")
+    # One trace per sentence; its points are the PCA coordinates of that sentence's occurrences.
+    assert [trace["name"] for trace in scatter["data"]] == [f"文 {n} / sentence {n}" for n in (1, 2, 3)]
+    assert [len(trace["x"]) for trace in scatter["data"]] == [1, 2, 1]
+    assert [[x, y] for trace in scatter["data"] for x, y in zip(trace["x"], trace["y"])] == [
+        list(point) for point in result.points]
+
+
+@pytest.mark.parametrize("shape", [(2, 8), (4, 768), (12, 768), (3, 2)])
+def test_the_pca_gives_scikit_learns_points(shape):
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    vectors = np.random.default_rng(sum(shape)).normal(size=shape)
+    expected = PCA(n_components=2, svd_solver="full").fit_transform(vectors)
+    assert np.allclose(contextual._pca_2d(vectors), expected, atol=1e-9)
+
+
+def test_identical_vectors_sit_at_the_origin():
+    import numpy as np
+
+    assert contextual._pca_2d(np.ones((3, 768))) == [(0.0, 0.0)] * 3
+    assert contextual._pca_2d(np.ones((1, 768))) == [(0.0, 0.0)]
