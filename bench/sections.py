@@ -89,7 +89,7 @@ def _endpoint_calls(settings: Settings) -> dict[str, dict[str, tuple]]:
     """{endpoint: {input name: (handler call, bare call)}} on the app's own examples and a long input."""
     import torch
 
-    from demos import generation, ner, nli, sentiment, similarity, summarization
+    from demos import contextual, generation, ner, nli, sentiment, similarity, summarization
     from models.loader import load as load_now
 
     def load(key):
@@ -143,6 +143,32 @@ def _endpoint_calls(settings: Settings) -> dict[str, dict[str, tuple]]:
                                   lambda t=text: bare_summary(t))
                           for label, text in {"example": summarization.EXAMPLES[0][0],
                                               "512 tokens": fitting_text("SUMMARIZATION", 512)}.items()}
+
+    # The contextual tab: its model is the encoder, run on all the sentences at once with every
+    # layer's hidden states; the handler adds finding the word, the cosines, a PCA, a table and two
+    # figures. Fill-mask: the fill-mask pipeline itself is the bare call.
+    bert = load("CONTEXTUAL")
+    encoder, bert_tokenizer = bert.runner.model.base_model, bert.tokenizer
+
+    def bare_contextual(sentences):
+        encoded = bert_tokenizer(contextual.split_sentences(sentences), padding=True, truncation=True,
+                                 max_length=512, return_tensors="pt").to(encoder.device)
+        with torch.inference_mode():
+            return encoder(**encoded, output_hidden_states=True).hidden_states[-1]
+
+    # The tab reads at most 200 characters a sentence: its "512 tokens" are three sentences of about 170.
+    long_sentences = "\n".join(["電話をかける。" + fitting_text("CONTEXTUAL", 160)] * 3)
+    calls["contextual"] = {label: (lambda t=text, w=word: contextual.contextual(t, w), lambda t=text: bare_contextual(t))
+                           for label, (text, word) in {"example": tuple(contextual.EXAMPLES[0]),
+                                                       "512 tokens": (long_sentences, "かける")}.items()}
+
+    def bare_fill(text, pipe=bert.runner):
+        return pipe(text, top_k=5, tokenizer_kwargs={"truncation": True, "max_length": 512})
+
+    long_masked = "図書館で[MASK]を借りた。" + fitting_text("CONTEXTUAL", 500)
+    calls["fill_mask"] = {label: (lambda t=text: contextual.fill_mask(t, 5), lambda t=text: bare_fill(t))
+                          for label, text in {"example": contextual.FILL_EXAMPLES[0][0],
+                                              "512 tokens": long_masked}.items()}
 
     for key in generation.MODEL_KEYS:
         entry = load(key)
@@ -199,7 +225,7 @@ def api_latency(server_url: str, settings: Settings) -> list[dict]:
     the server's HTTP, queue and JSON is the plain figure; gradio_client's own work is the difference."""
     from gradio_client import Client
 
-    from demos import generation, nli, sentiment, similarity, summarization
+    from demos import contextual, generation, nli, sentiment, similarity, summarization
 
     client = Client(server_url, verbose=False)
     requests = {
@@ -211,6 +237,8 @@ def api_latency(server_url: str, settings: Settings) -> list[dict]:
         "summarize": ((summarization.EXAMPLES[0][0], settings.new_tokens, 1), "/summarize"),
         "next_token (GENERATION_SMALL)": ((generation.EXAMPLES[0][0], "GENERATION_SMALL", generation.DEFAULT_TOP_K),
                                           "/next_token"),
+        "contextual": (tuple(contextual.EXAMPLES[0]), "/contextual"),
+        "fill_mask": ((contextual.FILL_EXAMPLES[0][0], 5), "/fill_mask"),
     }
     rows = []
     for name, (args, api_name) in requests.items():
@@ -379,7 +407,7 @@ def cold_tabs(env: dict[str, str], settings: Settings) -> dict:
     """First request of each tab on a fresh app (load + infer), then the server's peak memory."""
     from gradio_client import Client
 
-    from demos import generation, ner, nli, sentiment, similarity, summarization
+    from demos import contextual, generation, ner, nli, sentiment, similarity, summarization
 
     server = measure.serve(measure.python("app.py"), env)
     try:
@@ -391,6 +419,7 @@ def cold_tabs(env: dict[str, str], settings: Settings) -> dict:
             ("tokenize", ("今日は天気が良いので散歩に行きます。",)),
             ("next_token", (generation.EXAMPLES[0][0], "GENERATION_SMALL")),
             ("next_token", (generation.EXAMPLES[0][0], "GENERATION")),
+            ("contextual", tuple(contextual.EXAMPLES[0])),
         ]
         rows = []
         baseline = measure.rss_mib(server.process.pid)
@@ -566,7 +595,7 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
     Measured through the server, not in-process: there the handler shares the cores with the
     server's own work, which is what a user's click meets. Also what the app picks on this machine
     by itself (JNLP_ONEDNN=auto, the default)."""
-    from demos import generation, nli, sentiment, similarity, summarization
+    from demos import contextual, generation, nli, sentiment, similarity, summarization
     from models import cpu_kernels
 
     requests = {
@@ -578,6 +607,8 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
         "ner": ("ner", ["田中美咲は日本銀行の会議に出席するため、名古屋から東京へ向かった。"]),
         "summarize": ("summarize", [summarization.EXAMPLES[0][0], settings.new_tokens, 1]),
         "next_token (GENERATION)": ("next_token", [generation.EXAMPLES[0][0], "GENERATION", generation.DEFAULT_TOP_K]),
+        "contextual": ("contextual", list(contextual.EXAMPLES[0])),
+        "fill_mask": ("fill_mask", [contextual.FILL_EXAMPLES[0][0], 5]),
     }
     for key in generation.MODEL_KEYS:
         requests[f"generate ({key}, {settings.new_tokens} tokens)"] = (
@@ -595,6 +626,11 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
     return {"auto_uses_onednn": cpu_kernels.wanted("text-classification"), "endpoints": rows}
 
 
+# Outputs whose numbers are compared between the two servers, where not all: the contextual tab's
+# figures are JSON text drawn from its first output, the cosine table.
+COMPARED_OUTPUTS = {"contextual": 1}
+
+
 async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tuple[str, list]],
                      repeats: dict[str, int]) -> dict[str, dict]:
     import httpx
@@ -607,7 +643,8 @@ async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tupl
             answers, first_calls = [], []
             for http, _ in calls:  # the first call loads the model (the next_token call loads GENERATION)
                 started = time.perf_counter()
-                answers.append(await measure.call_api(http, api_name, data, session="kernels"))
+                answer = await measure.call_api(http, api_name, data, session="kernels")
+                answers.append(answer[:COMPARED_OUTPUTS.get(api_name, len(answer))])
                 first_calls.append(time.perf_counter() - started)
             # A large model (the large GPT-2) is packed in the background after it loads (3-7 s here):
             # the timed calls start once the oneDNN server runs on its packed layers.

@@ -21,7 +21,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     (saved,) = (tmp_path / "out").glob("*.json")
     results = json.loads(saved.read_text(encoding="utf-8"))
     endpoints = {row["endpoint"] for row in results["latency"]}
-    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize"} <= endpoints
+    assert {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "contextual", "fill_mask"} <= endpoints
     assert any(e.startswith("generate (GENERATION_SMALL") for e in endpoints)
     for row in results["latency"]:
         assert row["handler"]["p50_ms"] > 0 and row["bare"]["p50_ms"] > 0
@@ -50,7 +50,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     kernels = results["kernels"]
     assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner", "summarize",
                                          "next_token (GENERATION)", "generate (GENERATION, 8 tokens)",
-                                         "generate (GENERATION_SMALL, 8 tokens)"}
+                                         "generate (GENERATION_SMALL, 8 tokens)", "contextual", "fill_mask"}
     for name, row in kernels["endpoints"].items():  # both servers timed, and they answer alike
         assert row["largest_difference"] < 1e-4, (name, row)
         assert row["speedup"] == row["default_p50_ms"] / row["onednn_p50_ms"] and row["onednn_p50_ms"] > 0
