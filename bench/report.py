@@ -80,6 +80,13 @@ def markdown(results: dict) -> str:
                       f"requests/s batched, {batching['unbatched']['requests_per_s']:.1f} unbatched "
                       f"({batching['gain']:.2f}×; failures {batching['batched']['failures']} / "
                       f"{batching['unbatched']['failures']})."]
+        turns = len(batching["batched"].get("windows_requests_per_s", []))
+        if turns > 1:
+            lines[-1] += (f" The servers took turns, {turns} windows each; the gain is the median of the rounds' "
+                          "ratios (batched windows: " + ", ".join(
+                              f"{rate:.1f}" for rate in batching["batched"]["windows_requests_per_s"])
+                          + "; unbatched: " + ", ".join(
+                              f"{rate:.1f}" for rate in batching["unbatched"]["windows_requests_per_s"]) + ").")
         plain = batching.get("unbatched_default_kernels")
         if plain:
             lines.append(f"Unbatched and on torch's default kernels (`JNLP_ONEDNN=0`): {plain['requests_per_s']:.1f} "
