@@ -26,8 +26,13 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     for row in results["latency"]:
         assert row["handler"]["p50_ms"] > 0 and row["bare"]["p50_ms"] > 0
         assert len(row["handler_ms"]) == len(row["bare_ms"]) == row["handler"]["n"]
-        ratios = sorted(h / b for h, b in zip(row["handler_ms"], row["bare_ms"]))
-        assert ratios[0] - 1 - 1e-3 <= row["overhead_p50"] <= ratios[-1] - 1 + 1e-3  # a median of the pairs
+        # A median of the pairs' ratios, which lie between the lowest and highest pair's. The saved times
+        # are rounded to 0.01 ms, which moves a ratio of the quick run's tiny models (0.1-1 ms) a lot:
+        # each pair's bounds allow for it.
+        pairs = list(zip(row["handler_ms"], row["bare_ms"]))
+        lowest = min((h - 0.005) / (b + 0.005) for h, b in pairs)
+        highest = max((h + 0.005) / max(b - 0.005, 1e-6) for h, b in pairs)
+        assert lowest - 1 <= row["overhead_p50"] <= highest - 1
         assert row["overhead_of_p50s"] == row["handler"]["p50_ms"] / row["bare"]["p50_ms"] - 1
     assert results["tokenizer"]["characters"] == 10_000
     for row in results["api_latency"]:  # every example endpoint through gradio_client and through plain HTTP
