@@ -223,7 +223,7 @@ CACHE = TrainingCache()
 def train_cached(sentences: list[list[str]], params: Params,
                  on_epoch: Callable[[int, float], None] | None = None) -> tuple[Trained, bool]:
     """A trained model for this corpus and these parameters, and whether it came from the cache."""
-    key = (fingerprint(sentences), params)
+    key = _cache_key(sentences, params)
     found = CACHE.get(key)
     if found is not None:
         return found, True
@@ -234,7 +234,12 @@ def train_cached(sentences: list[list[str]], params: Params,
 
 def already_trained(sentences: list[list[str]], params: Params) -> Trained | None:
     """The cached model for this corpus and these parameters, or None; never trains."""
-    return CACHE.get((fingerprint(sentences), params))
+    return CACHE.get(_cache_key(sentences, params))
+
+
+def _cache_key(sentences: list[list[str]], params: Params) -> tuple:
+    """What CACHE files a trained model under: the corpus's fingerprint and the parameters."""
+    return fingerprint(sentences), params
 
 
 class TrainingStopped(Exception):
@@ -259,7 +264,7 @@ def train_streaming(sentences: list[list[str]], params: Params) -> Iterator[Prog
     Stop or closes the page) stops the training at the end of the current epoch,
     freeing the CPU for others; a stopped training is not cached.
     """
-    key = (fingerprint(sentences), params)
+    key = _cache_key(sentences, params)
     found = CACHE.get(key)
     if found is not None:
         yield Progress(len(found.losses), found.losses, found, cached=True)
