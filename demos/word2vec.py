@@ -194,9 +194,12 @@ def _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, wind
 TRAINED_BEFOREHAND = "この設定で学習済み / trained with these settings"
 
 
-def _status(trained: w2v.Trained, cached: bool, source: str, seconds: float, how: str | None = None) -> str:
-    if how is None:
-        how = "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
+def trained_how(cached: bool, seconds: float) -> str:
+    """How the Train button got its vectors: from the cache, or trained in so many seconds."""
+    return "キャッシュから / from the cache" if cached else f"{seconds:.1f} 秒で学習 / trained in {seconds:.1f} s"
+
+
+def _status(trained: w2v.Trained, source: str, how: str) -> str:
     reproducible = "（シード固定・1スレッドなので再現可能 / seeded, one worker: reproducible）" \
         if trained.params.workers == 1 else "（複数スレッドは再現性なし / several workers: not reproducible）"
     return (f"{source} ・ {trained.words:,} 語 / words ・ 語彙 {len(trained.vectors.index_to_key):,} / vocabulary ・ "
@@ -256,7 +259,7 @@ def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=
                 yield (f"⏳ 学習中 epoch {step.epoch}/{params.epochs} / training, epoch {step.epoch} of "
                        f"{params.epochs}", loss_figure(step.losses))
             else:
-                yield (_status(step.trained, step.cached, source, time.perf_counter() - started),
+                yield (_status(step.trained, source, trained_how(step.cached, time.perf_counter() - started)),
                        loss_figure(step.trained.losses))
     except w2v.CorpusError as exc:
         raise InputError(str(exc)) from None
@@ -276,7 +279,7 @@ def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True,
     trained = w2v.already_trained(w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only)), params)
     if trained is None:  # dropped from the cache meanwhile: the last status stays
         return gr.skip(), gr.skip()
-    return _status(trained, True, source, 0.0, how=TRAINED_BEFOREHAND), loss_figure(trained.losses)
+    return _status(trained, source, TRAINED_BEFOREHAND), loss_figure(trained.losses)
 
 
 @friendly_errors

@@ -204,8 +204,8 @@ def test_notes_without_user_text_render_as_plain_text():
         truncation_note(True, 512),  # sentiment, NLI, similarity, summarization
         ner.summary_line([], 6000),
         summarization.empty_output_note(summarization.Summary("", False, 512)),
-        w2v_tab._status(trained, False, "アップロードしたファイル / uploaded file", 0.5),
-        w2v_tab._status(trained, True, "既定のコーパス / default corpus", 0.0),
+        w2v_tab._status(trained, "アップロードしたファイル / uploaded file", w2v_tab.trained_how(False, 0.5)),
+        w2v_tab._status(trained, "既定のコーパス / default corpus", w2v_tab.trained_how(True, 0.0)),
     ]
     for note in notes:
         assert note
