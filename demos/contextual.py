@@ -29,6 +29,10 @@ DEFAULT_LAYER = 12  # the last layer of a BERT-base such as cl-tohoku/bert-base-
 MAX_MASKS = 5
 MAX_TOP_K = 20
 EXCERPT_CHARS = 8
+# The occurrences compared at most: the first ones in reading order. A one-character word in twelve
+# long sentences can occur over a thousand times, and every pair is a cell: 1,488 occurrences made
+# 62 MB of table and figures, more than a browser can draw. Forty still fit a readable heatmap.
+MAX_OCCURRENCES = 40
 
 WORDS = i18n.register("contextual", {
     "title": ("文脈化埋め込み・穴埋め", "Contextual embeddings & fill-mask"),
@@ -87,6 +91,7 @@ class Contextual:
     layer: int
     layers: int  # the model's number of hidden layers
     word: str
+    found: int  # occurrences in the sentences: more than len(labels) when only the first MAX_OCCURRENCES are compared
 
 
 def split_sentences(text: str | None) -> list[str]:
@@ -184,7 +189,8 @@ def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str
                          f" / '{shown}' does not occur in sentence{'s' if len(missing) > 1 else ''} {listed}."
                          " Use sentences that contain the word.")
     states = _hidden_states(model, token_lists, layer)
-    flat = [o for found in occurrences for o in found]
+    every = [o for found in occurrences for o in found]
+    flat = every[:MAX_OCCURRENCES]
     vectors = np.array([states[o.sentence - 1, [i + 1 for i in o.token_indices]].mean(axis=0) for o in flat])
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1.0, norms)
@@ -192,7 +198,7 @@ def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str
     matrix = (matrix + matrix.T) / 2
     np.fill_diagonal(matrix, 1.0)
     return Contextual([o.label for o in flat], [o.sentence for o in flat], matrix.tolist(), _pca_2d(vectors),
-                      layer, layers, word)
+                      layer, layers, word, len(every))
 
 
 def _pca_2d(vectors) -> list[tuple[float, float]]:
@@ -244,17 +250,31 @@ def _red_blue() -> list[list]:
     return [[round(position, 6), colour] for position, colour in get_colorscale("RdBu")]
 
 
+def occurrence_id(label: str) -> str:
+    """The short name of an occurrence ("2-1"): its label up to the colon, before the excerpt."""
+    return label.split(":", 1)[0]
+
+
 def heatmap(result: Contextual):
-    """The cosine matrix as a heatmap (a gr.Plot value; see common.plotly_plot)."""
+    """The cosine matrix as a heatmap (a gr.Plot value; see common.plotly_plot).
+
+    The axes name the occurrences by their short ids, as the PCA's points do: the excerpts as tick
+    labels took a third of the figure's width and height, and on a phone left the cells a sliver.
+    The excerpts are in the table above and in each cell's hover text.
+    """
     labels = [_plotly_text(label) for label in result.labels]
-    trace = {"type": "heatmap", "z": result.matrix, "x": labels, "y": labels, "zmin": -1, "zmax": 1,
-             "colorscale": _red_blue(), "reversescale": True,
-             "hovertemplate": "%{y}<br>%{x}<br>cos %{z:.3f}<extra></extra>"}
+    ids = [occurrence_id(label) for label in labels]
+    pairs = [[f"{row}<br>{column}" for column in labels] for row in labels]
+    trace = {"type": "heatmap", "z": result.matrix, "x": ids, "y": ids, "zmin": -1, "zmax": 1,
+             "colorscale": _red_blue(), "reversescale": True, "text": pairs,
+             "hovertemplate": "%{text}<br>cos %{z:.3f}<extra></extra>"}
     if len(labels) <= MAX_SIDE_WITH_VALUES:
         trace["texttemplate"] = "%{z:.2f}"
     return plotly_plot([trace], {"font": _FONT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                                  "title": {"text": f"cosine similarity (layer {result.layer})"},
-                                 "yaxis": {"autorange": "reversed"}})
+                                 # categories: Plotly would read ids such as "1" as numbers and "2-1" as a date
+                                 "xaxis": {"type": "category"},
+                                 "yaxis": {"type": "category", "autorange": "reversed"}})
 
 
 def scatter(result: Contextual):
@@ -265,7 +285,7 @@ def scatter(result: Contextual):
         traces.append({
             "type": "scatter", "x": [result.points[i][0] for i in members], "y": [result.points[i][1] for i in members],
             "mode": "markers+text", "name": f"文 {number} / sentence {number}", "marker": {"size": 12},
-            "text": [_plotly_text(result.labels[i].split(":", 1)[0]) for i in members], "textposition": "top center",
+            "text": [_plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
             "hovertext": [_plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
         })
     return plotly_plot(traces, {"font": _FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
@@ -280,6 +300,9 @@ def reading(result: Contextual) -> str:
     where = "埋め込み層 / the embedding layer" if result.layer == 0 else \
         f"第 {result.layer} 層（全 {result.layers} 層） / layer {result.layer} of {result.layers}"
     lines = [f"**{where}** ・ 「{word}」の出現 {n} 個 / {n} occurrences of '{word}'"]
+    if result.found > n:
+        lines.append(f"「{word}」は {result.found} 回出てくるので、最初の {n} 回だけを比べています。 / '{word}' occurs "
+                     f"{result.found} times: only the first {n} are compared.")
     if n >= 2:
         pairs = [(result.matrix[i][j], i, j) for i in range(n) for j in range(i + 1, n)]
         high, low = max(pairs), min(pairs)
@@ -307,7 +330,7 @@ def contextual(sentences: str, word: str, layer: float | None = None):
         layer: Which hidden layer's vectors to compare (whole number, 0 = the embedding layer, default 12 = the last layer of the default BERT-base; past the model's last layer means the last layer).
 
     Returns:
-        The cosine similarity matrix as a table: one row and one column per occurrence of the word, labelled with the sentence number and its context
+        The cosine similarity matrix as a table: one row and one column per occurrence of the word (the first 40 in reading order), labelled with the sentence number and its context
         A heatmap of that matrix (a Plotly figure)
         A 2D PCA scatter of the occurrences' vectors, coloured by sentence (a Plotly figure)
         A short Markdown reading: the closest and farthest occurrences, and what word2vec's single vector would give

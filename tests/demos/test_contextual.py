@@ -74,7 +74,9 @@ def test_outputs_are_escaped_and_read_for_a_student(model):
     table = contextual.to_table(result)
     assert len(table["data"]) == len(table["headers"]) - 1 == 2
     figure = _figure(contextual.heatmap(result))
-    assert all("<b>" not in label for label in figure["data"][0]["x"])
+    hover = [text for row in figure["data"][0]["text"] for text in row]
+    assert len(hover) == 4 and all("<b>" not in text for text in hover)
+    assert sum("&lt;b&gt;[ABC]&lt;/b&gt;" in text for text in hover) == 3  # every pair but (2, 2)
     assert figure["data"][0]["texttemplate"] == "%{z:.2f}"  # a few occurrences: each cell shows its cosine
     scatter = _figure(contextual.scatter(result))
     assert all("<b>" not in text for trace in scatter["data"] for text in trace["hovertext"])
@@ -129,6 +131,30 @@ def test_a_crowded_heatmap_shows_colours_only(model):
     result = contextual.contextual_vectors(model, sentences, "ABC")
     assert len(result.labels) == 18 > contextual.MAX_SIDE_WITH_VALUES
     assert "texttemplate" not in _figure(contextual.heatmap(result))["data"][0]
+
+
+def test_the_heatmap_axes_name_occurrences_by_id_and_the_hover_gives_the_excerpts(model):
+    result = contextual.contextual_vectors(model, "ABCと東京\nABCとABCで", "ABC")
+    trace = _figure(contextual.heatmap(result))["data"][0]
+    assert trace["x"] == trace["y"] == ["1", "2-1", "2-2"]
+    # Row 2-1, column 1: the hover names the row's excerpt first, then the column's.
+    assert trace["text"][1][0] == f"{result.labels[1]}<br>{result.labels[0]}"
+    assert result.labels[1].startswith("2-1: ") and "[ABC]" in result.labels[1]
+
+
+def test_a_word_found_very_often_compares_its_first_occurrences_and_says_so(model):
+    sentences = "\n".join(["ABCとABCとABCとABC"] * 12)  # 48 occurrences, 4 a sentence
+    result = contextual.contextual_vectors(model, sentences, "ABC")
+    limit = contextual.MAX_OCCURRENCES
+    assert limit < 48 and result.found == 48
+    assert len(result.labels) == len(result.matrix) == len(result.points) == limit
+    # The first ones in reading order: sentence 1's four, sentence 2's four, ...
+    assert [label.split(":")[0] for label in result.labels] == [
+        f"{sentence}-{k}" for sentence in range(1, 13) for k in range(1, 5)][:limit]
+    note = contextual.reading(result)
+    assert "48" in note and f"first {limit}" in note
+    few = contextual.contextual_vectors(model, "ABCとABC", "ABC")
+    assert few.found == 2 and "first" not in contextual.reading(few)
 
 
 def _figure(plot) -> dict:
