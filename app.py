@@ -8,10 +8,12 @@ GRADIO_SERVER_PORT.
 import importlib.util
 import logging
 import os
+import signal
 import sys
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
 from demos import DEMOS, api_inputs, i18n, lean_start, links, texts
+from demos.components import FILES_KEPT_HOURS
 from models import cpu_kernels, gpu, loader
 
 if __name__ == "__main__":
@@ -33,7 +35,10 @@ NEVER = str(2**62)
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title=texts.APP_TITLE) as blocks:
+    # Gradio deletes the uploads and returned files (word2vec corpora and exports) older than
+    # FILES_KEPT_HOURS, checking every hour, and all of them when the server stops.
+    kept_s = FILES_KEPT_HOURS * 3600
+    with gr.Blocks(title=texts.APP_TITLE, delete_cache=(min(3600, kept_s), kept_s)) as blocks:
         gr.HTML(texts.LANGUAGE_SWITCH)
         gr.Markdown(texts.INTRO)
         # Wrap onto a second row rather than hide tabs in a "…" menu: a projector at 1280 px or a
@@ -113,8 +118,16 @@ def _switch(environ: dict[str, str], name: str, meaning: str) -> bool:
 
 demo = build_app()
 
+def _stop_as_on_ctrl_c(_signal: int, _frame: object) -> None:
+    """SIGTERM (docker stop, a Space restarting, systemd) stops the server the way Ctrl+C does:
+    Gradio closes it and deletes the files it kept (see delete_cache), where the default
+    SIGTERM ends the process on the spot and leaves them behind."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
+    signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
     try:
         settings = launch_settings(dict(os.environ))
     except ValueError as error:  # a typo in the operator's setting: say so instead of ignoring it

@@ -66,6 +66,12 @@ class Number(gr.Number):
         return super().preprocess(payload)
 
 
+# How long the server keeps a file: an upload, or a file a handler returned (Gradio's cache; app.py
+# has Gradio delete older ones every hour). Long enough for a lesson and the homework after it; a
+# Space that runs for weeks would otherwise keep every upload and every export it ever got.
+FILES_KEPT_HOURS = 4
+
+
 class File(gr.File):
     """A file upload that refuses a name outside its file_types in both languages.
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import difflib
 import html
-import os
-import tempfile
 import time
 
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import File, Number, Radio, Slider
+from demos.components import FILES_KEPT_HOURS, File, Number, Radio, Slider
 from demos.common import (COMMON, InputError, clickable_examples, explanation, friendly_errors, markdown_literal,
                           usable_text)
 from models import word2vec as w2v
@@ -58,8 +56,13 @@ EXAMPLE_WORDS = [["犬 東京"], ["寿司 野球 雨"], ["赤 母 電車"]]
 def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]:
     """The text to train on and a line saying where it came from (upload, pasted text or the default)."""
     if upload:
-        with open(upload, "rb") as handle:
-            data = handle.read(w2v.MAX_UPLOAD_BYTES + 1)
+        try:
+            with open(upload, "rb") as handle:
+                data = handle.read(w2v.MAX_UPLOAD_BYTES + 1)
+        except FileNotFoundError:  # uploads are deleted after a few hours (demos/components.py)
+            raise InputError(f"アップロードしたファイルはもうサーバーにありません（{FILES_KEPT_HOURS} 時間で消えます）。"
+                             f"もう一度アップロードしてください。 / The uploaded file is no longer on the server "
+                             f"(uploads are kept {FILES_KEPT_HOURS} hours): please upload it again.") from None
         try:
             return w2v.decode_upload(data), "アップロードしたファイル / uploaded file"
         except w2v.CorpusError as exc:
@@ -377,11 +380,7 @@ def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_
     """
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
                            epochs, seed, architecture, reproducible)
-    handle, path = tempfile.mkstemp(prefix="word2vec-", suffix=".txt")
-    os.close(handle)
-    # The plain word2vec text format: safe to share and to load anywhere (no pickle).
-    trained.vectors.save_word2vec_format(path, binary=False)
-    return path
+    return w2v.export_file(trained)
 
 
 def build() -> dict[str, gr.Component]:

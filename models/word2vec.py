@@ -6,16 +6,21 @@ training cache is the module's only state besides the model registry's.
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import hashlib
+import itertools
 import logging
 import os
 import queue
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from models.morphology import tagger
 
@@ -144,6 +149,7 @@ class Trained:
     losses: list[float]  # per epoch
     words: int  # tokens in the corpus
     params: Params
+    exported: str | None = field(default=None, compare=False, repr=False)  # its file from export_file, once made
 
 
 def fingerprint(sentences: list[list[str]]) -> str:
@@ -304,3 +310,51 @@ def train_streaming(sentences: list[list[str]], params: Params) -> Iterator[Prog
                 return
     finally:
         stop.set()
+
+
+# --- exported vectors -----------------------------------------------------------------------------------
+#
+# Gradio copies a file a handler returns into its cache, in a folder named by the file's content
+# hash, under the file's own name. A fresh temporary name on every export left one new file in the
+# temp folder and one more copy in Gradio's cache per click (200 KB each for the default corpus,
+# up to hundreds of MB for a large corpus at 300 dimensions). So one trained model is written once,
+# under one name, and exporting it again returns the same file, which Gradio finds already cached.
+# The folder is this process's own and keeps the newest files only, as many as the training cache
+# keeps models; it goes when the process ends.
+MAX_EXPORT_FILES = CACHE.capacity
+_export_lock = threading.Lock()
+_export_numbers = itertools.count(1)
+_export_folder: Path | None = None
+
+
+def _folder_for_exports() -> Path:
+    global _export_folder
+    if _export_folder is None or not _export_folder.is_dir():
+        _export_folder = Path(tempfile.mkdtemp(prefix="jnlp-word2vec-exports-"))
+        atexit.register(shutil.rmtree, _export_folder, True)
+    return _export_folder
+
+
+def export_file(trained: Trained) -> str:
+    """The path of a file holding the trained vectors in the plain word2vec text format (no pickle:
+    safe to share, and gensim's KeyedVectors.load_word2vec_format or any word2vec tool reads it).
+
+    Written on the first call for this trained model; later calls return the same file while it is
+    among the newest MAX_EXPORT_FILES.
+    """
+    with _export_lock:
+        if trained.exported and os.path.exists(trained.exported):
+            os.utime(trained.exported)  # newest again: the last to be pruned
+            return trained.exported
+        folder = _folder_for_exports()
+        dimensions = trained.vectors.vector_size
+        path = folder / f"word2vec-{dimensions}d-{next(_export_numbers)}.txt"
+        # Written under another name and renamed: Gradio never copies half a file.
+        partial = path.with_name("." + path.name + ".partial")
+        trained.vectors.save_word2vec_format(str(partial), binary=False)
+        os.replace(partial, path)
+        trained.exported = str(path)
+        kept = sorted((f for f in folder.glob("word2vec-*.txt")), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[MAX_EXPORT_FILES:]:
+            old.unlink(missing_ok=True)
+        return trained.exported

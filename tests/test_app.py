@@ -92,3 +92,38 @@ def test_torch_and_transformers_are_imported_in_the_background_before_any_reques
         assert {c["label"] for c in label["confidences"]} == {"positive", "negative"}
     finally:
         stop_app(app)
+
+
+def test_a_stopped_server_deletes_the_files_it_kept(model_env, tmp_path):
+    """SIGTERM (docker stop, a Space restarting) closes the server as Ctrl+C does: Gradio deletes the
+    uploads and returned files it kept, and the word2vec exports go with the process."""
+    import glob
+    import os
+
+    import httpx
+    from gradio_client import handle_file
+
+    from tests.conftest import start_app, stop_app
+
+    cache = tmp_path / "gradio-cache"
+    before = set(glob.glob("/tmp/jnlp-word2vec-exports-*"))
+    app = start_app({**model_env, "GRADIO_TEMP_DIR": str(cache)}, tmp_path / "app.log")
+    try:
+        corpus = tmp_path / "corpus.txt"
+        corpus.write_text("犬と猫が庭で遊ぶ。\n" * 20, encoding="utf-8")
+        exported = app.client().predict("", handle_file(str(corpus)), api_name="/export_vectors",
+                                        vector_size=10, min_count=1, epochs=1)
+        words, dimensions = open(exported, encoding="utf-8").readline().split()
+        assert dimensions == "10" and int(words) >= 3  # 犬, 猫, 庭, 遊ぶ…
+        uploaded = httpx.post(app.url + "gradio_api/upload",
+                              files={"files": ("more.txt", "猫が鳴く。".encode(), "text/plain")}).json()[0]
+        kept = [path for path in cache.rglob("*") if path.is_file() and path.stat().st_size > 0]
+        assert {path.name for path in kept} >= {"corpus.txt", "more.txt", os.path.basename(exported)}
+        assert os.path.exists(uploaded)
+        exports = set(glob.glob("/tmp/jnlp-word2vec-exports-*")) - before
+        assert len(exports) == 1
+    finally:
+        stop_app(app)
+    assert app.process.returncode == 0, app.log.read_text()[-2000:]
+    assert not [path for path in cache.rglob("*") if path.is_file() and path.stat().st_size > 0]
+    assert not any(os.path.exists(folder) for folder in exports)

@@ -8,6 +8,8 @@ through gradio_client against the running app, with small vectors and one epoch 
 from __future__ import annotations
 
 import codecs
+import json
+import os
 import re
 
 import httpx
@@ -79,6 +81,40 @@ def test_every_endpoint_that_takes_the_upload_uses_it(client, tmp_path):
     header, *lines = open(exported, encoding="utf-8").read().splitlines()
     assert header.split() == [str(len(FILE_WORDS)), "10"]
     assert {line.split()[0] for line in lines} == FILE_WORDS
+
+
+def test_exporting_the_same_vectors_again_gives_the_same_file(client, tmp_path):
+    path = _file(tmp_path, "corpus.txt", GOOD["utf-8"])
+    first = client.predict("", handle_file(str(path)), api_name="/export_vectors", **SMALL)
+    again = client.predict("", handle_file(str(path)), api_name="/export_vectors", **SMALL)
+    # The client stores a download under the file's content hash and its server-side name.
+    assert again == first and os.path.basename(first).startswith("word2vec-10d-")
+    other = client.predict("", handle_file(str(path)), api_name="/export_vectors", **{**SMALL, "vector_size": 12})
+    assert os.path.basename(other) != os.path.basename(first)
+
+
+def _call_over_http(url: str, api_name: str, data: list) -> tuple[str, str]:
+    """One call as curl makes it; the last event's name and data."""
+    event_id = httpx.post(f"{url}gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
+    event = payload = ""
+    with httpx.stream("GET", f"{url}gradio_api/call/{api_name}/{event_id}", timeout=120) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = line.removeprefix("data:").strip()
+    return event, payload
+
+
+def test_an_upload_the_server_no_longer_has_is_asked_for_again(client, running_app):
+    # The server deletes uploads after a few hours (delete_cache); a page left open still holds the path.
+    uploaded = httpx.post(running_app.url + "gradio_api/upload",
+                          files={"files": ("old.txt", CORPUS.encode("utf-8"), "text/plain")}).json()[0]
+    os.remove(uploaded)
+    file_data = {"path": uploaded, "orig_name": "old.txt", "meta": {"_type": "gradio.FileData"}}
+    event, payload = _call_over_http(running_app.url, "word2vec", ["", "ペンギン", file_data])
+    message = json.loads(payload)["error"] if event == "error" else payload
+    assert event == "error" and _clear(message) and "upload it again" in message, (event, payload)
 
 
 # The same refusal from each endpoint that reads the upload, before any training.

@@ -101,6 +101,32 @@ def test_cache_reuses_and_stays_bounded():
     assert len(cache) == 2 and cache.get((0,)) is None and cache.get((2,)) is first
 
 
+def test_one_trained_model_is_exported_to_one_file_and_only_the_newest_files_are_kept():
+    import os
+
+    from gensim.models import KeyedVectors
+
+    sentences = [["犬", "猫", "犬", "鳥", "猫"]] * 4
+    models = [w2v.train(sentences, w2v.checked_params(min_count=1, epochs=1, vector_size=10, seed=seed))
+              for seed in range(w2v.MAX_EXPORT_FILES + 1)]
+    first = w2v.export_file(models[0])
+    first_text = open(first, encoding="utf-8").read()
+    assert w2v.export_file(models[0]) == first  # again: the same file, not another copy
+    read = KeyedVectors.load_word2vec_format(first, binary=False)
+    assert read.index_to_key == models[0].vectors.index_to_key
+    assert abs(read.vectors - models[0].vectors.vectors).max() < 1e-5
+    assert os.path.basename(first).startswith("word2vec-10d-") and first.endswith(".txt")
+    later = [w2v.export_file(model) for model in models[1:]]
+    assert len(set(later)) == len(later) and first not in later
+    folder = os.path.dirname(first)
+    # Only the newest MAX_EXPORT_FILES stay (no half-written file either): the first one went.
+    assert sorted(os.listdir(folder)) == sorted(os.path.basename(path) for path in later)
+    assert not os.path.exists(first)
+    again = w2v.export_file(models[0])  # written anew, the same vectors
+    assert again not in later and open(again, encoding="utf-8").read() == first_text
+    assert len(os.listdir(folder)) == w2v.MAX_EXPORT_FILES
+
+
 def test_utf16_with_a_byte_order_mark_is_read_and_without_one_refused():
     text = "犬が走る。\n猫が寝る。"
     assert w2v.decode_upload(text.encode("utf-16")) == text
