@@ -283,9 +283,11 @@ def build() -> None:
     tab = gr.context.Context.block
     explanation(texts.EXPLAINED("about"))
     refresh = gr.Button(WORDS("refresh"), variant="primary")
-    # Ids and folder paths are long: give them room, and wrap, so the offline and loaded columns stay in view.
+    # Ids and folder paths are long: give them room, and wrap. Widths in pixels, not shares of the screen:
+    # on a phone the table then scrolls sideways instead of squeezing each column to a few letters
+    # (about 1,100 px in all: a 1280 px projector still shows every column).
     models = gr.Dataframe(headers=MODEL_HEADERS, label=WORDS("models"), interactive=False, wrap=True,
-                          column_widths=["11%", "25%", "16%", "15%", "13%", "8%", "12%"], max_height=900)
+                          column_widths=["160px", "270px", "170px", "140px", "140px", "90px", "150px"], max_height=900)
     environment = gr.Dataframe(headers=ENVIRONMENT_HEADERS, label=WORDS("environment"), interactive=False,
                                wrap=True, max_height=900)
     # Computed when the tab is opened (importing torch for its thread count costs a second or two, once: not

@@ -50,6 +50,14 @@ def _bounded_number(component: gr.Slider | gr.Number, payload: Any) -> None:
                       f"must be at most {high:g} (got {payload:g}).")
 
 
+# Give this min_width to sliders that share a row: on a phone (about 300 px for the row) they then go
+# one per line. At Gradio's default 160 px each, labels such as 最大トークン数 or エポック were broken
+# into one character per line beside the number box; on a laptop the row still holds them side by side.
+# (A default set in Slider.__init__ would not do: Gradio reads a component's settings for the page
+# from its __init__ signature.)
+SIDE_BY_SIDE_MIN_WIDTH = 220
+
+
 class Slider(gr.Slider):
     is_template = True
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import Slider
+from demos.components import SIDE_BY_SIDE_MIN_WIDTH, Slider
 from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models import gpu
 from models.loader import LoadedModel, count_tokens
@@ -111,8 +111,9 @@ def build() -> dict[str, gr.Component]:
             article = gr.Textbox(label=WORDS("article"), lines=8)
             with gr.Row():
                 max_new_tokens = Slider(8, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
-                                           label=COMMON("max_new_tokens"))
-                num_beams = Slider(1, MAX_BEAMS, value=1, step=1, label=WORDS("beams"))
+                                        label=COMMON("max_new_tokens"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                num_beams = Slider(1, MAX_BEAMS, value=1, step=1, label=WORDS("beams"),
+                                   min_width=SIDE_BY_SIDE_MIN_WIDTH)
             button = gr.Button(WORDS("summarize"), variant="primary")
         with gr.Column():
             summary = gr.Textbox(label=WORDS("summary"), lines=3, buttons=["copy"], interactive=False)

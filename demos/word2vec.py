@@ -9,7 +9,7 @@ import time
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import FILES_KEPT_HOURS, File, Number, Radio, Slider
+from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
 from demos.common import (COMMON, InputError, clickable_examples, explanation, friendly_errors, markdown_literal,
                           usable_text)
 from models import word2vec as w2v
@@ -397,12 +397,17 @@ def build() -> dict[str, gr.Component]:
                 architecture = Radio(["skip-gram", "CBOW"], value="skip-gram", label=WORDS("architecture"))
                 reproducible = gr.Checkbox(value=True, label=WORDS("reproducible"))
             with gr.Row():
-                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label=WORDS("vector_size"))
-                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label=WORDS("window"))
-                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label=WORDS("min_count"))
+                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label=WORDS("vector_size"),
+                                     min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label=WORDS("window"),
+                                min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label=WORDS("min_count"),
+                                   min_width=SIDE_BY_SIDE_MIN_WIDTH)
             with gr.Row():
-                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label=WORDS("negative"))
-                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label=WORDS("epochs"))
+                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label=WORDS("negative"),
+                                  min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label=WORDS("epochs"),
+                                min_width=SIDE_BY_SIDE_MIN_WIDTH)
                 seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label=COMMON("seed"))
             with gr.Row():
                 train_button = gr.Button(WORDS("train"), variant="primary")
@@ -416,7 +421,7 @@ def build() -> dict[str, gr.Component]:
     with gr.Tab(WORDS("similar_tab")):
         with gr.Row():
             words = gr.Textbox(label=WORDS("words"), value="犬 東京")
-            topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"))
+            topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
         explore_button = gr.Button(WORDS("find_similar"), variant="primary")
         explore_note = gr.Markdown()
         with gr.Row():
