@@ -19,6 +19,12 @@ SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "cold_tabs", "
             "kernels", "quantization")
 
 
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small models and few repeats (a smoke run)")
@@ -33,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the app picks the GPU when it sees one
+    elif not _cuda_available():  # else every number would be the CPU's, saved under "cuda"
+        print("--device cuda: torch sees no CUDA device on this machine (torch.cuda.is_available() is False).",
+              file=sys.stderr)
+        return 2
     from bench import checkpoints, measure, report, sections
 
     paths = checkpoints.build_all(args.cache, quick=args.quick)

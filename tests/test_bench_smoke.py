@@ -86,3 +86,17 @@ def test_the_minimal_gradio_app_serves_its_page():
         assert len(info["named_endpoints"]) + len(info["unnamed_endpoints"]) == 1
     finally:
         server.stop()
+
+
+def test_asking_for_cuda_without_a_gpu_says_so_and_saves_nothing(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device: --device cuda measures it")
+    env = {**os.environ, "JNLP_BENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--device", "cuda", "--only", "tokenizer",
+                             "--out", str(tmp_path / "out")], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120)
+    # CPU numbers saved under "cuda" would read as a GPU run.
+    assert result.returncode == 2 and "no CUDA device" in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "out").exists()
