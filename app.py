@@ -116,14 +116,14 @@ def _switch(environ: dict[str, str], name: str, meaning: str) -> bool:
     return value == "1"
 
 
-demo = build_app()
-
 def _stop_as_on_ctrl_c(_signal: int, _frame: object) -> None:
     """SIGTERM (docker stop, a Space restarting, systemd) stops the server the way Ctrl+C does:
     Gradio closes it and deletes the files it kept (see delete_cache), where the default
     SIGTERM ends the process on the spot and leaves them behind."""
     raise KeyboardInterrupt
 
+
+demo = build_app()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
