@@ -29,9 +29,9 @@ DEFAULT_LAYER = 12  # the last layer of a BERT-base such as cl-tohoku/bert-base-
 MAX_MASKS = 5
 MAX_TOP_K = 20
 EXCERPT_CHARS = 8
-# The occurrences compared at most: the first ones in reading order. A one-character word in twelve
-# long sentences can occur over a thousand times, and every pair is a cell: 1,488 occurrences made
-# 62 MB of table and figures, more than a browser can draw. Forty still fit a readable heatmap.
+# The occurrences compared at most. A one-character word in twelve long sentences can occur over a
+# thousand times, and every pair is a cell: 1,488 occurrences made 62 MB of table and figures, more
+# than a browser can draw. Forty still fit a readable heatmap. Which forty: see spread_over_sentences.
 MAX_OCCURRENCES = 40
 
 WORDS = i18n.register("contextual", {
@@ -91,7 +91,7 @@ class Contextual:
     layer: int
     layers: int  # the model's number of hidden layers
     word: str
-    found: int  # occurrences in the sentences: more than len(labels) when only the first MAX_OCCURRENCES are compared
+    found: int  # occurrences in the sentences: more than len(labels) when only MAX_OCCURRENCES of them are compared
 
 
 def split_sentences(text: str | None) -> list[str]:
@@ -133,6 +133,22 @@ def find_occurrences(tokenizer, sentence: str, number: int, word: str, spans: li
     return [Occurrence(number, start, end, indices,
                        f"{number}{f'-{k}' if several else ''}: {_excerpt(sentence, start, end)}")
             for k, (start, end, indices) in enumerate(found, start=1)]
+
+
+def spread_over_sentences(found: list[list[Occurrence]], limit: int = MAX_OCCURRENCES) -> list[Occurrence]:
+    """At most ``limit`` of the occurrences (``found``: each sentence's, in order), in reading order: the
+    first of every sentence, then the second of every sentence, and so on, so that every sentence
+    keeps as many as the others (its first ones) and none is left out for the sake of an earlier one.
+    The point of the tab is to compare the contexts, which are the sentences.
+    """
+    chosen: list[Occurrence] = []
+    depth = 0
+    while len(chosen) < limit and any(len(occurrences) > depth for occurrences in found):
+        for occurrences in found:
+            if len(occurrences) > depth and len(chosen) < limit:
+                chosen.append(occurrences[depth])
+        depth += 1
+    return sorted(chosen, key=lambda o: (o.sentence, o.start))
 
 
 def _hidden_states(model: LoadedModel, token_lists: list[list[str]], layer: int):
@@ -189,8 +205,7 @@ def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str
                          f" / '{shown}' does not occur in sentence{'s' if len(missing) > 1 else ''} {listed}."
                          " Use sentences that contain the word.")
     states = _hidden_states(model, token_lists, layer)
-    every = [o for found in occurrences for o in found]
-    flat = every[:MAX_OCCURRENCES]
+    flat = spread_over_sentences(occurrences)
     vectors = np.array([states[o.sentence - 1, [i + 1 for i in o.token_indices]].mean(axis=0) for o in flat])
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1.0, norms)
@@ -198,7 +213,7 @@ def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str
     matrix = (matrix + matrix.T) / 2
     np.fill_diagonal(matrix, 1.0)
     return Contextual([o.label for o in flat], [o.sentence for o in flat], matrix.tolist(), _pca_2d(vectors),
-                      layer, layers, word, len(every))
+                      layer, layers, word, sum(len(found) for found in occurrences))
 
 
 def _pca_2d(vectors) -> list[tuple[float, float]]:
@@ -301,8 +316,9 @@ def reading(result: Contextual) -> str:
         f"第 {result.layer} 層（全 {result.layers} 層） / layer {result.layer} of {result.layers}"
     lines = [f"**{where}** ・ 「{word}」の出現 {n} 個 / {n} occurrences of '{word}'"]
     if result.found > n:
-        lines.append(f"「{word}」は {result.found} 回出てくるので、最初の {n} 回だけを比べています。 / '{word}' occurs "
-                     f"{result.found} times: only the first {n} are compared.")
+        lines.append(f"「{word}」は {result.found} 回出てくるので、{n} 回（どの文からもなるべく同じ数、前から順に）だけを"
+                     f"比べています。 / '{word}' occurs {result.found} times: {n} of them are compared, as many from "
+                     f"each sentence as can be, the first ones.")
     if n >= 2:
         pairs = [(result.matrix[i][j], i, j) for i in range(n) for j in range(i + 1, n)]
         high, low = max(pairs), min(pairs)
@@ -330,7 +346,7 @@ def contextual(sentences: str, word: str, layer: float | None = None):
         layer: Which hidden layer's vectors to compare (whole number, 0 = the embedding layer, default 12 = the last layer of the default BERT-base; past the model's last layer means the last layer).
 
     Returns:
-        The cosine similarity matrix as a table: one row and one column per occurrence of the word (the first 40 in reading order), labelled with the sentence number and its context
+        The cosine similarity matrix as a table: one row and one column per occurrence of the word (at most 40, spread over the sentences), labelled with the sentence number and its context
         A heatmap of that matrix (a Plotly figure)
         A 2D PCA scatter of the occurrences' vectors, coloured by sentence (a Plotly figure)
         A short Markdown reading: the closest and farthest occurrences, and what word2vec's single vector would give

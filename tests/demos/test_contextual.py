@@ -142,19 +142,39 @@ def test_the_heatmap_axes_name_occurrences_by_id_and_the_hover_gives_the_excerpt
     assert result.labels[1].startswith("2-1: ") and "[ABC]" in result.labels[1]
 
 
-def test_a_word_found_very_often_compares_its_first_occurrences_and_says_so(model):
+def test_a_word_found_very_often_is_compared_in_every_sentence_and_the_tab_says_so(model):
     sentences = "\n".join(["ABCとABCとABCとABC"] * 12)  # 48 occurrences, 4 a sentence
     result = contextual.contextual_vectors(model, sentences, "ABC")
     limit = contextual.MAX_OCCURRENCES
     assert limit < 48 and result.found == 48
     assert len(result.labels) == len(result.matrix) == len(result.points) == limit
-    # The first ones in reading order: sentence 1's four, sentence 2's four, ...
-    assert [label.split(":")[0] for label in result.labels] == [
-        f"{sentence}-{k}" for sentence in range(1, 13) for k in range(1, 5)][:limit]
+    # Every sentence's first three, then the fourth of the first sentences while room is left; in reading order.
+    ids = [label.split(":")[0] for label in result.labels]
+    extra = limit - 36
+    assert ids == [f"{sentence}-{k}" for sentence in range(1, 13) for k in range(1, 5 if sentence <= extra else 4)]
     note = contextual.reading(result)
-    assert "48" in note and f"first {limit}" in note
+    assert "48" in note and f"{limit} of them are compared" in note
     few = contextual.contextual_vectors(model, "ABCとABC", "ABC")
-    assert few.found == 2 and "first" not in contextual.reading(few)
+    assert few.found == 2 and "compared" not in contextual.reading(few)
+
+
+def _occurrence(sentence: int, k: int) -> contextual.Occurrence:
+    return contextual.Occurrence(sentence, k, k + 1, (k,), f"{sentence}-{k}")
+
+
+@pytest.mark.parametrize("counts, limit, kept", [
+    ([3, 1, 5], 10, [3, 1, 5]),  # under the limit: all of them
+    ([30, 30], 40, [20, 20]),  # shared evenly
+    ([100, 2, 2, 2], 40, [34, 2, 2, 2]),  # the short ones whole, the long one takes the rest
+    ([5, 5, 5], 7, [3, 2, 2]),  # the earlier sentences take the remainder
+    ([0, 4], 3, [0, 3]),
+])
+def test_occurrences_are_spread_over_the_sentences(counts, limit, kept):
+    found = [[_occurrence(sentence, k) for k in range(count)] for sentence, count in enumerate(counts, start=1)]
+    chosen = contextual.spread_over_sentences(found, limit)
+    assert [sum(o.sentence == sentence for o in chosen) for sentence in range(1, len(counts) + 1)] == kept
+    # Each sentence's first ones, in reading order.
+    assert chosen == [o for occurrences, n in zip(found, kept) for o in occurrences[:n]]
 
 
 def _figure(plot) -> dict:
