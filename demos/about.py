@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import explanation, friendly_errors
-from models import batching, cpu_kernels, loader, prefetch
+from models import batching, cpu_kernels, loader, prefetch, recent
 from models.registry import MODELS, ModelSpec
 
 WORDS = i18n.register("about", {
@@ -81,6 +81,7 @@ class EnvironmentStatus:
     quantize_int8: bool
     onednn_setting: str = "auto"  # JNLP_ONEDNN as read (auto, 1 or 0)
     onednn_in_use: bool = False  # whether new CPU models get oneDNN's packed layers
+    results_kept: bool = True  # JNLP_RESULT_CACHE: whether a repeated request gets the recent answer
 
 
 def folder_state(folder: str) -> str:
@@ -168,6 +169,7 @@ def environment_rows() -> EnvironmentStatus:
         quantize_int8=loader.quantize_int8(),
         onednn_setting=cpu_kernels.onednn_setting(),
         onednn_in_use=onednn_in_use,
+        results_kept=recent.results_kept(),
     )
 
 
@@ -260,6 +262,8 @@ def environment_table(env: EnvironmentStatus) -> list[list[str]]:
          "1（バッチなし） / 1 (no batching)" if env.batch_size == 1 else str(env.batch_size)],
         [f"{loader.QUANTIZE_ENV}（int8 量子化 / int8 quantisation）", _on_off(env.quantize_int8)],
         [f"{cpu_kernels.ONEDNN_ENV}（oneDNN の計算 / oneDNN kernels）", _onednn_cell(env)],
+        [f"{recent.RESULT_CACHE_ENV}（同じリクエストに直近の答え / recent answers for repeated requests）",
+         _on_off(env.results_kept)],
     ]
     return rows
 

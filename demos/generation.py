@@ -17,7 +17,7 @@ import gradio as gr
 from demos import i18n, texts
 from demos.components import Number, Radio, Slider
 from demos.common import COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, require_text
-from models import gpu
+from models import gpu, recent
 from models.loader import LoadedModel
 from models.registry import get_spec
 
@@ -237,7 +237,11 @@ def next_token(prompt: str, model_key: str = MODEL_KEYS[0], top_k: float = DEFAU
         The text of the most likely next token, ready to append to the prompt
     """
     require_text(prompt, "プロンプト", "prompt")
-    candidates = gpu.run(_check_key(model_key), next_token_distribution, prompt, top_k)
+    key = _check_key(model_key)
+    top_k = int(_number(top_k, 1, MAX_TOP_K, DEFAULT_TOP_K, "候補数", "top-k"))
+    # A classroom clicking the same example gets the first click's answer (models/recent.py).
+    candidates = recent.reused_or_computed(("next_token", get_spec(key).resolve_id(), prompt, top_k),
+                                           lambda: gpu.run(key, next_token_distribution, prompt, top_k))
     choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
     return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
 
@@ -267,16 +271,30 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
         seed: Random seed for sampling (whole number, 0 to 2147483647, default 0); the same seed and settings give the same text.
 
     Returns:
-        The prompt followed by the generated continuation, a string (streamed: each update is the text so far)
+        The prompt followed by the generated continuation, a string (streamed: each update is the text so far; a request identical to a recent finished one gets the finished text in one update)
     """
     prompt = require_text(prompt, "プロンプト", "prompt")
+    key = _check_key(model_key)
     settings = sampling_settings(do_sample, temperature, top_p, top_k, seed)
+    max_new_tokens = int(_number(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS, "最大トークン数",
+                                 "max new tokens"))
+    # The same prompt, model and settings give the same text (sampling is seeded): a classroom
+    # clicking the same example gets the first finished generation at once (models/recent.py).
+    deciding = settings if settings.do_sample else None  # greedy: the sampling sliders change nothing
+    remembered = ("generate", get_spec(key).resolve_id(), prompt, max_new_tokens, deciding)
+    finished = recent.RESULTS.get(remembered) if recent.results_kept() else None
+    if finished is not None:
+        yield prompt + finished
+        return
     # Loaded before the first update, so a model that cannot load fails before any text is shown.
-    continuations = gpu.stream(_check_key(model_key), generate_stream, prompt, max_new_tokens, settings)
+    continuations = gpu.stream(key, generate_stream, prompt, max_new_tokens, settings)
     try:
         yield prompt
+        continuation = ""
         for continuation in continuations:
             yield prompt + continuation
+        if recent.results_kept():  # only a generation that ran to its end: never one cut short by Stop
+            recent.RESULTS.put(remembered, continuation)
     finally:
         continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
 

@@ -16,13 +16,13 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from models.morphology import tagger
+from models.recent import LeastRecentlyUsed
 
 log = logging.getLogger(__name__)
 
@@ -197,30 +197,11 @@ def train(sentences: list[list[str]], params: Params, on_epoch: Callable[[int, f
     return Trained(model.wv, counter.losses, words, params)
 
 
-class TrainingCache:
+class TrainingCache(LeastRecentlyUsed[Trained]):
     """Trained models by (corpus fingerprint, parameters), least recently used dropped first."""
 
     def __init__(self, capacity: int = 6):
-        self.capacity = capacity
-        self._items: OrderedDict[tuple, Trained] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Trained | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: tuple, item: Trained) -> None:
-        with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(capacity)
 
 
 CACHE = TrainingCache()

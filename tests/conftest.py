@@ -64,6 +64,14 @@ def model_env(checkpoint_dir: dict[str, Path]) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(autouse=True)
+def forget_recent_results():
+    """Each test starts without the answers an earlier test's calls left (models/recent.py)."""
+    from models import recent
+
+    recent.RESULTS.clear()
+
+
 @pytest.fixture
 def load_model(monkeypatch: pytest.MonkeyPatch, model_env: dict[str, str]) -> Callable:
     """Load a registry key through the app's loader, pointed at the tiny checkpoints."""

@@ -99,12 +99,16 @@ def test_next_token_endpoint_gives_sorted_probabilities(client):
     assert 0 < sum(probabilities) <= 1.0 + 1e-6
 
 
-def test_generate_endpoint_streams_to_a_final_text(client):
-    job = client.submit("今日は天気が良いので", "GENERATION_SMALL", 6, api_name="/generate")
+def test_generate_endpoint_streams_to_a_final_text_and_a_repeat_gets_it_at_once(client):
+    prompt = "ストリーミングの試験：今日は天気が良いので"  # no other test sends it: the first call computes
+    job = client.submit(prompt, "GENERATION_SMALL", 6, api_name="/generate")
     final = job.result()
-    assert final.startswith("今日は天気が良いので") and len(final) > len("今日は天気が良いので")
+    assert final.startswith(prompt) and len(final) > len(prompt)
     updates = job.outputs()
     assert len(updates) >= 2 and updates[-1] == final
+    # The same request again (a class clicking the same example): the finished text in one update.
+    again = client.submit(prompt, "GENERATION_SMALL", 6, api_name="/generate")
+    assert again.result() == final and again.outputs() == [final]
 
 
 def test_generate_refuses_a_model_outside_the_registry(client):

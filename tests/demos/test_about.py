@@ -166,12 +166,16 @@ def test_the_environment_shows_the_operators_settings(monkeypatch):
     monkeypatch.setenv("JNLP_BATCH_SIZE", "1")
     monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    recent_answers = "JNLP_RESULT_CACHE（同じリクエストに直近の答え / recent answers for repeated requests）"
     table = dict(about.environment_table(about.environment_rows()))
     assert table["JNLP_ONEDNN（oneDNN の計算 / oneDNN kernels）"] == "0 → オフ / off"
+    assert table[recent_answers] == "オフ / off"
     assert table["JNLP_MAX_MODEL_MEMORY（メモリ上限 / memory cap）"] == "4.0 GB"
     assert "no batching" in table["JNLP_BATCH_SIZE（バッチサイズ / batch size）"]
     assert table["JNLP_QUANTIZE（int8 量子化 / int8 quantisation）"] == "オン / on"
-    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", loader.QUANTIZE_ENV, cpu_kernels.ONEDNN_ENV):
+    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", loader.QUANTIZE_ENV, cpu_kernels.ONEDNN_ENV,
+                 "JNLP_RESULT_CACHE"):
         monkeypatch.delenv(name)
     table = dict(about.environment_table(about.environment_rows()))
     # By default the CPU decides (AMD processors with AVX-512: on), and the row says what it decided.
@@ -181,6 +185,7 @@ def test_the_environment_shows_the_operators_settings(monkeypatch):
     assert table["JNLP_MAX_MODEL_MEMORY（メモリ上限 / memory cap）"] == "なし / none"
     assert table["JNLP_BATCH_SIZE（バッチサイズ / batch size）"] == "16"
     assert table["JNLP_QUANTIZE（int8 量子化 / int8 quantisation）"] == "オフ / off"
+    assert table[recent_answers] == "オン / on"
 
 
 def test_a_missing_package_reads_not_installed():

@@ -109,3 +109,58 @@ def test_closing_a_stream_releases_the_model_for_others(model_env, monkeypatch):
     assert entry.lock.locked()  # the stream holds the model while it runs
     stream.close()
     assert not entry.lock.locked()
+
+
+def _counting(monkeypatch, module, name):
+    """Replace module.name with a wrapper that counts its calls (the handlers look it up when called)."""
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_a_repeated_generation_is_answered_from_the_first_one_at_once(model, monkeypatch):
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
+    runs = _counting(monkeypatch, generation, "generate_stream")
+    first = list(generation.generate(PROMPT, "GENERATION", 6))
+    again = list(generation.generate(PROMPT, "GENERATION", 6))
+    assert len(runs) == 1 and len(first) == 7  # the prompt, then six tokens one by one
+    assert again == [first[-1]]  # the finished text in one update
+    # Greedy: sampling sliders moved without sampling change nothing, and reuse the same text.
+    assert list(generation.generate(PROMPT, "GENERATION", 6, False, 0.3, 0.5, 3, 7)) == [first[-1]]
+    # Another length, or sampling, is another request.
+    list(generation.generate(PROMPT, "GENERATION", 5))
+    sampled = list(generation.generate(PROMPT, "GENERATION", 6, True, 1.0, 0.95, 50, 1))
+    assert len(runs) == 3 and list(generation.generate(PROMPT, "GENERATION", 6, True, 1.0, 0.95, 50, 1)) == [
+        sampled[-1]]
+
+
+def test_a_generation_cut_short_by_stop_is_never_reused(model, monkeypatch):
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
+    runs = _counting(monkeypatch, generation, "generate_stream")
+    stream = generation.generate(PROMPT, "GENERATION", 6)
+    next(stream), next(stream)
+    stream.close()  # what Stop does
+    whole = list(generation.generate(PROMPT, "GENERATION", 6))
+    assert len(runs) == 2 and len(whole) == 7
+
+
+def test_a_repeated_next_token_request_runs_the_model_once(model, monkeypatch):
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
+    runs = _counting(monkeypatch, generation, "next_token_distribution")
+    first = generation.next_token(PROMPT, "GENERATION", 5)
+    assert generation.next_token(PROMPT, "GENERATION", 5) == first and len(runs) == 1
+    generation.next_token(PROMPT, "GENERATION", 4)
+    assert len(runs) == 2
+
+
+def test_with_the_cache_off_every_request_runs_the_model(model, monkeypatch):
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    runs = _counting(monkeypatch, generation, "generate_stream")
+    assert list(generation.generate(PROMPT, "GENERATION", 3)) == list(generation.generate(PROMPT, "GENERATION", 3))
+    assert len(runs) == 2

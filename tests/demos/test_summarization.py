@@ -49,3 +49,17 @@ def test_long_article_is_truncated_and_said_so(load_model):
 def test_beam_search_runs(load_model):
     summary = summarization.summarize_article(load_model("SUMMARIZATION"), ARTICLE, max_new_tokens=5, num_beams=3)
     assert summary.text
+
+
+def test_a_repeated_summary_request_runs_the_model_once(load_model, monkeypatch):
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
+    load_model("SUMMARIZATION")
+    calls = []
+    original = summarization.summarize_article
+    monkeypatch.setattr(summarization, "summarize_article",
+                        lambda *args, **kwargs: calls.append(args) or original(*args, **kwargs))
+    first = summarization.summarize(ARTICLE, 8, 1)
+    assert summarization.summarize(ARTICLE, 8, 1) == first and len(calls) == 1
+    summarization.summarize(ARTICLE, 8, 2)  # another beam width: another summary
+    summarization.summarize(ARTICLE + "。", 8, 1)
+    assert len(calls) == 3

@@ -72,7 +72,7 @@ def test_what_a_search_trained_is_shown_as_the_train_button_would_show_it():
 
     # A setting no other test trains with (seed 7): not in the cache yet, so nothing to show.
     settings = (None, False, True, 20, 2, 2, 5, 3, 7, "skip-gram", True)
-    w2v.CACHE._items.clear()
+    w2v.CACHE.clear()
     assert all(isinstance(value, type(gr.skip())) for value in tab.training_shown(CORPUS, *settings))
     tab.explore(CORPUS, "犬", *settings, 3)  # trains the vectors for these settings
     status, figure = tab.training_shown(CORPUS, *settings)

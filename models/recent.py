@@ -1,0 +1,76 @@
+"""Results kept for a while, by what made them: a bounded, thread-safe least-recently-used store.
+
+word2vec keeps its trained models in one (models/word2vec.py). The tabs whose answers take
+seconds keep their last answers in another (``RESULTS``): in a classroom thirty students click the
+same example at once, and each endpoint answers one request at a time, so the thirtieth waited
+for twenty-nine identical summaries or generations. Those answers are exact repeats: the same
+model, the same input and the same settings give the same text (greedy and beam search pick the
+most likely tokens; sampling draws from its own generator seeded by the request). So a request
+that matches a recent one gets its answer at once. ``JNLP_RESULT_CACHE=0`` turns this off
+(the benchmarks do, to time the models).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+Value = TypeVar("Value")
+
+RESULT_CACHE_ENV = "JNLP_RESULT_CACHE"
+# Answers kept: summaries and generations are at most a few kilobytes of text each.
+RECENT_RESULTS = 128
+
+
+class LeastRecentlyUsed(Generic[Value]):
+    """Up to ``capacity`` values by key; putting one more drops the one used longest ago."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._items: OrderedDict[Hashable, Value] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Value | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, item: Value) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def results_kept() -> bool:
+    """Whether recent answers are reused (JNLP_RESULT_CACHE; on unless set to 0)."""
+    return os.environ.get(RESULT_CACHE_ENV, "").strip() != "0"
+
+
+RESULTS: LeastRecentlyUsed[object] = LeastRecentlyUsed(RECENT_RESULTS)
+
+
+def reused_or_computed(key: Hashable, compute: Callable[[], Value]) -> Value:
+    """A recent answer for ``key`` (which names the endpoint, the model and every input that
+    decides the answer), or ``compute()``'s, kept for the next such request."""
+    if not results_kept():
+        return compute()
+    found = RESULTS.get(key)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    value = compute()
+    RESULTS.put(key, value)
+    return value

@@ -1,0 +1,50 @@
+"""Recent answers: a bounded least-recently-used store, and reuse of a recent answer for the same request."""
+
+import pytest
+
+from models import recent
+
+
+def test_the_least_recently_used_goes_first():
+    kept = recent.LeastRecentlyUsed(capacity=2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    assert kept.get("a") == 1  # "a" is now the more recent
+    kept.put("c", 3)
+    assert len(kept) == 2 and kept.get("b") is None and kept.get("a") == 1 and kept.get("c") == 3
+    kept.clear()
+    assert len(kept) == 0 and kept.get("a") is None
+
+
+def test_the_same_request_is_computed_once_and_another_request_again(monkeypatch):
+    monkeypatch.delenv(recent.RESULT_CACHE_ENV, raising=False)
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return f"answer {value}"
+
+    assert recent.reused_or_computed(("tab", "model", "x"), lambda: compute("x")) == "answer x"
+    assert recent.reused_or_computed(("tab", "model", "x"), lambda: compute("x")) == "answer x"
+    assert recent.reused_or_computed(("tab", "other model", "x"), lambda: compute("x")) == "answer x"
+    assert calls == ["x", "x"]
+
+
+def test_a_failure_is_not_remembered(monkeypatch):
+    monkeypatch.delenv(recent.RESULT_CACHE_ENV, raising=False)
+
+    def fail():
+        raise RuntimeError("the model could not load")
+
+    with pytest.raises(RuntimeError):
+        recent.reused_or_computed(("tab", "x"), fail)
+    assert recent.reused_or_computed(("tab", "x"), lambda: "loaded now") == "loaded now"
+
+
+@pytest.mark.parametrize("value, kept", [("0", False), ("1", True), ("", True), (" 0 ", False)])
+def test_the_operator_can_turn_it_off(monkeypatch, value, kept):
+    monkeypatch.setenv(recent.RESULT_CACHE_ENV, value)
+    calls = []
+    for _ in range(2):
+        recent.reused_or_computed(("tab", "x"), lambda: calls.append(1) or "answer")
+    assert recent.results_kept() is kept and len(calls) == (1 if kept else 2)
