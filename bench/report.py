@@ -113,6 +113,14 @@ def markdown(results: dict) -> str:
                          f"{mixed['one_padded_call_s']:.2f} s as one padded call, "
                          f"{mixed['length_groups_s']:.2f} s in the app's groups of similar length "
                          f"({mixed['gain']:.1f}×).")
+    classroom = results.get("classroom")
+    if classroom:
+        reused, computed = classroom["reused"], classroom["computed"]
+        agree = "the same answer for all" if reused["same_answer"] and computed["same_answer"] else "answers differ!"
+        lines += ["", f"A class of {classroom['students']} sending the same /{classroom['endpoint']} request at once "
+                      f"(the first example): the last answer after {reused['last_answer_s']:.1f} s with recent answers "
+                      f"reused (the default), {computed['last_answer_s']:.1f} s computing each one "
+                      f"(`JNLP_RESULT_CACHE=0`): {classroom['gain']:.1f}× sooner; {agree}."]
     cold = results.get("cold_tabs")
     if cold:
         firsts = ", ".join(f"{r['endpoint']} {r['first_request_s']:.1f} s" for r in cold["first_requests"])

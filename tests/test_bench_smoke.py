@@ -14,8 +14,8 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {**os.environ, "JNLP_BENCH_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "tokenizer", "kernels",
-         "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "classroom", "tokenizer",
+         "kernels", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -35,6 +35,9 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
         assert lowest - 1 <= row["overhead_p50"] <= highest - 1
         assert row["overhead_of_p50s"] == row["handler"]["p50_ms"] / row["bare"]["p50_ms"] - 1
     assert results["tokenizer"]["characters"] == 10_000
+    classroom = results["classroom"]  # both servers answered every student alike
+    assert classroom["reused"]["same_answer"] and classroom["computed"]["same_answer"]
+    assert 0 < classroom["reused"]["first_answer_s"] <= classroom["reused"]["last_answer_s"]
     for row in results["api_latency"]:  # every example endpoint through gradio_client and through plain HTTP
         assert row["api"]["p50_ms"] > 0 and row["http"]["p50_ms"] > 0, row
     assert {row["endpoint"] for row in results["api_latency"]} <= endpoints
