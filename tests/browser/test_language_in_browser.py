@@ -36,14 +36,15 @@ def _shows_titles(page, language: str) -> None:
                            ".some(t => t.textContent.trim() === n))", arg=expected, timeout=10_000)
     assert [name for name in _tab_names(page) if name in expected] == expected
     heading = i18n.in_language(texts.INTRO, language).splitlines()[0].lstrip("# ")
-    assert page.get_by_role("heading", name=heading).is_visible()
+    # Waited for, not checked at once: on a busy machine the page draws the tab titles before the rest.
+    page.get_by_role("heading", name=heading).wait_for(state="visible", timeout=10_000)
 
 
 def _shows(page, language: str) -> None:
     """Every tab title, the intro and the first tab's button are in ``language``."""
     _shows_titles(page, language)
     classify = i18n.in_language(sentiment.WORDS("classify"), language)
-    assert page.get_by_role("button", name=classify, exact=True).is_visible()
+    page.get_by_role("button", name=classify, exact=True).wait_for(state="visible", timeout=10_000)
 
 
 @pytest.mark.parametrize(("locale", "language"), [("ja-JP", "ja"), ("en-US", "en"), ("en-GB", "en"),
