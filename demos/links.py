@@ -25,9 +25,12 @@ MAX_LINK_VALUE_CHARS = 5_000
 # The longest link the link maker writes, in URL characters (a kanji takes nine). Longer request
 # lines are refused by common web servers and proxies (8 KB is a usual limit).
 MAX_LINK_URL_CHARS = 8_000
-# Gradio cannot build a page for an address over 65,536 characters (it answers a bare "Internal
-# Server Error"); page queries longer than this get a short explanation instead.
-MAX_PAGE_QUERY_BYTES = 60_000
+# Page queries longer than this get a short bilingual explanation (414) instead of the page. Longer
+# than any link the app writes, and under 16 KiB: the server (uvicorn's h11 parser) drops a request
+# whose unparsed head outgrows 16 KiB with a bare "400 Invalid HTTP request", so a longer address
+# reached this guard only when it happened to arrive in one piece (on loopback, most of the time; at
+# 60,000 one request in 25 was reset here). Gradio itself fails on addresses over 65,536 characters.
+MAX_PAGE_QUERY_BYTES = 12_000
 
 
 def tab_id(module: ModuleType) -> str:

@@ -108,9 +108,18 @@ def test_a_page_address_too_long_for_gradio_gets_a_short_bilingual_page():
 
 
 def test_the_served_app_answers_an_overlong_link_and_keeps_serving(running_app):
-    # Over the guard's limit; httpx (like Gradio inside) refuses to send anything over 65,536 at all.
-    long_link = running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 6_700
-    assert links.MAX_PAGE_QUERY_BYTES < len(long_link) < 65_536
-    answer = httpx.get(long_link, timeout=30)
-    assert answer.status_code == 414 and "too long to open" in answer.text
+    # Over the guard's limit and under the 16 KiB the server reads of a request's head: the short page,
+    # every time (20 tries: at the old limit of 60,000 about one request in 25 was reset instead).
+    long_link = running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 1_450
+    assert links.MAX_LINK_URL_CHARS < links.MAX_PAGE_QUERY_BYTES < len(long_link) < 15_000
+    with httpx.Client(timeout=30) as http:
+        for _ in range(20):
+            answer = http.get(long_link)
+            assert answer.status_code == 414 and "too long to open" in answer.text
+    # Far longer: the server refuses it before the app sees it (400, or the connection closed), never a 500.
+    try:
+        status = httpx.get(running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 6_700, timeout=30).status_code
+    except httpx.TransportError:
+        status = None
+    assert status in (None, 400, 414)
     assert httpx.get(running_app.url + "?tab=nli&hypothesis=" + "%E9%95%B7" * 500, timeout=30).status_code == 200
