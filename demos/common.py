@@ -7,8 +7,6 @@ import functools
 import inspect
 import logging
 import string
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from demos import i18n
+from models import recent
 from models.batching import padded_length, run_in_length_groups
 from models.loader import LoadedModel, ModelLoadError, exceeds_limit
 
@@ -238,26 +237,23 @@ def remember_answers(fn: Handler, kept: int = EXAMPLE_ANSWERS_KEPT) -> Handler:
     clicks. Failures are not kept, so a model that loads later still answers. Kept in
     memory, for this process and its models only (Gradio's own example cache is written
     to disk and would outlive a change of model by the operator). Streaming handlers
-    are returned as they are.
+    are returned as they are (generate keeps its finished texts itself: models/recent.py).
+    ``JNLP_RESULT_CACHE=0`` runs ``fn`` on every click.
     """
     if inspect.isgeneratorfunction(fn):
         return fn
-    answers: OrderedDict[str, Any] = OrderedDict()
-    guard = threading.Lock()
+    answers: recent.LeastRecentlyUsed[Any] = recent.LeastRecentlyUsed(kept)
 
     @functools.wraps(fn)
     def remembered(*args: Any) -> Any:
+        if not recent.results_kept():
+            return fn(*args)
         key = repr(args)
-        with guard:
-            if key in answers:
-                answers.move_to_end(key)
-                # A copy each time: Gradio takes update dicts apart while it sends them.
-                return copy.deepcopy(answers[key])
+        found = answers.get(key)
+        if found is not None:
+            return copy.deepcopy(found)  # a copy each time: Gradio takes update dicts apart while it sends them
         answer = fn(*args)
-        with guard:
-            answers[key] = copy.deepcopy(answer)
-            while len(answers) > kept:
-                answers.popitem(last=False)
+        answers.put(key, copy.deepcopy(answer))
         return answer
 
     remembered.answers = answers  # type: ignore[attr-defined]  # for tests

@@ -3,8 +3,10 @@
 import pytest
 
 
-def test_example_answers_are_remembered_lazily_and_failures_are_not():
+def test_example_answers_are_remembered_lazily_and_failures_are_not(monkeypatch):
     from demos.common import remember_answers
+
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
 
     calls = []
 
@@ -27,6 +29,15 @@ def test_example_answers_are_remembered_lazily_and_failures_are_not():
     remembered("三つ目", 1)  # only the latest two are kept
     remembered("例", 1)
     assert calls[-1] == "例"
+
+
+def test_with_recent_answers_off_every_click_runs(monkeypatch):
+    from demos.common import remember_answers
+
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    calls = []
+    remembered = remember_answers(lambda text: calls.append(text) or text.upper(), kept=2)
+    assert remembered("a") == remembered("a") == "A" and calls == ["a", "a"]
 
 
 def test_every_example_click_runs_through_the_remembered_handler():
