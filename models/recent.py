@@ -12,6 +12,7 @@ that matches a recent one gets its answer at once. ``JNLP_RESULT_CACHE=0`` turns
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -61,6 +62,12 @@ def results_kept() -> bool:
 
 
 RESULTS: LeastRecentlyUsed[object] = LeastRecentlyUsed(RECENT_RESULTS)
+
+
+def fingerprint(text: str) -> str:
+    """What a key holds of a text input: its SHA-256, so that 128 kept answers to 100,000-character
+    articles do not keep the articles (a few hundred kilobytes each) alive as well."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def reused_or_computed(key: Hashable, compute: Callable[[], Value]) -> Value:

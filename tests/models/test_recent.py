@@ -48,3 +48,10 @@ def test_the_operator_can_turn_it_off(monkeypatch, value, kept):
     for _ in range(2):
         recent.reused_or_computed(("tab", "x"), lambda: calls.append(1) or "answer")
     assert recent.results_kept() is kept and len(calls) == (1 if kept else 2)
+
+
+def test_a_key_holds_a_digest_of_a_text_not_the_text():
+    article = "長い記事。" * 20_000
+    assert recent.fingerprint(article) == recent.fingerprint("長い記事。" * 20_000)
+    assert len(recent.fingerprint(article)) == 64 and recent.fingerprint(article) != recent.fingerprint(article + "!")
+    assert recent.fingerprint("\ud800") != recent.fingerprint("")  # a lone surrogate from a client hashes too
