@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Repeated requests time the models, not the app's reuse of a recent answer (models/recent.py);
     # the classroom section measures that reuse on its own.
-    os.environ["JNLP_RESULT_CACHE"] = "0"
+    from models.recent import RESULT_CACHE_ENV
+
+    os.environ[RESULT_CACHE_ENV] = "0"
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the app picks the GPU when it sees one
     elif not _cuda_available():  # else every number would be the CPU's, saved under "cuda"

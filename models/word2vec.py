@@ -335,7 +335,7 @@ def export_file(trained: Trained) -> str:
         trained.vectors.save_word2vec_format(str(partial), binary=False)
         os.replace(partial, path)
         trained.exported = str(path)
-        kept = sorted((f for f in folder.glob("word2vec-*.txt")), key=lambda f: f.stat().st_mtime, reverse=True)
+        kept = sorted(folder.glob("word2vec-*.txt"), key=lambda f: f.stat().st_mtime, reverse=True)
         for old in kept[MAX_EXPORT_FILES:]:
             old.unlink(missing_ok=True)
         return trained.exported
