@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import inspect
 import logging
 import string
@@ -179,6 +180,16 @@ def friendly_errors(handler: Handler) -> Handler:
 def explanation(words: Any) -> gr.Markdown:
     """A tab's explanation, in the reader's language (a text registered in demos/i18n.py)."""
     return gr.Markdown(words)
+
+
+def plotly_text(text: str) -> str:
+    """User or model text for a Plotly hover label, legend name, tick label or 2D marker text.
+
+    Plotly renders a subset of HTML there (<a href>, <b>, <br> …) and decodes &lt; &gt; &amp; and
+    numeric entities, but not &quot; (hence quote=False): escaped this way a word shows as itself.
+    Not for 3D marker text, which is drawn on the WebGL canvas and decodes no entities at all.
+    """
+    return html.escape(text, quote=False)
 
 
 @functools.cache

@@ -13,7 +13,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal,
-                          plotly_plot, require_text)
+                          plotly_plot, plotly_text, require_text)
 from demos.components import Slider
 from models import gpu
 from models.loader import LoadedModel
@@ -241,12 +241,6 @@ def to_table(result: Contextual) -> dict:
             "data": [[label, *(round(v, 4) for v in row)] for label, row in zip(result.labels, result.matrix)]}
 
 
-def _plotly_text(text: str) -> str:
-    # Plotly renders a subset of HTML in tick labels, hover labels, legends and 2D marker text,
-    # and decodes &lt; &gt; &amp; there (not &quot;): user text is escaped (see word2vec.py).
-    return html.escape(text, quote=False)
-
-
 _FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
 
 
@@ -277,7 +271,7 @@ def heatmap(result: Contextual):
     labels took a third of the figure's width and height, and on a phone left the cells a sliver.
     The excerpts are in the table above and in each cell's hover text.
     """
-    labels = [_plotly_text(label) for label in result.labels]
+    labels = [plotly_text(label) for label in result.labels]
     ids = [occurrence_id(label) for label in labels]
     pairs = [[f"{row}<br>{column}" for column in labels] for row in labels]
     trace = {"type": "heatmap", "z": result.matrix, "x": ids, "y": ids, "zmin": -1, "zmax": 1,
@@ -300,8 +294,8 @@ def scatter(result: Contextual):
         traces.append({
             "type": "scatter", "x": [result.points[i][0] for i in members], "y": [result.points[i][1] for i in members],
             "mode": "markers+text", "name": f"文 {number} / sentence {number}", "marker": {"size": 12},
-            "text": [_plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
-            "hovertext": [_plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
+            "text": [plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
+            "hovertext": [plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
         })
     return plotly_plot(traces, {"font": _FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                                 "title": {"text": f"PCA (2D), layer {result.layer}"},

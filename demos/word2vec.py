@@ -11,7 +11,7 @@ import gradio as gr
 from demos import i18n, texts
 from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
 from demos.common import (COMMON, InputError, clickable_examples, explanation, friendly_errors, markdown_literal,
-                          usable_text)
+                          plotly_plot, plotly_text, usable_text)
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -129,19 +129,9 @@ def neighbours(vectors, words: list[str], topn: int) -> tuple[list[list[object]]
 
 
 def scatter(vectors, rows: list[list[object]]):
-    """3D PCA of the query words and their neighbours: one point per word, coloured by query."""
+    """3D PCA of the query words and their neighbours: one point per word, coloured by query (a gr.Plot value)."""
     import numpy as np
-    import plotly.graph_objects as go
     from sklearn.decomposition import PCA
-
-    # Plotly renders a subset of HTML (<a href>, <b>, <br> …) in hover labels and
-    # legend names, and decodes &lt; &gt; &amp; and numeric entities there (not
-    # &quot;, hence quote=False): corpus words are escaped for both. The 3D marker
-    # text is drawn on the WebGL canvas by vectorize-text, which decodes no
-    # entities (escaped, "&lt;" would be shown as such) and cannot run script:
-    # it stays the plain word.
-    def plotly_text(text: str) -> str:
-        return html.escape(text, quote=False)
 
     groups: dict[str, list[tuple[str, float]]] = {}
     for query, other, score in rows:
@@ -151,34 +141,38 @@ def scatter(vectors, rows: list[list[object]]):
     components = min(3, len(words), matrix.shape[1])
     points = PCA(n_components=components, random_state=0).fit_transform(matrix) if len(words) > 1 else matrix[:, :1] * 0
     points = np.pad(points, ((0, 0), (0, 3 - points.shape[1])))
-    position = {w: points[i] for i, w in enumerate(words)}
-    figure = go.Figure()
+    # Four decimals place a point to a ten-thousandth of the plot; float32's full digits only weigh the reply down.
+    position = {w: [round(v, 4) for v in points[i].tolist()] for i, w in enumerate(words)}
+    traces = []
     shown: set[str] = set()
     for query, members in groups.items():
         members = [(w, s) for w, s in members if w not in shown]
         shown.update(w for w, _ in members)
-        xyz = np.array([position[w] for w, _ in members])
-        figure.add_trace(go.Scatter3d(
-            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text", name=plotly_text(query),
-            text=[w for w, _ in members], hovertext=[f"{plotly_text(w)}: cos {s:.3f}" for w, s in members],
-            hoverinfo="text",
-            marker={"size": [9 if w == query else 5 for w, _ in members]},
-        ))
-    figure.update_layout(
-        font={"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"},
-        margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=520, legend={"title": {"text": "query"}},
-        title="PCA (3D) of word vectors",
-    )
-    return figure
+        x, y, z = zip(*(position[w] for w, _ in members))
+        traces.append({
+            "type": "scatter3d", "x": x, "y": y, "z": z, "mode": "markers+text", "name": plotly_text(query),
+            # The 3D marker text is drawn on the WebGL canvas, which decodes no entities (escaped,
+            # "&lt;" would show as such) and runs no script: it stays the plain word.
+            "text": [w for w, _ in members],
+            "hovertext": [f"{plotly_text(w)}: cos {s:.3f}" for w, s in members], "hoverinfo": "text",
+            "marker": {"size": [9 if w == query else 5 for w, _ in members]},
+        })
+    return plotly_plot(traces, {
+        "font": {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"},
+        "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "height": 520, "legend": {"title": {"text": "query"}},
+        "title": {"text": "PCA (3D) of word vectors"},
+    })
 
 
 def loss_figure(losses: list[float]):
-    import plotly.graph_objects as go
-
-    figure = go.Figure(go.Scatter(x=list(range(1, len(losses) + 1)), y=losses, mode="lines+markers"))
-    figure.update_layout(xaxis_title="epoch", yaxis_title="loss (per epoch)", height=300,
-                         margin={"l": 40, "r": 10, "t": 30, "b": 40}, title="学習損失 / Training loss")
-    return figure
+    """The training loss per epoch as a line (a gr.Plot value): drawn again after every epoch while training."""
+    return plotly_plot([{"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": [float(v) for v in losses],
+                         "mode": "lines+markers"}],
+                       # Epochs are whole numbers: ticks at 1, 2, 3 (by fives past ten), never at 1.5.
+                       {"xaxis": {"title": {"text": "epoch"}, "dtick": 1 if len(losses) <= 10 else 5},
+                        "yaxis": {"title": {"text": "loss (per epoch)"}},
+                        "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+                        "title": {"text": "学習損失 / Training loss"}})
 
 
 def _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible) -> w2v.Params:

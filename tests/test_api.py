@@ -1,5 +1,7 @@
 """Black-box tests: the app served by `python app.py`, called through gradio_client."""
 
+import json
+
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -122,3 +124,6 @@ def test_word2vec_endpoint_trains_on_pasted_text_and_finds_neighbours(client):
     assert table["headers"] == ["query", "word", "cosine"]
     assert {row[0] for row in table["data"]} == {"犬"}
     assert note == ""
+    # The 3D plot comes as Plotly's JSON: one labelled point for the query and each neighbour.
+    points = [label for trace in json.loads(figure["plot"])["data"] for label in trace["text"]]
+    assert sorted(points) == sorted({"犬", *(row[1] for row in table["data"])})

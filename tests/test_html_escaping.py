@@ -22,6 +22,7 @@ from demos import tokenizer as tok
 from demos import word2vec as w2v_tab
 from demos.common import markdown_literal, truncation_note
 from models import word2vec as w2v
+from tests.plots import figure_of
 
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -141,9 +142,9 @@ def test_word2vec_scatter_escapes_hover_text_and_legend_names():
     evil = ['<img src=x onerror=alert(1)>', '<a href="javascript:alert(1)">x</a>', "<b>太字</b> & 'q'"]
     vectors = _vectors(["犬", *evil])
     rows = [["犬", evil[0], 0.9], ["犬", evil[1], 0.5], [evil[2], "犬", 0.4]]
-    figure = w2v_tab.scatter(vectors, rows)
-    hover = [h for trace in figure.data for h in trace.hovertext]
-    names = [trace.name for trace in figure.data]
+    traces = figure_of(w2v_tab.scatter(vectors, rows))["data"]
+    hover = [h for trace in traces for h in trace["hovertext"]]
+    names = [trace["name"] for trace in traces]
     assert names == ["犬", html.escape(evil[2], quote=False)]
     for shown in hover + names:
         assert "<" not in shown and ">" not in shown, shown
@@ -151,7 +152,7 @@ def test_word2vec_scatter_escapes_hover_text_and_legend_names():
         assert "&quot;" not in shown
     assert any(h.startswith("&lt;a href=\"javascript:alert(1)\"&gt;x&lt;/a&gt;: cos ") for h in hover)
     # The 3D marker text is drawn on the WebGL canvas (no DOM, no entity decoding): the plain word.
-    assert sorted(w for trace in figure.data for w in trace.text) == sorted(["犬", *evil])
+    assert sorted(w for trace in traces for w in trace["text"]) == sorted(["犬", *evil])
 
 
 # ---- tokenizer: the chips (gr.HTML) and the stats line (gr.Markdown) -----------------------------------

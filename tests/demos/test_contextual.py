@@ -6,6 +6,7 @@ import pytest
 from demos import contextual
 from demos.common import InputError
 from tests.checkpoints import MASK_FILLERS
+from tests.plots import figure_of
 
 
 @pytest.fixture
@@ -73,12 +74,12 @@ def test_outputs_are_escaped_and_read_for_a_student(model):
     result = contextual.contextual_vectors(model, "<b>ABC</b>\n**ABC**", "ABC")
     table = contextual.to_table(result)
     assert len(table["data"]) == len(table["headers"]) - 1 == 2
-    figure = _figure(contextual.heatmap(result))
+    figure = figure_of(contextual.heatmap(result))
     hover = [text for row in figure["data"][0]["text"] for text in row]
     assert len(hover) == 4 and all("<b>" not in text for text in hover)
     assert sum("&lt;b&gt;[ABC]&lt;/b&gt;" in text for text in hover) == 3  # every pair but (2, 2)
     assert figure["data"][0]["texttemplate"] == "%{z:.2f}"  # a few occurrences: each cell shows its cosine
-    scatter = _figure(contextual.scatter(result))
+    scatter = figure_of(contextual.scatter(result))
     assert all("<b>" not in text for trace in scatter["data"] for text in trace["hovertext"])
     text = contextual.reading(result)
     assert "word2vec" in text and "<b>" not in text and "\\*\\*" in text
@@ -130,12 +131,12 @@ def test_a_crowded_heatmap_shows_colours_only(model):
     sentences = "\n".join(["ABCとABCと東京"] * 9)  # 18 occurrences: 18 x 18 cells
     result = contextual.contextual_vectors(model, sentences, "ABC")
     assert len(result.labels) == 18 > contextual.MAX_SIDE_WITH_VALUES
-    assert "texttemplate" not in _figure(contextual.heatmap(result))["data"][0]
+    assert "texttemplate" not in figure_of(contextual.heatmap(result))["data"][0]
 
 
 def test_the_heatmap_axes_name_occurrences_by_id_and_the_hover_gives_the_excerpts(model):
     result = contextual.contextual_vectors(model, "ABCと東京\nABCとABCで", "ABC")
-    trace = _figure(contextual.heatmap(result))["data"][0]
+    trace = figure_of(contextual.heatmap(result))["data"][0]
     assert trace["x"] == trace["y"] == ["1", "2-1", "2-2"]
     # Row 2-1, column 1: the hover names the row's excerpt first, then the column's.
     assert trace["text"][1][0] == f"{result.labels[1]}<br>{result.labels[0]}"
@@ -177,20 +178,13 @@ def test_occurrences_are_spread_over_the_sentences(counts, limit, kept):
     assert chosen == [o for occurrences, n in zip(found, kept) for o in occurrences[:n]]
 
 
-def _figure(plot) -> dict:
-    """A gr.Plot value's figure, as plotly.js will read it."""
-    import json
-
-    assert plot.type == "plotly"
-    return json.loads(plot.plot)
-
 
 def test_the_figures_are_valid_plotly_figures_in_plotlys_own_look(model):
     import plotly.graph_objects as go
     import plotly.io as pio
 
     result = contextual.contextual_vectors(model, "ABCと東京\nABCとABCで\n私はABCへ", "ABC")
-    heatmap, scatter = _figure(contextual.heatmap(result)), _figure(contextual.scatter(result))
+    heatmap, scatter = figure_of(contextual.heatmap(result)), figure_of(contextual.scatter(result))
     for figure in (heatmap, scatter):
         go.Figure(figure)  # Plotly's own validation: raises on any property plotly.js would not know
         assert figure["layout"]["template"] == pio.templates["plotly"].to_plotly_json()

@@ -1,6 +1,7 @@
 import pytest
 
 from demos import word2vec as tab
+from tests.plots import figure_of
 
 CORPUS = "\n".join(["犬と猫が庭で遊ぶ。", "猫と犬が部屋で眠る。", "東京と大阪へ行く。", "大阪と東京で働く。"] * 10)
 
@@ -14,7 +15,7 @@ def test_explore_gives_neighbours_and_one_labelled_point_per_word():
     rows, figure, note = _explore("犬 東京")
     assert {row[0] for row in rows} == {"犬", "東京"}
     assert all(-1.0 <= row[2] <= 1.0 for row in rows)
-    labels = [label for trace in figure.data for label in trace.text]
+    labels = [label for trace in figure_of(figure)["data"] for label in trace["text"]]
     assert sorted(labels) == sorted(set(labels))  # one point per word
     assert {"犬", "東京"} <= set(labels) and {row[1] for row in rows} <= set(labels)
     assert note == ""
@@ -79,8 +80,17 @@ def test_what_a_search_trained_is_shown_as_the_train_button_would_show_it():
     trained = w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*settings[3:]))
     assert tab.TRAINED_BEFOREHAND in status and "入力した文章 / pasted text" in status
     assert f"語彙 {len(trained.vectors.index_to_key):,}" in status
-    assert list(figure.data[0].y) == trained.losses and len(trained.losses) == 3
+    assert figure_of(figure)["data"][0]["y"] == trained.losses and len(trained.losses) == 3
     # Other settings were never trained: nothing is shown for them, and nothing trains.
     other = (*settings[:8], 8, *settings[9:])
     assert isinstance(tab.training_shown(CORPUS, *other)[0], type(gr.skip()))
     assert w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*other[3:])) is None
+
+
+@pytest.mark.parametrize("epochs", [1, 5, 10, 11, 30])
+def test_loss_curve_has_one_point_per_epoch_and_whole_number_ticks(epochs):
+    losses = [1000.0 / (epoch + 1) for epoch in range(epochs)]
+    figure = figure_of(tab.loss_figure(losses))
+    assert figure["data"][0]["x"] == list(range(1, epochs + 1)) and figure["data"][0]["y"] == losses
+    tick = figure["layout"]["xaxis"]["dtick"]
+    assert isinstance(tick, int) and 1 <= tick and epochs // tick <= 10  # never half epochs, never crowded
