@@ -57,7 +57,7 @@ def check_ner(panel, text: str, long: bool) -> None:
 
 def check_tokenizer(panel, text: str, long: bool) -> None:
     # Every family's chips, less the chips that only name a token ([CLS], </s>), read back as the text.
-    shown = panel.locator("div[style*='line-height:2.4']").evaluate_all(
+    shown = panel.locator("div.jnlp-chips").evaluate_all(
         """divs => divs.map(d => {
             const copy = d.cloneNode(true);
             copy.querySelectorAll('.jnlp-extra').forEach(e => e.remove());

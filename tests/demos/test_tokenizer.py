@@ -59,7 +59,10 @@ def test_bert_marks_special_and_unknown_tokens(results):
     assert bert.tokens[-1].text == "[SEP]" and bert.tokens[-1].special
     assert any(t.unknown and t.text == "[UNK]" for t in bert.tokens)
     html = tab.chips_html("鬱蒼", bert)
-    assert "#dc2626" in html  # unknown tokens are outlined in red
+    # Unknown tokens are outlined in red: their chips, and only theirs, have the class that does it.
+    assert ".jnlp-chips .unknown{background:#fecaca;outline:2px solid #dc2626}" in html
+    unknown_chips = re.findall(r'<span class="unknown[^"]*" title="([^"]*) · id', html)
+    assert unknown_chips and set(unknown_chips) == {"[UNK]"}
     assert "[CLS]" in html and "[CLS]" not in tab.chips_html("鬱蒼", bert, show_special=False)
 
 
@@ -76,7 +79,7 @@ def test_html_in_input_and_tokens_is_shown_literally(results):
         page = tab.chips_html(text, result, show_special=False)
         assert "<script" not in page and "&lt;" in page
         # Without the chips that name tokens, and without the tags, the page reads back as the input.
-        page = re.sub(r'<span class="jnlp-extra"[^>]*>.*?</span>', "", page)
+        page = re.sub(r'<style>.*?</style>|<span class="[^"]*jnlp-extra"[^>]*>.*?</span>', "", page)
         assert html.unescape(re.sub(r"<[^>]+>", "", page)) == text
     rows = tab.token_rows(tokenizations[0])
     assert all(isinstance(row[1], str) for row in rows)
