@@ -707,9 +707,8 @@ async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tupl
     async with (httpx.AsyncClient(base_url=default_url, timeout=600) as default,
                 httpx.AsyncClient(base_url=onednn_url, timeout=600) as onednn):
         for name, (api_name, data) in requests.items():
-            calls: list[tuple[httpx.AsyncClient, list[float]]] = [(default, []), (onednn, [])]
             answers, first_calls = [], []
-            for http, _ in calls:  # the first call loads the model (the next_token call loads GENERATION)
+            for http in (default, onednn):  # the first call loads the model (the next_token call loads GENERATION)
                 started = time.perf_counter()
                 answer = await measure.call_api(http, api_name, data, session="kernels")
                 answers.append(answer[:COMPARED_OUTPUTS.get(api_name, len(answer))])
@@ -717,12 +716,10 @@ async def _alternate(default_url: str, onednn_url: str, requests: dict[str, tupl
             # A large model (the large GPT-2) is packed in the background after it loads (3-7 s here):
             # the timed calls start once the oneDNN server runs on its packed layers.
             await measure.wait_for_packed_layers(onednn_url)
-            for index in range(repeats[name]):  # alternately, starting with each server in turn
-                for http, times in calls if index % 2 == 0 else calls[::-1]:
-                    started = time.perf_counter()
-                    await measure.call_api(http, api_name, data, session="kernels")
-                    times.append(time.perf_counter() - started)
-            default_s, onednn_s = (float(np.median(times)) for _, times in calls)
+            timed = await measure.time_pair_async(  # alternately, starting with each server in turn
+                lambda: measure.call_api(default, api_name, data, session="kernels"),
+                lambda: measure.call_api(onednn, api_name, data, session="kernels"), repeats[name])
+            default_s, onednn_s = (float(np.median(times)) for times in timed)
             rows[name] = {"default_p50_ms": 1000 * default_s, "onednn_p50_ms": 1000 * onednn_s,
                           "speedup": default_s / onednn_s, "largest_difference": _largest_difference(*answers),
                           "default_first_call_ms": 1000 * first_calls[0], "onednn_first_call_ms": 1000 * first_calls[1]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bench import measure
@@ -12,6 +14,17 @@ def test_time_pair_runs_the_two_calls_side_by_side_in_alternating_order():
     first, second = measure.time_pair(lambda: order.append("A"), lambda: order.append("B"), repeats=4)
     assert len(first) == len(second) == 4
     assert order == ["A", "B", "A", "B", "B", "A", "A", "B", "B", "A"]  # warm-up, then AB BA AB BA
+
+
+def test_time_pair_async_alternates_awaited_calls_the_same_way():
+    order: list[str] = []
+
+    async def call(name):
+        order.append(name)
+
+    first, second = asyncio.run(measure.time_pair_async(lambda: call("A"), lambda: call("B"), repeats=4))
+    assert len(first) == len(second) == 4 and all(t >= 0 for t in first + second)
+    assert order == ["A", "B", "B", "A", "A", "B", "B", "A"]  # no warm-up: AB BA AB BA
 
 
 def test_paired_overhead_is_the_median_of_each_pairs_ratio():
