@@ -182,6 +182,18 @@ def explanation(words: Any) -> gr.Markdown:
     return gr.Markdown(words)
 
 
+def blank_until_answered(*numbers: gr.Number) -> None:
+    """Show these output numbers empty until their first answer, instead of Gradio's 0.
+
+    Gradio draws a gr.Number without a value as 0: before anything ran, the similarity tab read
+    "score 0", an answer no model gave. A value of None sent after the page is drawn does show
+    as empty, so they are emptied at page load, in the browser (no request, no API endpoint).
+    """
+    page = gr.context.Context.root_block
+    if page is not None:  # built inside gr.Blocks, as app.py does
+        page.load(None, None, list(numbers), js=f"() => [{', '.join(['null'] * len(numbers))}]")
+
+
 def plotly_text(text: str) -> str:
     """User or model text for a Plotly hover label, legend name, tick label or 2D marker text.
 

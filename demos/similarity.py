@@ -8,7 +8,8 @@ import gradio as gr
 import numpy as np
 
 from demos import i18n, texts
-from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
+from demos.common import (COMMON, blank_until_answered, clickable_examples, clip, explanation, friendly_errors,
+                          require_text, truncation_note)
 from models import batching
 from models.loader import LoadedModel, exceeds_limit
 
@@ -155,6 +156,7 @@ def build() -> dict[str, gr.Component]:
     button.click(sts, inputs=[text1, text2], outputs=[score, score_note], api_name="sts", concurrency_limit=batch)
     button.click(simcse, inputs=[text1, text2], outputs=[similarity, similarity_note], api_name="simcse",
                  concurrency_limit=batch)
+    blank_until_answered(score, similarity)
     clickable_examples(EXAMPLES, [text1, text2], WORDS("examples"),
                        [(sts, [text1, text2], [score, score_note]),
                         (simcse, [text1, text2], [similarity, similarity_note])])

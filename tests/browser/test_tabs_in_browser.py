@@ -1,5 +1,7 @@
 """What a user sees in a real browser."""
 
+from playwright.sync_api import expect
+
 from demos import contextual, generation, ner, nli, sentiment, similarity, summarization, tokenizer, word2vec
 from demos.common import COMMON
 from tests.browser.conftest import ja, open_tab, run_and_wait, screenshot, toast_texts
@@ -153,6 +155,9 @@ def test_similarity_shows_the_jsts_score_beside_the_simcse_cosine(page):
     # gr.Number outputs are <input type=number>: the value property changes, not the attribute.
     sts = panel.get_by_label(ja(similarity.WORDS("sts_score")))
     simcse = panel.get_by_label(ja(similarity.WORDS("simcse_cosine")))
+    # Before anything ran the scores are empty, not a 0 no model gave.
+    expect(sts).to_have_value("")
+    expect(simcse).to_have_value("")
     panel.get_by_test_id("dataset-cell-0-0").click()
     page.wait_for_function(
         "([a, b]) => document.querySelector('.toast-body') || (!['', '0'].includes(a.value) && !['', '0'].includes(b.value))",
