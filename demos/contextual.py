@@ -235,9 +235,12 @@ def _pca_2d(vectors) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in points]
 
 
+OCCURRENCE_HEADER = "出現 / occurrence"
+
+
 def to_table(result: Contextual) -> dict:
     """The value of a gr.Dataframe: one row and one column per occurrence."""
-    return {"headers": ["出現 / occurrence", *result.labels],
+    return {"headers": [OCCURRENCE_HEADER, *result.labels],
             "data": [[label, *(round(v, 4) for v in row)] for label, row in zip(result.labels, result.matrix)]}
 
 
@@ -448,7 +451,8 @@ def build() -> dict[str, gr.Component]:
                 layer = Slider(0, MAX_LAYER, value=DEFAULT_LAYER, step=1,
                                label=WORDS("layer"), info=WORDS("layer_info"))
                 button = gr.Button(COMMON("compare"), variant="primary")
-        matrix = gr.Dataframe(label=WORDS("cosine"), interactive=False)
+        # Before a comparison the table has no occurrences: one named column, not Gradio's "1 2 3".
+        matrix = gr.Dataframe(headers=[OCCURRENCE_HEADER], label=WORDS("cosine"), interactive=False)
         note = gr.Markdown()
         with gr.Row():
             heat = gr.Plot(label=WORDS("heatmap"))

@@ -194,6 +194,10 @@ def test_every_tab_is_visible_on_a_1280_px_projector(page):
 
 def test_contextual_tab_compares_occurrences_and_fills_masks(page):
     panel = open_tab(page, contextual.TITLE)
+    # Before a comparison the empty table names its one column (not Gradio's placeholder "1 2 3").
+    headers = panel.locator("table").first.locator("thead th")
+    expect(headers).to_have_count(1)
+    assert contextual.OCCURRENCE_HEADER.split(" / ")[0] in headers.first.inner_text()
     panel.get_by_test_id("dataset-cell-0-0").click()  # the かける sentences
     panel.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert toast_texts(page) == []
