@@ -32,6 +32,8 @@ WORDS = i18n.register("ner", {
     "title": ("固有表現認識", "NER"),
     "text": (f"テキスト（解析は先頭 {MAX_NER_CHARS:,} 文字まで）", f"Text (the first {MAX_NER_CHARS:,} characters are analysed)"),
     "find": ("固有表現を探す", "Find entities"),
+    "placeholder": ("例：佐藤健太さんは京都大学で言語の研究をしている。",
+                    "e.g. 佐藤健太さんは京都大学で言語の研究をしている。 (a Japanese text with names in it)"),
     "entities": ("固有表現", "Entities"),
     "table": ("一覧", "Table"),
 })
@@ -181,7 +183,7 @@ def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("ner"))
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label=WORDS("text"), lines=5)
+            text = gr.Textbox(label=WORDS("text"), lines=5, placeholder=WORDS("placeholder"))
             button = gr.Button(WORDS("find"), variant="primary")
         with gr.Column():
             highlighted = gr.HighlightedText(label=WORDS("entities"), color_map=COLORS, show_legend=True)

@@ -13,6 +13,9 @@ WORDS = i18n.register("nli", {
     "title": ("自然言語推論", "NLI"),
     "premise": ("前提", "Premise"),
     "hypothesis": ("仮説", "Hypothesis"),
+    "premise_placeholder": ("例：駅前のカフェは朝七時に開く。", "e.g. 駅前のカフェは朝七時に開く。 (a Japanese sentence)"),
+    "hypothesis_placeholder": ("例：そのカフェは朝から営業している。",
+                               "e.g. そのカフェは朝から営業している。 (does it follow from the premise?)"),
     "infer": ("推論する", "Infer"),
     "probabilities": ("ラベルの確率", "Label probabilities"),
     "examples": ("例（含意・矛盾・中立の順）", "Examples (entailment, contradiction, neutral)"),
@@ -56,8 +59,9 @@ def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("nli"))
     with gr.Row():
         with gr.Column():
-            premise = gr.Textbox(label=WORDS("premise"), lines=2)
-            hypothesis = gr.Textbox(label=WORDS("hypothesis"), lines=2)
+            premise = gr.Textbox(label=WORDS("premise"), lines=2, placeholder=WORDS("premise_placeholder"))
+            hypothesis = gr.Textbox(label=WORDS("hypothesis"), lines=2,
+                                    placeholder=WORDS("hypothesis_placeholder"))
             button = gr.Button(WORDS("infer"), variant="primary")
         with gr.Column():
             label = gr.Label(label=WORDS("probabilities"))

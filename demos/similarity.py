@@ -17,6 +17,9 @@ WORDS = i18n.register("similarity", {
     "title": ("意味的類似度", "Similarity"),
     "sentence1": ("文1", "Sentence 1"),
     "sentence2": ("文2", "Sentence 2"),
+    "sentence1_placeholder": ("例：彼は毎朝コーヒーを飲む。", "e.g. 彼は毎朝コーヒーを飲む。 (a Japanese sentence)"),
+    "sentence2_placeholder": ("例：朝になると彼はいつもコーヒーを淹れる。",
+                              "e.g. 朝になると彼はいつもコーヒーを淹れる。 (how close in meaning?)"),
     "sts_score": ("JSTS スコア (0〜5)", "JSTS score (0–5)"),
     "simcse_cosine": ("SimCSE コサイン類似度 (−1〜1)", "SimCSE cosine (−1–1)"),
     "examples": ("例（似ている・似ていない）", "Examples (similar, unrelated)"),
@@ -140,8 +143,8 @@ def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("similarity"))
     with gr.Row():
         with gr.Column():
-            text1 = gr.Textbox(label=WORDS("sentence1"), lines=2)
-            text2 = gr.Textbox(label=WORDS("sentence2"), lines=2)
+            text1 = gr.Textbox(label=WORDS("sentence1"), lines=2, placeholder=WORDS("sentence1_placeholder"))
+            text2 = gr.Textbox(label=WORDS("sentence2"), lines=2, placeholder=WORDS("sentence2_placeholder"))
             button = gr.Button(COMMON("compare"), variant="primary")
         with gr.Column():
             score = gr.Number(label=WORDS("sts_score"))

@@ -20,6 +20,8 @@ from models.registry import get_spec
 WORDS = i18n.register("summarization", {
     "title": ("要約生成", "Summarization"),
     "article": ("記事", "Article"),
+    "placeholder": ("ニュース記事を貼り付けてください（下の例をクリックしても入ります）。",
+                    "Paste a Japanese news article, or click an example below."),
     "beams": ("ビーム数", "Beams"),
     "summarize": ("要約する", "Summarize"),
     "summary": ("要約", "Summary"),
@@ -114,7 +116,7 @@ def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("summarization"))
     with gr.Row():
         with gr.Column():
-            article = gr.Textbox(label=WORDS("article"), lines=8)
+            article = gr.Textbox(label=WORDS("article"), lines=8, placeholder=WORDS("placeholder"))
             with gr.Row():
                 max_new_tokens = Slider(8, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
                                         label=COMMON("max_new_tokens"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
