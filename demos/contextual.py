@@ -458,7 +458,9 @@ def build() -> dict[str, gr.Component]:
             heat = gr.Plot(label=WORDS("heatmap"))
             points = gr.Plot(label=WORDS("pca"))
         outputs = [matrix, heat, points, note]
-        button.click(contextual, inputs=[sentences, word, layer], outputs=outputs, api_name="contextual")
+        # Enter in the word box compares, like the button (the sentences box takes Enter as a new line).
+        gr.on([button.click, word.submit], contextual, inputs=[sentences, word, layer], outputs=outputs,
+              api_name="contextual")
         # Dragging the layer redraws at once: the vectors drift apart as the layers get deeper.
         layer.release(contextual, inputs=[sentences, word, layer], outputs=outputs, api_visibility="private")
         clickable_examples(EXAMPLES, [sentences, word], WORDS("examples"),

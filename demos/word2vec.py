@@ -442,11 +442,13 @@ def build() -> dict[str, gr.Component]:
         exported = gr.File(label=WORDS("vectors"))
     training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
                                   api_name="train_word2vec", **shared)
-    exploring = explore_button.click(explore, inputs=[corpus_text, words, *settings, topn],
-                                     outputs=[table, plot, explore_note], api_name="word2vec", **shared)
-    solving = analogy_button.click(analogy, inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table],
-                                   api_name="analogy", **shared)
-    pairs_button.click(pairs, inputs=[sentence, pair_window, use_lemma], outputs=[pairs_table], api_name="skipgram_pairs")
+    # Enter in a one-line box runs what its button runs (one event either way: one endpoint, one queue slot).
+    exploring = gr.on([explore_button.click, words.submit], explore, inputs=[corpus_text, words, *settings, topn],
+                      outputs=[table, plot, explore_note], api_name="word2vec", **shared)
+    solving = gr.on([analogy_button.click, a.submit, b.submit, c.submit], analogy,
+                    inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table], api_name="analogy", **shared)
+    gr.on([pairs_button.click, sentence.submit], pairs, inputs=[sentence, pair_window, use_lemma],
+          outputs=[pairs_table], api_name="skipgram_pairs")
     exporting = export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported],
                                     api_name="export_vectors", **shared)
     # What a search, an analogy or an export trained is shown as if Train had been pressed (not an API endpoint:

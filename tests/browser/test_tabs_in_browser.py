@@ -214,3 +214,22 @@ def test_contextual_tab_compares_occurrences_and_fills_masks(page):
     completed = filling.get_by_role("textbox").nth(1).input_value()
     assert completed == "私は東京に住んでいる。"
     screenshot(page, "fill-mask")
+
+
+def test_enter_in_a_one_line_box_runs_what_its_button_runs(page):
+    panel = open_tab(page, word2vec.TITLE)
+    words = panel.get_by_label(ja(word2vec.WORDS("words")))
+    words.fill("猫")
+    words.press("Enter")
+    first_query = panel.get_by_test_id("cell-0-0").first
+    expect(first_query).to_have_text("猫", timeout=120_000)  # trains the default corpus first
+    assert toast_texts(page) == []
+
+    panel = open_tab(page, contextual.TITLE)
+    word = panel.get_by_label(ja(contextual.WORDS("word")))
+    word.fill("かけ")
+    word.press("Enter")
+    # かけ occurs once in each of the example's four sentences: a 4 x 4 table, headed by those occurrences.
+    headers = panel.locator("table").first.locator("thead th")
+    expect(headers).to_have_count(5, timeout=60_000)
+    assert "[かけ]" in headers.nth(1).inner_text()
