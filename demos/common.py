@@ -8,6 +8,7 @@ import html
 import inspect
 import logging
 import string
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,9 +58,18 @@ def usable_text(text: str) -> str:
     return text
 
 
+def blank(text: str) -> bool:
+    """Nothing to read: only spaces and invisible format characters (zero-width space, BOM, word joiner…).
+
+    A text pasted from a web page or a file can carry those alone; the models would answer for it
+    as if it said something.
+    """
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+
+
 def require_text(text: str | None, name_ja: str = "テキスト", name_en: str = "text") -> str:
     """The text (made usable, see usable_text), or an InputError when it is empty or blank."""
-    if text is None or not str(text).strip():
+    if text is None or blank(str(text)):
         raise InputError(f"{name_ja}を入力してください。 / Please enter some {name_en}.")
     return usable_text(str(text))
 

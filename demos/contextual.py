@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, markdown_literal,
-                          plotly_plot, plotly_text, require_text)
+from demos.common import (COMMON, InputError, blank, clickable_examples, clip, explanation, friendly_errors,
+                          markdown_literal, plotly_plot, plotly_text, require_text)
 from demos.components import Slider
 from models import gpu
 from models.loader import LoadedModel
@@ -97,7 +97,7 @@ class Contextual:
 def split_sentences(text: str | None) -> list[str]:
     """Non-blank lines, each clipped; an InputError for blank input or too many lines."""
     text = require_text(text, "文", "sentences")
-    sentences = [line.strip()[:MAX_SENTENCE_CHARS] for line in text.splitlines() if line.strip()]
+    sentences = [line.strip()[:MAX_SENTENCE_CHARS] for line in text.splitlines() if not blank(line)]
     if len(sentences) > MAX_SENTENCES:
         raise InputError(f"文が多すぎます（{len(sentences)} 文。上限は {MAX_SENTENCES} 文）。 / Too many sentences "
                          f"({len(sentences)}; at most {MAX_SENTENCES}, one per line).")

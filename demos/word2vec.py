@@ -10,8 +10,8 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
-from demos.common import (COMMON, InputError, clickable_examples, explanation, friendly_errors, markdown_literal,
-                          plotly_plot, plotly_text, usable_text)
+from demos.common import (COMMON, InputError, blank, clickable_examples, explanation, friendly_errors,
+                          markdown_literal, plotly_plot, plotly_text, usable_text)
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -67,7 +67,7 @@ def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]
             return w2v.decode_upload(data), "アップロードしたファイル / uploaded file"
         except w2v.CorpusError as exc:
             raise InputError(str(exc)) from None
-    if corpus_text and corpus_text.strip():
+    if corpus_text and not blank(corpus_text):
         if len(corpus_text) > MAX_CORPUS_CHARS:
             raise InputError(f"文章が長すぎます（上限 {MAX_CORPUS_CHARS:,} 文字）。 / The text is too long "
                              f"(limit {MAX_CORPUS_CHARS:,} characters).")

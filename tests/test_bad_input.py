@@ -9,10 +9,12 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from demos import i18n
+from demos.common import blank
 
 BAD_TEXTS = {
     "empty": "",
     "whitespace": " \u3000\n\t ",
+    "invisible": "\u200b\ufeff \u2060\u200b",  # zero-width space, BOM, word joiner: nothing to read
     "one_char": "猫",
     "very_long": "今日は天気が良いので散歩に行きます。" * 5600,  # about 100,000 characters
     "control": "abc\x00\x01\x07\x1b[31m東京\x7f",
@@ -37,7 +39,7 @@ ENDPOINTS = {
     "/generate": lambda t: (t, "GENERATION", 3),
     "/contextual": lambda t: (t, t),
     # A mask mark after any non-blank text, so the model runs (blank stays blank: "Please enter").
-    "/fill_mask": lambda t: (t + "＿" if t.strip() else t,),
+    "/fill_mask": lambda t: (t if blank(t) else t + "＿",),
 }
 
 
@@ -54,10 +56,10 @@ def test_every_endpoint_answers_or_explains(client, api_name, case):
         result = client.predict(*args, api_name=api_name)
     except AppError as error:
         assert _clear(str(error)), f"{api_name} {case}: {error}"
-        if case in ("empty", "whitespace"):
+        if blank(BAD_TEXTS[case]):
             assert "Please enter" in str(error)
     else:
-        assert case not in ("empty", "whitespace"), f"{api_name} accepted blank input"
+        assert not blank(BAD_TEXTS[case]), f"{api_name} accepted blank input"
         assert result is not None
 
 

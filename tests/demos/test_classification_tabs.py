@@ -36,7 +36,7 @@ def test_long_pair_is_truncated(load_model):
     assert scores.truncated
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\u3000\n\t", None])
+@pytest.mark.parametrize("text", ["", "   ", "\u3000\n\t", "\u200b\ufeff", None])
 def test_blank_input_is_refused_with_a_bilingual_message(load_model, text):
     with pytest.raises(InputError, match="入力してください.*Please enter"):
         sentiment.predict(load_model("SENTIMENT"), text)

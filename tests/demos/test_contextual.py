@@ -216,3 +216,7 @@ def test_identical_vectors_sit_at_the_origin():
 
     assert contextual._pca_2d(np.ones((3, 768))) == [(0.0, 0.0)] * 3
     assert contextual._pca_2d(np.ones((1, 768))) == [(0.0, 0.0)]
+
+
+def test_lines_with_only_invisible_characters_are_not_sentences():
+    assert contextual.split_sentences("犬が走る。\n\u200b\ufeff\n猫が寝る。") == ["犬が走る。", "猫が寝る。"]

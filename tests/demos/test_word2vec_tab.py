@@ -94,3 +94,8 @@ def test_loss_curve_has_one_point_per_epoch_and_whole_number_ticks(epochs):
     assert figure["data"][0]["x"] == list(range(1, epochs + 1)) and figure["data"][0]["y"] == losses
     tick = figure["layout"]["xaxis"]["dtick"]
     assert isinstance(tick, int) and 1 <= tick and epochs // tick <= 10  # never half epochs, never crowded
+
+
+def test_a_corpus_box_with_only_invisible_characters_counts_as_empty():
+    # Zero-width spaces or a BOM left from a paste: the default corpus, as for an empty box.
+    assert tab._corpus_text("\u200b\ufeff\n \u2060", None)[1] == tab._corpus_text("", None)[1]
