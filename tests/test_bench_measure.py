@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bench import measure
+from tests.conftest import run_coroutine
 
 
 def test_time_pair_runs_the_two_calls_side_by_side_in_alternating_order():
@@ -22,7 +21,7 @@ def test_time_pair_async_alternates_awaited_calls_the_same_way():
     async def call(name):
         order.append(name)
 
-    first, second = asyncio.run(measure.time_pair_async(lambda: call("A"), lambda: call("B"), repeats=4))
+    first, second = run_coroutine(measure.time_pair_async(lambda: call("A"), lambda: call("B"), repeats=4))
     assert len(first) == len(second) == 4 and all(t >= 0 for t in first + second)
     assert order == ["A", "B", "B", "A", "A", "B", "B", "A"]  # no warm-up: AB BA AB BA
 
