@@ -204,6 +204,11 @@ def blank_until_answered(*numbers: gr.Number) -> None:
         page.load(None, None, list(numbers), js=f"() => [{', '.join(['null'] * len(numbers))}]")
 
 
+# Japanese fonts first, for the plots' titles, labels and hover text: a browser's default sans-serif
+# may have no kanji and draw boxes.
+PLOT_FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
+
+
 def plotly_text(text: str) -> str:
     """User or model text for a Plotly hover label, legend name, tick label or 2D marker text.
 

@@ -13,7 +13,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import (COMMON, InputError, blank, clickable_examples, clip, explanation, friendly_errors,
-                          markdown_literal, plotly_plot, plotly_text, require_text)
+                          markdown_literal, PLOT_FONT, plotly_plot, plotly_text, require_text)
 from demos.components import Slider
 from models import gpu
 from models.loader import LoadedModel
@@ -244,9 +244,6 @@ def to_table(result: Contextual) -> dict:
             "data": [[label, *(round(v, 4) for v in row)] for label, row in zip(result.labels, result.matrix)]}
 
 
-_FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
-
-
 # Up to this many occurrences a side, each cell of the heatmap also shows its cosine: BERT's cosines
 # of one word often all lie between 0.6 and 1, shades a projected room cannot tell apart, and hover
 # values are for the one holding the mouse. Beyond it the numbers would crowd out the colours.
@@ -282,7 +279,7 @@ def heatmap(result: Contextual):
              "hovertemplate": "%{text}<br>cos %{z:.3f}<extra></extra>"}
     if len(labels) <= MAX_SIDE_WITH_VALUES:
         trace["texttemplate"] = "%{z:.2f}"
-    return plotly_plot([trace], {"font": _FONT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    return plotly_plot([trace], {"font": PLOT_FONT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                                  "title": {"text": f"cosine similarity (layer {result.layer})"},
                                  # categories: Plotly would read ids such as "1" as numbers and "2-1" as a date
                                  "xaxis": {"type": "category"},
@@ -300,7 +297,7 @@ def scatter(result: Contextual):
             "text": [plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
             "hovertext": [plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
         })
-    return plotly_plot(traces, {"font": _FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    return plotly_plot(traces, {"font": PLOT_FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                                 "title": {"text": f"PCA (2D), layer {result.layer}"},
                                 "legend": {"title": {"text": "sentence"}}})
 

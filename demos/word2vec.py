@@ -11,7 +11,7 @@ import gradio as gr
 from demos import i18n, texts
 from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
 from demos.common import (COMMON, InputError, blank, clickable_examples, explanation, friendly_errors,
-                          markdown_literal, plotly_plot, plotly_text, usable_text)
+                          markdown_literal, PLOT_FONT, plotly_plot, plotly_text, usable_text)
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
@@ -140,7 +140,8 @@ def scatter(vectors, rows: list[list[object]]):
     matrix = np.array([vectors[w] for w in words])
     components = min(3, len(words), matrix.shape[1])
     points = PCA(n_components=components, random_state=0).fit_transform(matrix) if len(words) > 1 else matrix[:, :1] * 0
-    points = np.pad(points, ((0, 0), (0, 3 - points.shape[1])))
+    # (nan_to_num: the figure goes out as strict JSON, where a NaN from degenerate vectors has no spelling.)
+    points = np.pad(np.nan_to_num(points), ((0, 0), (0, 3 - points.shape[1])))
     # Four decimals place a point to a ten-thousandth of the plot; float32's full digits only weigh the reply down.
     position = {w: [round(v, 4) for v in points[i].tolist()] for i, w in enumerate(words)}
     traces = []
@@ -158,7 +159,7 @@ def scatter(vectors, rows: list[list[object]]):
             "marker": {"size": [9 if w == query else 5 for w, _ in members]},
         })
     return plotly_plot(traces, {
-        "font": {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"},
+        "font": PLOT_FONT,
         "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "height": 520, "legend": {"title": {"text": "query"}},
         "title": {"text": "PCA (3D) of word vectors"},
     })
@@ -171,7 +172,7 @@ def loss_figure(losses: list[float]):
                        # Epochs are whole numbers: ticks at 1, 2, 3 (by fives past ten), never at 1.5.
                        {"xaxis": {"title": {"text": "epoch"}, "dtick": 1 if len(losses) <= 10 else 5},
                         "yaxis": {"title": {"text": "loss (per epoch)"}},
-                        "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+                        "font": PLOT_FONT, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
                         "title": {"text": "学習損失 / Training loss"}})
 
 
