@@ -145,14 +145,17 @@ def chip_segments(text: str, tokens: list[Token]) -> list[tuple[str, int | None]
 # The chips' look, sent once with each column's chips rather than repeated in every chip: 10,000
 # characters are about 10,000 chips a column, and inline styles made the three columns 8 MB. The
 # rules are scoped to .jnlp-chips so that the HTML also shows right when an API user saves it.
+# Gradio colours every element of an HTML output with the theme's text colour (".prose *", two
+# classes): each chip rule names a class or an attribute besides its span to win over it, or in dark
+# mode the chips' text would be near-white on their pale backgrounds.
 _CHIP_STYLE = "".join((
     "<style>",
     ".jnlp-chips{line-height:2.4;white-space:pre-wrap;word-break:break-all}",
-    ".jnlp-chips span{color:#111827;border-radius:4px;padding:2px 1px;margin:0 1px}",
-    *(f".jnlp-chips .c{i}{{background:{colour}}}" for i, colour in enumerate(_PALETTE)),
-    ".jnlp-chips .special{background:#e5e7eb;color:#374151;font-family:monospace;font-size:0.8em}",
-    ".jnlp-chips .unknown{background:#fecaca;outline:2px solid #dc2626}",
-    ".jnlp-chips sub{font-size:0.65em;color:#4b5563;margin-left:1px}",
+    ".jnlp-chips span[title]{color:#111827;border-radius:4px;padding:2px 1px;margin:0 1px}",
+    *(f".jnlp-chips span.c{i}{{background:{colour}}}" for i, colour in enumerate(_PALETTE)),
+    ".jnlp-chips span.special{background:#e5e7eb;color:#374151;font-family:monospace;font-size:0.8em}",
+    ".jnlp-chips span.unknown{background:#fecaca;outline:2px solid #dc2626}",
+    ".jnlp-chips span[title] sub{font-size:0.65em;color:#4b5563;margin-left:1px}",
     "</style>",
 ))
 

@@ -233,3 +233,22 @@ def test_enter_in_a_one_line_box_runs_what_its_button_runs(page):
     headers = panel.locator("table").first.locator("thead th")
     expect(headers).to_have_count(5, timeout=60_000)
     assert "[かけ]" in headers.nth(1).inner_text()
+
+
+def test_tokenizer_chips_stay_dark_on_pale_in_dark_mode(browser, running_app):
+    # A projector room's laptop in dark mode: Gradio gives every element of an HTML output the theme's
+    # (near-white) text colour; the chips' own colour must win, or they are white on pale yellow.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(f"{running_app.url}?__theme=dark&tab=tokenizer")
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_role("button", name=ja(tokenizer.WORDS("tokenize"))).click()
+        chip = panel.locator(".jnlp-chips span[title]:not(.special)").first
+        chip.wait_for(timeout=60_000)
+        body = page.evaluate("() => getComputedStyle(document.querySelector('.prose')).color")
+        assert body != "rgb(17, 24, 39)"  # the check itself: the theme's text colour is light here
+        assert chip.evaluate("e => getComputedStyle(e).color") == "rgb(17, 24, 39)"
+        screenshot(page, "tokenizer-dark")
+    finally:
+        context.close()

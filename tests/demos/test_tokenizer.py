@@ -60,7 +60,7 @@ def test_bert_marks_special_and_unknown_tokens(results):
     assert any(t.unknown and t.text == "[UNK]" for t in bert.tokens)
     html = tab.chips_html("鬱蒼", bert)
     # Unknown tokens are outlined in red: their chips, and only theirs, have the class that does it.
-    assert ".jnlp-chips .unknown{background:#fecaca;outline:2px solid #dc2626}" in html
+    assert ".jnlp-chips span.unknown{background:#fecaca;outline:2px solid #dc2626}" in html
     unknown_chips = re.findall(r'<span class="unknown[^"]*" title="([^"]*) · id', html)
     assert unknown_chips and set(unknown_chips) == {"[UNK]"}
     assert "[CLS]" in html and "[CLS]" not in tab.chips_html("鬱蒼", bert, show_special=False)
