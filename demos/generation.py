@@ -240,7 +240,7 @@ def next_token(prompt: str, model_key: str = MODEL_KEYS[0], top_k: float = DEFAU
     key = _check_key(model_key)
     top_k = int(_number(top_k, 1, MAX_TOP_K, DEFAULT_TOP_K, "候補数", "top-k"))
     # A classroom clicking the same example gets the first click's answer (models/recent.py).
-    asked = ("next_token", get_spec(key).resolve_id(), recent.fingerprint(prompt), top_k)
+    asked = recent.answer_key("next_token", key, prompt, top_k)
     candidates = recent.reused_or_computed(asked, lambda: gpu.run(key, next_token_distribution, prompt, top_k))
     choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
     return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
@@ -281,8 +281,8 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
     # The same prompt, model and settings give the same text (sampling is seeded): a classroom
     # clicking the same example gets the first finished generation at once (models/recent.py).
     deciding = settings if settings.do_sample else None  # greedy: the sampling sliders change nothing
-    remembered = ("generate", get_spec(key).resolve_id(), recent.fingerprint(prompt), max_new_tokens, deciding)
-    finished = recent.RESULTS.get(remembered) if recent.results_kept() else None
+    remembered = recent.answer_key("generate", key, prompt, max_new_tokens, deciding)
+    finished = recent.recall(remembered)
     if finished is not None:
         yield prompt + finished
         return
@@ -293,8 +293,7 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
         continuation = ""
         for continuation in continuations:
             yield prompt + continuation
-        if recent.results_kept():  # only a generation that ran to its end: never one cut short by Stop
-            recent.RESULTS.put(remembered, continuation)
+        recent.keep(remembered, continuation)  # only a generation that ran to its end: never one cut short by Stop
     finally:
         continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
 

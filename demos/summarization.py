@@ -15,7 +15,6 @@ from demos.components import SIDE_BY_SIDE_MIN_WIDTH, Slider
 from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
 from models import gpu, recent
 from models.loader import LoadedModel, count_tokens
-from models.registry import get_spec
 
 WORDS = i18n.register("summarization", {
     "title": ("要約生成", "Summarization"),
@@ -106,7 +105,7 @@ def summarize(article: str, max_new_tokens: float = DEFAULT_NEW_TOKENS, num_beam
     num_beams = _bounded(num_beams, 1, MAX_BEAMS, 1)
     # A classroom clicking the same example gets the first click's summary (models/recent.py).
     summary = recent.reused_or_computed(
-        ("summarize", get_spec(MODEL_KEY).resolve_id(), recent.fingerprint(article), max_new_tokens, num_beams),
+        recent.answer_key("summarize", MODEL_KEY, article, max_new_tokens, num_beams),
         lambda: gpu.run(MODEL_KEY, summarize_article, article, max_new_tokens, num_beams, seconds=gpu.LONG_SECONDS))
     notes = [n for n in (truncation_note(summary.truncated, summary.limit), empty_output_note(summary)) if n]
     return summary.text, "\n\n".join(notes)

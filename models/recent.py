@@ -19,6 +19,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from models.registry import get_spec
+
 Value = TypeVar("Value")
 
 RESULT_CACHE_ENV = "JNLP_RESULT_CACHE"
@@ -70,14 +72,29 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def answer_key(endpoint: str, model_key: str, text: str, *settings: Hashable) -> tuple:
+    """What names an answer: the endpoint, the model id the registry key resolves to now (an operator
+    who points the key elsewhere gets new answers), a digest of the text, and every setting that
+    changes the answer."""
+    return (endpoint, get_spec(model_key).resolve_id(), fingerprint(text), *settings)
+
+
+def recall(key: Hashable) -> object | None:
+    """The answer kept for ``key`` (see answer_key), or None: none kept, or reuse turned off."""
+    return RESULTS.get(key) if results_kept() else None
+
+
+def keep(key: Hashable, answer: object) -> None:
+    """Keep ``answer`` for the next request with this key (nothing when reuse is turned off)."""
+    if results_kept():
+        RESULTS.put(key, answer)
+
+
 def reused_or_computed(key: Hashable, compute: Callable[[], Value]) -> Value:
-    """A recent answer for ``key`` (which names the endpoint, the model and every input that
-    decides the answer), or ``compute()``'s, kept for the next such request."""
-    if not results_kept():
-        return compute()
-    found = RESULTS.get(key)
+    """A recent answer for ``key`` (see answer_key), or ``compute()``'s, kept for the next such request."""
+    found = recall(key)
     if found is not None:
         return found  # type: ignore[return-value]
     value = compute()
-    RESULTS.put(key, value)
+    keep(key, value)
     return value

@@ -55,3 +55,25 @@ def test_a_key_holds_a_digest_of_a_text_not_the_text():
     assert recent.fingerprint(article) == recent.fingerprint("長い記事。" * 20_000)
     assert len(recent.fingerprint(article)) == 64 and recent.fingerprint(article) != recent.fingerprint(article + "!")
     assert recent.fingerprint("\ud800") != recent.fingerprint("")  # a lone surrogate from a client hashes too
+
+
+def test_an_answer_key_names_the_model_the_key_resolves_to_and_holds_a_digest(monkeypatch, tmp_path):
+    monkeypatch.delenv("JNLP_MODEL_SUMMARIZATION", raising=False)
+    article = "記事の本文。" * 1_000
+    key = recent.answer_key("summarize", "SUMMARIZATION", article, 64, 1)
+    assert key == recent.answer_key("summarize", "SUMMARIZATION", article, 64, 1)
+    assert article not in key and recent.fingerprint(article) in key
+    assert key != recent.answer_key("summarize", "SUMMARIZATION", article, 64, 2)
+    # The operator points the key at another model: its answers are not the old model's.
+    monkeypatch.setenv("JNLP_MODEL_SUMMARIZATION", str(tmp_path))
+    assert key != recent.answer_key("summarize", "SUMMARIZATION", article, 64, 1)
+
+
+def test_nothing_is_recalled_or_kept_when_reuse_is_off(monkeypatch):
+    monkeypatch.setenv(recent.RESULT_CACHE_ENV, "0")
+    recent.keep(("generate", "x"), "text")
+    assert recent.recall(("generate", "x")) is None
+    monkeypatch.setenv(recent.RESULT_CACHE_ENV, "1")
+    assert recent.recall(("generate", "x")) is None  # it was never kept
+    recent.keep(("generate", "x"), "text")
+    assert recent.recall(("generate", "x")) == "text"
