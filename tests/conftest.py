@@ -3,6 +3,7 @@ loader, and the app served on 127.0.0.1 for gradio_client tests."""
 
 from __future__ import annotations
 
+import json
 import os
 
 # huggingface_hub reads this when imported: set it before anything imports transformers,
@@ -10,6 +11,7 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +39,18 @@ def run_coroutine(coroutine):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def call_raw(url: str, api_name: str, body: str) -> tuple[str, dict]:
+    """Call an endpoint as curl does, with a hand-written JSON body (gradio_client cannot send NaN,
+    nor a file path the server no longer has): the last event's name and its data."""
+    started = httpx.post(f"{url}gradio_api/call/{api_name}", content=body,
+                         headers={"content-type": "application/json"}, timeout=30)
+    started.raise_for_status()
+    answer = httpx.get(f"{url}gradio_api/call/{api_name}/{started.json()['event_id']}", timeout=120).text
+    events = re.findall(r"^event: (\w+)\ndata: (.*)$", answer, flags=re.MULTILINE)
+    event, data = events[-1]
+    return event, json.loads(data) if data.startswith(("{", "[")) else {"raw": data}
 
 
 @pytest.fixture(scope="session")

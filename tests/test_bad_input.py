@@ -3,13 +3,12 @@
 import json
 import re
 
-import httpx
-
 import pytest
 from gradio_client.exceptions import AppError
 
 from demos import i18n
 from demos.common import blank
+from tests.conftest import call_raw
 
 BAD_TEXTS = {
     "empty": "",
@@ -96,17 +95,6 @@ def _defaults(api_name: str) -> list:
 NUMERIC_INPUTS = _numeric_inputs()
 
 
-def _raw_call(url: str, api_name: str, body: str) -> tuple[str, dict]:
-    """Call an endpoint with a hand-written JSON body (gradio_client cannot send NaN): (event, data)."""
-    started = httpx.post(f"{url}gradio_api/call/{api_name}", content=body,
-                         headers={"content-type": "application/json"}, timeout=30)
-    started.raise_for_status()
-    answer = httpx.get(f"{url}gradio_api/call/{api_name}/{started.json()['event_id']}", timeout=120).text
-    events = re.findall(r"^event: (\w+)\ndata: (.*)$", answer, flags=re.MULTILINE)
-    event, data = events[-1]
-    return event, json.loads(data) if data.startswith(("{", "[")) else {"raw": data}
-
-
 def test_every_bounded_parameter_is_found():
     names = {(api, i18n.pair(props["label"])) for api, _, props in NUMERIC_INPUTS}
     assert ("generate", ("温度", "Temperature")) in names and ("summarize", ("ビーム数", "Beams")) in names
@@ -132,7 +120,7 @@ def test_numbers_outside_their_bounds_are_refused_by_name_in_both_languages(clie
         args = _defaults(api_name)
         placeholder = json.dumps(args[:position] + ["@@HERE@@"] + args[position + 1:], ensure_ascii=False)
         body = '{"data": ' + placeholder.replace('"@@HERE@@"', wrong) + "}"
-        event, data = _raw_call(running_app.url, api_name, body)
+        event, data = call_raw(running_app.url, api_name, body)
         assert event == "error", (wrong, data)
         assert f"「{name_ja.strip()}」" in str(data.get("error")), (wrong, data)
 

@@ -18,6 +18,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from models.word2vec import MAX_UPLOAD_BYTES
+from tests.conftest import call_raw
 
 # Words the default corpus does not have: a result built from them can only come from the file.
 LINES = ["ペンギンと白熊が氷の上で遊ぶ。", "白熊とペンギンが海で泳ぐ。", "宇宙船とロケットが空を飛ぶ。",
@@ -93,28 +94,15 @@ def test_exporting_the_same_vectors_again_gives_the_same_file(client, tmp_path):
     assert os.path.basename(other) != os.path.basename(first)
 
 
-def _call_over_http(url: str, api_name: str, data: list) -> tuple[str, str]:
-    """One call as curl makes it; the last event's name and data."""
-    event_id = httpx.post(f"{url}gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
-    event = payload = ""
-    with httpx.stream("GET", f"{url}gradio_api/call/{api_name}/{event_id}", timeout=120) as stream:
-        for line in stream.iter_lines():
-            if line.startswith("event:"):
-                event = line.removeprefix("event:").strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                payload = line.removeprefix("data:").strip()
-    return event, payload
-
-
 def test_an_upload_the_server_no_longer_has_is_asked_for_again(client, running_app):
     # The server deletes uploads after a few hours (delete_cache); a page left open still holds the path.
     uploaded = httpx.post(running_app.url + "gradio_api/upload",
                           files={"files": ("old.txt", CORPUS.encode("utf-8"), "text/plain")}).json()[0]
     os.remove(uploaded)
     file_data = {"path": uploaded, "orig_name": "old.txt", "meta": {"_type": "gradio.FileData"}}
-    event, payload = _call_over_http(running_app.url, "word2vec", ["", "ペンギン", file_data])
-    message = json.loads(payload)["error"] if event == "error" else payload
-    assert event == "error" and _clear(message) and "upload it again" in message, (event, payload)
+    event, data = call_raw(running_app.url, "word2vec", json.dumps({"data": ["", "ペンギン", file_data]}))
+    message = data.get("error", str(data))
+    assert event == "error" and _clear(message) and "upload it again" in message, (event, data)
 
 
 # The same refusal from each endpoint that reads the upload, before any training.
