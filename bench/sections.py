@@ -602,7 +602,7 @@ def word2vec(settings: Settings) -> dict:
     # Click to plot, cold: corpus generation, MeCab, training, neighbours and the 3D PCA figure.
     corpus.default_corpus.cache_clear()
     w2v._tokenized.cache_clear()
-    w2v.CACHE = w2v.TrainingCache()
+    w2v.CACHE.clear()
     started = time.perf_counter()
     rows, figure, _ = tab.explore("", "犬 東京")
     click_to_plot = time.perf_counter() - started

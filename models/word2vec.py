@@ -197,14 +197,9 @@ def train(sentences: list[list[str]], params: Params, on_epoch: Callable[[int, f
     return Trained(model.wv, counter.losses, words, params)
 
 
-class TrainingCache(LeastRecentlyUsed[Trained]):
-    """Trained models by (corpus fingerprint, parameters), least recently used dropped first."""
-
-    def __init__(self, capacity: int = 6):
-        super().__init__(capacity)
-
-
-CACHE = TrainingCache()
+# Trained models by (corpus fingerprint, parameters), the least recently used dropped first.
+TRAINED_MODELS_KEPT = 6
+CACHE: LeastRecentlyUsed[Trained] = LeastRecentlyUsed(TRAINED_MODELS_KEPT)
 
 
 def train_cached(sentences: list[list[str]], params: Params,

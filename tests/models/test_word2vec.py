@@ -5,6 +5,7 @@ import pytest
 from models import word2vec as w2v
 from models.corpus import CATEGORIES, category_of, default_corpus
 from models.morphology import morphemes
+from models.recent import LeastRecentlyUsed
 
 
 def test_skipgram_pairs_follow_the_definition():
@@ -90,7 +91,7 @@ def test_empty_and_rare_corpora_get_clear_messages():
 
 
 def test_cache_reuses_and_stays_bounded():
-    cache = w2v.TrainingCache(capacity=2)
+    cache = LeastRecentlyUsed(capacity=2)  # the kind of store w2v.CACHE is
     sentences = [["犬", "猫", "犬", "猫"]] * 3
     params = w2v.checked_params(min_count=1, epochs=1)
     first, cached = w2v.train_cached(sentences, params)
