@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import allocator, cpu_kernels, openmp
+from models import allocator, cpu_kernels, hub, openmp
 from models.registry import ModelSpec, get_spec
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,56 @@ _UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
-class ModelLoadError(RuntimeError):
-    """A model could not be loaded; the message says which, why and what to do."""
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a model could not be loaded, in a few words a student understands, and what to do."""
 
-    def __init__(self, spec: ModelSpec, model_id: str, reason: str):
+    ja: str
+    en: str
+    advice_ja: str
+    advice_en: str
+
+
+# {env} in the advice is the key's JNLP_MODEL_<KEY>.
+NOT_DOWNLOADED = LoadProblem(
+    "Hugging Face Hub に接続できず、このコンピュータにもまだダウンロードされていません",
+    "the Hugging Face Hub cannot be reached and the model is not downloaded on this computer",
+    "ネットワークにつないでもう一度押してください。授業の前にネットワークのある所で python -m models.prefetch を"
+    "実行しておけば、HF_HUB_OFFLINE=1 で起動できます（{env} にフォルダを指定することもできます）。",
+    "Connect to the network and press again, or run python -m models.prefetch while online and start the app"
+    " with HF_HUB_OFFLINE=1 (or set {env} to a folder).",
+)
+FOLDER_MISSING = LoadProblem(
+    "フォルダが見つかりません", "folder not found",
+    "{env} に正しいフォルダを指定してください。", "Set {env} to an existing folder.",
+)
+UNREADABLE = LoadProblem(
+    "ファイルを読み込めませんでした（詳しくはサーバーのログ）", "its files could not be read (details in the server log)",
+    "もう一度押すか、{env} の指すモデルを確かめてください。", "Press again, or check the model {env} names.",
+)
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message says which, why and what to do, in two short lines
+    per language. What the library said goes to the server log, not to the student."""
+
+    def __init__(self, spec: ModelSpec, model_id: str, problem: LoadProblem):
         self.spec = spec
         self.model_id = model_id
-        self.reason = reason
+        self.problem = problem
         super().__init__(self.message())
 
+    @property
+    def reason(self) -> str:
+        return f"{self.problem.ja} / {self.problem.en}"
+
     def message(self) -> str:
+        problem, env = self.problem, self.spec.env_var
         return (
-            f"モデル「{self.model_id}」({self.spec.key}) を読み込めませんでした。理由: {self.reason}。"
-            f" ネットワークに接続してもう一度試すか、環境変数 {self.spec.env_var} に"
-            f"ローカルのコピー（フォルダ）を指定してください。"
-            f" / Could not load the model '{self.model_id}' ({self.spec.key}). Reason: {self.reason}."
-            f" Connect to the network and try again, or set {self.spec.env_var} to a local copy (a folder)."
+            f"モデル「{self.model_id}」({self.spec.key}) を読み込めませんでした：{problem.ja}。\n"
+            f"{problem.advice_ja.format(env=env)}\n"
+            f"Could not load the model '{self.model_id}' ({self.spec.key}): {problem.en}.\n"
+            f"{problem.advice_en.format(env=env)}"
         )
 
 
@@ -314,14 +348,6 @@ def looks_like_folder(model_id: str) -> bool:
     return os.path.isdir(os.path.expanduser(model_id)) or _looks_like_path(model_id)
 
 
-def _reason(exc: BaseException) -> str:
-    """A one-line reason fit for a student, without a stack trace."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if len(text) > 240:
-        text = text[:237] + "..."
-    return f"{type(exc).__name__}: {text}"
-
-
 def _build_tokenizer(spec: ModelSpec, model_id: str) -> LoadedModel:
     from transformers import AutoTokenizer
 
@@ -434,16 +460,18 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
         if entry is not None:
             return entry
         if _looks_like_path(model_id) and not os.path.isdir(os.path.expanduser(model_id)):
-            raise ModelLoadError(spec, model_id, "フォルダが見つかりません / folder not found")
+            raise ModelLoadError(spec, model_id, FOLDER_MISSING)
+        source = _source(spec, model_id, weights=build is not _build_tokenizer)
         if build is not _build_tokenizer:
             _make_room(cache_key, _expected_bytes(model_id))
         log.info("loading %s from %s", cache_key, model_id)
         try:
             with _build_guard:
-                entry = build(spec, model_id)
+                entry = build(spec, source)
         except Exception as exc:  # any failure becomes a readable message in its own tab
-            log.warning("could not load %s from %s", cache_key, model_id, exc_info=True)
-            raise ModelLoadError(spec, model_id, _reason(exc)) from exc
+            log.warning("could not load %s from %s", cache_key, source, exc_info=True)
+            raise ModelLoadError(spec, model_id, UNREADABLE) from exc
+        entry.model_id = model_id  # what the registry names, even when it was read from the local cache
         _share_vocabulary(entry.tokenizer)
         # The guess may have been off (or 0 for a model not downloaded yet): check again, measured.
         _make_room(cache_key, entry.memory_bytes)
@@ -453,6 +481,22 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
         if not entry.layers_final.is_set():
             _pack_in_background(cache_key, entry)
         return entry
+
+
+def _source(spec: ModelSpec, model_id: str, weights: bool) -> str:
+    """Where to read a model from: its folder, or its Hub id, or its copy in the local cache when the
+    Hub cannot be reached (models/hub.py). A Hub id neither reachable nor downloaded fails at once,
+    where the Hub's client would retry for most of a minute."""
+    if looks_like_folder(model_id) or (not hub.offline_mode() and hub.reachable()):
+        return model_id
+    folder = hub.cached_snapshot(model_id)
+    if folder is None or (weights and not _has_weights(folder)):
+        raise ModelLoadError(spec, model_id, NOT_DOWNLOADED)
+    return folder
+
+
+def _has_weights(folder: str) -> bool:
+    return any(name.endswith(_WEIGHT_SUFFIXES) for name in os.listdir(folder))
 
 
 def _recently_used(cache_key: str, model_id: str) -> LoadedModel | None:
