@@ -1,9 +1,9 @@
 """`python -m bench`: build or reuse the benchmark checkpoints, measure, and report.
 
-    python -m bench [--quick] [--device cpu|cuda] [--only SECTION ...] [--readme]
+    python -m bench [--quick] [--device cpu|cuda] [--only SECTION ...] [--docs]
 
-Results go to bench/results/<date>.json and .md (and are printed); --readme puts
-the table into README.md's benchmark section.
+Results go to bench/results/<date>.json and .md (and are printed); --docs puts
+the table into docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run these sections only")
     parser.add_argument("--cache", type=Path, help="checkpoint cache (default $JNLP_BENCH_CACHE or ~/.cache/jnlp-bench)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--docs", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # benchmarks never download
@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stem}.md").write_text(table, encoding="utf-8")
     print(table)
     print(f"saved {args.out / stem}.json and .md", file=sys.stderr)
-    if args.readme:
-        report.update_readme(Path(__file__).resolve().parent.parent / "README.md", table)
+    if args.docs:
+        report.update_page(report.BENCHMARKS_PAGE, table)
     return 0
 
 

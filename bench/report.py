@@ -1,12 +1,15 @@
-"""The benchmark's Markdown table, its target checks, and the README section that shows it."""
+"""The benchmark's Markdown table, its target checks, and the docs page that shows it."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-README_START = "<!-- bench:start -->"
-README_END = "<!-- bench:end -->"
+# The page whose section between these markers shows the latest table (README.md stays a short
+# student's page; the benchmark's figures and how to read them live here).
+BENCHMARKS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+TABLE_START = "<!-- bench:start -->"
+TABLE_END = "<!-- bench:end -->"
 
 
 def targets(results: dict) -> list[tuple[str, bool | None, str]]:
@@ -169,13 +172,14 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(readme: Path, table: str) -> None:
-    text = readme.read_text(encoding="utf-8")
-    block = f"{README_START}\n{table}{README_END}"
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+def update_page(page: Path, table: str) -> None:
+    """Replace the section between the markers of `page` with `table`; the rest stays as it is."""
+    text = page.read_text(encoding="utf-8")
+    block = f"{TABLE_START}\n{table}{TABLE_END}"
+    pattern = re.compile(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), re.DOTALL)
     if not pattern.search(text):
-        raise ValueError(f"{readme} has no {README_START} … {README_END} section")
-    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+        raise ValueError(f"{page} has no {TABLE_START} … {TABLE_END} section")
+    page.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
 
 
 def _api_figure(row: dict) -> str:

@@ -103,3 +103,24 @@ def test_asking_for_cuda_without_a_gpu_says_so_and_saves_nothing(tmp_path):
     # CPU numbers saved under "cuda" would read as a GPU run.
     assert result.returncode == 2 and "no CUDA device" in result.stderr, result.stderr[-2000:]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_table_goes_into_the_benchmarks_page_between_its_markers(tmp_path):
+    """`--docs` writes the table into docs/benchmarks.md; the README (a short student's page) has no
+    benchmark section, and the page's other text stays as it is."""
+    from bench import report
+
+    assert report.BENCHMARKS_PAGE == REPO / "docs" / "benchmarks.md"
+    page_text = report.BENCHMARKS_PAGE.read_text(encoding="utf-8")
+    assert page_text.count(report.TABLE_START) == page_text.count(report.TABLE_END) == 1
+    assert report.TABLE_START not in (REPO / "README.md").read_text(encoding="utf-8")
+
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# B\n\nbefore\n\n{report.TABLE_START}\nold\n{report.TABLE_END}\n\nafter\n", encoding="utf-8")
+    report.update_page(page, "| new | table |\n")
+    assert page.read_text(encoding="utf-8") == (
+        f"# B\n\nbefore\n\n{report.TABLE_START}\n| new | table |\n{report.TABLE_END}\n\nafter\n")
+
+    page.write_text("# no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bench:start"):
+        report.update_page(page, "| t |\n")
