@@ -12,7 +12,7 @@ import signal
 import sys
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
-from demos import DEMOS, api_inputs, i18n, lean_start, links, texts
+from demos import DEMOS, api_inputs, i18n, lean_start, links, texts, theme
 from demos.components import FILES_KEPT_HOURS
 from models import cpu_kernels, gpu, loader
 
@@ -94,7 +94,9 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # asks for (demos/i18n.py). Server-side rendering would pick the language from the request
         # headers instead and ignore ?lang=: the page is rendered in the browser.
         "i18n": i18n.translations(),
-        "head": i18n.RELOAD_ON_SWITCH_SCRIPT,
+        "head": i18n.RELOAD_ON_SWITCH_SCRIPT + theme.HEAD,
+        # Plots follow light and dark mode; phone fixes (demos/theme.py).
+        "css": theme.CSS,
         # curl calls on /gradio_api/call/<api> get the defaults gradio_client would send, or a clear refusal.
         "app_kwargs": {"middleware": [Middleware(links.LongLinkGuard), Middleware(i18n.LanguageFromURL),
                                       Middleware(api_inputs.ApiInputsGuard, api_info=lambda: demo.get_api_info())]},

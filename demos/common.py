@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from demos import i18n
+from demos import i18n, theme
 from models import recent
 from models.batching import padded_length, run_in_length_groups
 from models.loader import LoadedModel, ModelLoadError, exceeds_limit
@@ -221,10 +221,21 @@ def plotly_text(text: str) -> str:
 
 @functools.cache
 def _plotly_template() -> dict:
-    """Plotly's default look (its "plotly" template) as plotly.js reads it: made once, about 6 kB."""
+    """Plotly's default look (its "plotly" template) as plotly.js reads it, made once (about 6 kB), with
+    transparent backgrounds and grey lines that read in light and dark mode (demos/theme.py)."""
     import plotly.io as pio
 
-    return pio.templates[pio.templates.default].to_plotly_json()
+    template = pio.templates[pio.templates.default].to_plotly_json()
+    _merge(template["layout"], theme.PLOT_LOOK)
+    return template
+
+
+def _merge(target: dict, changes: dict) -> None:
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(name), dict):
+            _merge(target[name], value)
+        else:
+            target[name] = value
 
 
 def plotly_plot(traces: list[dict], layout: dict) -> Any:
@@ -240,6 +251,10 @@ def plotly_plot(traces: list[dict], layout: dict) -> Any:
 
     from gradio.components.plot import PlotData
 
+    title = layout.get("title")
+    if isinstance(title, dict) and " / " in title.get("text", ""):
+        # A bilingual title on two lines, Japanese over English: on one line it ran off a phone's plot.
+        layout = {**layout, "title": {**title, "text": "<br>".join(title["text"].split(" / ", 1))}}
     figure = {"data": traces, "layout": {"template": _plotly_template(), **layout}}
     return PlotData(type="plotly", plot=json.dumps(figure, ensure_ascii=False, allow_nan=False))
 
