@@ -7,6 +7,7 @@ output and user text: everything is escaped before it goes into HTML.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass, fields
 
@@ -16,7 +17,9 @@ from demos import i18n, texts
 from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, markdown_literal, require_text
 from models.loader import ModelLoadError, using_tokenizer
 from models.morphology import Morpheme, morphemes
-from models.text_alignment import align_tokens
+from models.text_alignment import MARKER, align_tokens, is_marker
+
+logger = logging.getLogger(__name__)
 
 WORDS = i18n.register("tokenizer", {
     "title": ("トークナイザ", "Tokenizer"),
@@ -32,6 +35,11 @@ WORDS = i18n.register("tokenizer", {
     "heading_t5": ("#### T5（SentencePiece）", "#### T5 (SentencePiece)"),
     "heading_gpt2": ("#### GPT-2（SentencePiece）", "#### GPT-2 (SentencePiece)"),
     "json": ("JSON（/tokenize の結果）", "JSON (what /tokenize returns)"),
+    # Below the three columns: what the chips that are not characters of the text mean.
+    "legend": (f"`{MARKER}` = 単語の始まりの印（文字なし）・灰色 = 特殊トークン・赤枠 = 未知のトークン"
+               "（[UNK] など）。色のついたチップ1つが1トークンで、チップの文字をつなぐと入力の文になります。",
+               f"`{MARKER}` marks the start of a word (no character) · grey: special tokens · red outline: "
+               "unknown tokens ([UNK] …). Each coloured chip is one token; read together, the chips spell the input."),
 })
 TITLE = WORDS("title")
 # Token chips and tables for more text than this would be megabytes no one reads and
@@ -72,6 +80,11 @@ class Token:
     special: bool
     unknown: bool  # [UNK] or a byte-fallback piece
 
+    @property
+    def marker(self) -> bool:
+        """A SentencePiece word-start mark ("▁") that stands for no character: its span is empty."""
+        return not self.special and self.start == self.end and is_marker(self.text)
+
 
 @dataclass(frozen=True)
 class Tokenization:
@@ -108,23 +121,32 @@ def tokenize_with(tokenizer, text: str) -> list[Token]:
 
 
 def tokenize_all(text: str) -> tuple[list[Morpheme], list[Tokenization]]:
-    """MeCab's morphemes and every family's tokens; a tokenizer that fails to load reports its error."""
+    """MeCab's morphemes and every family's tokens. A tokenizer that fails (to load, or on this
+    text) reports its error in its own column: the others and MeCab's table still show."""
     text = clip(require_text(text))
     results = []
     for family in FAMILIES:
+        model_id = family.key
         try:
             with using_tokenizer(family.key) as entry:
-                results.append(Tokenization(family, entry.model_id, tokenize_with(entry.tokenizer, text)))
+                model_id = entry.model_id
+                results.append(Tokenization(family, model_id, tokenize_with(entry.tokenizer, text)))
         except ModelLoadError as exc:
             results.append(Tokenization(family, exc.model_id, [], exc.message()))
+        except Exception as exc:  # noqa: BLE001 - one family's failure must not blank the other columns
+            logger.exception("the %s tokenizer failed on a text of %d characters", family.slug, len(text))
+            results.append(Tokenization(family, model_id, [], (
+                f"このトークナイザ（{model_id}）はこの文を分割できませんでした（{type(exc).__name__}）。"
+                f" / This tokenizer ({model_id}) could not split this text ({type(exc).__name__}).")))
     return morphemes(text), results
 
 
 def chip_segments(text: str, tokens: list[Token]) -> list[tuple[str, int | None]]:
     """The text cut into (piece, token index) in order; None marks text between tokens (spaces).
 
-    Joining the pieces gives back ``text`` exactly. Special tokens (and a token
-    whose characters an earlier token already covered) get an empty piece.
+    Joining the pieces gives back ``text`` exactly. Special tokens, "▁" markers and
+    a token whose characters an earlier token already covered (the second and
+    third token of ㈱, which NFKC makes (株)) get an empty piece, where they stand.
     """
     segments: list[tuple[str, int | None]] = []
     cursor = 0
@@ -155,9 +177,15 @@ _CHIP_STYLE = "".join((
     *(f".jnlp-chips span.c{i}{{background:{colour}}}" for i, colour in enumerate(_PALETTE)),
     ".jnlp-chips span.special{background:#e5e7eb;color:#374151;font-family:monospace;font-size:0.8em}",
     ".jnlp-chips span.unknown{background:#fecaca;outline:2px solid #dc2626}",
+    # A word-start mark is no character of the text: an outlined, dashed chip, not a coloured one.
+    ".jnlp-chips span.marker{background:#f9fafb;color:#374151;outline:1px dashed #4b5563;font-size:0.9em}",
     ".jnlp-chips span[title] sub{font-size:0.65em;color:#4b5563;margin-left:1px}",
     "</style>",
 ))
+
+
+# The hover text of a marker chip. Made on the server (the chips are a handler's output), so bilingual.
+_MARKER_NOTE = "単語の始まりの印（文字なし） / marks the start of a word (no character)"
 
 
 def chips_html(text: str, result: Tokenization, show_special: bool = True, show_ids: bool = False) -> str:
@@ -173,13 +201,19 @@ def chips_html(text: str, result: Tokenization, show_special: bool = True, show_
         if token.special and not show_special:
             continue
         label = piece or token.text
-        kind = "special" if token.special else "unknown" if token.unknown else f"c{index % len(_PALETTE)}"
+        if token.special:
+            kind = "special"
+        elif token.marker:
+            kind = "marker"
+        else:
+            kind = "unknown" if token.unknown else f"c{index % len(_PALETTE)}"
         # Chips that show a token's name rather than characters of the text
-        # (special tokens, a piece whose characters an earlier token covered)
+        # (special tokens, "▁" markers, a piece whose characters an earlier token covered)
         # are marked, so the text itself can always be read back from the page.
         extra = " jnlp-extra" if not piece else ""
         id_line = f"<sub>{token.id}</sub>" if show_ids else ""
-        title = html.escape(f"{token.text} · id {token.id}", quote=True)
+        about = f" · {_MARKER_NOTE}" if token.marker else ""
+        title = html.escape(f"{token.text} · id {token.id}{about}", quote=True)
         parts.append(f'<span class="{kind}{extra}" title="{title}">{html.escape(label)}{id_line}</span>')
     parts.append("</div>")
     return "".join(parts)
@@ -272,8 +306,9 @@ def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tu
     return tuple(outputs)
 
 
-MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start", "end"]
-TOKEN_HEADERS = ["#", "token", "id", "start", "end", "special"]
+# Both languages in each header: Gradio does not translate a table's headers (tests/demos/test_i18n.py).
+MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start 開始", "end 終了"]
+TOKEN_HEADERS = ["#", "token トークン", "id 番号", "start 開始", "end 終了", "special 特殊"]
 
 
 def build() -> dict[str, gr.Component]:
@@ -297,6 +332,7 @@ def build() -> dict[str, gr.Component]:
                 with gr.Accordion(WORDS("tokens_and_ids"), open=False):
                     rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False, max_height=300)
                 family_outputs += [chips, stats, rows]
+    gr.Markdown(WORDS("legend"))
     with gr.Accordion(WORDS("json"), open=False):
         structured = gr.JSON()
     inputs = [text, show_special, show_ids]

@@ -7,6 +7,11 @@ drops whitespace. To highlight entities on the text the user typed, we redo
 the alignment here: NFKC is applied cluster by cluster so every normalised
 character knows which original characters it came from, then each token is
 found in the normalised text in order.
+
+Whatever the tokenizer, the spans handed out are repaired (``repair_spans``)
+so that they never overlap and cover every non-space character exactly once:
+fast SentencePiece tokenizers (T5, the GPT-2s) give a lone "▁" piece the
+offsets of the character after it, which would show that character twice.
 """
 
 from __future__ import annotations
@@ -104,6 +109,16 @@ def normalize_with_map(text: str) -> NormalizedText:
     starts: list[int] = []
     ends: list[int] = []
     for (start, end), piece in zip(spans, pieces):
+        if end - start > 1:
+            # A cluster whose characters normalise one by one to the same text (ま + a combining
+            # accent that has no precomposed form) maps character by character: MeCab may cut
+            # between them, and each token then keeps a character of its own.
+            singles = [unicodedata.normalize("NFKC", char) for char in text[start:end]]
+            if "".join(singles) == piece:
+                for offset, single in enumerate(singles):
+                    starts.extend([start + offset] * len(single))
+                    ends.extend([start + offset + 1] * len(single))
+                continue
         starts.extend([start] * len(piece))
         ends.extend([end] * len(piece))
     normalized = "".join(pieces)
@@ -143,7 +158,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def _word_spans(tokenizer: Any, normalized: str, fold: bool) -> list[tuple[int, int]]:
-    """Spans of the word tokenizer's (MeCab's) words in the normalised text."""
+    """Spans of the words WordPiece is given: MeCab's words in the normalised text, each split at
+    whitespace as WordPiece splits it (MeCab may keep a control character such as U+001F, which
+    Python counts as whitespace, inside a word: 😀 U+001F U+FEFF is then two [UNK]s)."""
     word_tokenizer = _word_tokenizer(tokenizer)
     if word_tokenizer is None:
         return [m.span() for m in re.finditer(r"\S+", normalized)]
@@ -154,24 +171,111 @@ def _word_spans(tokenizer: Any, normalized: str, fold: bool) -> list[tuple[int, 
         found = haystack.find(word.lower() if fold else word, cursor)
         if found < 0:
             continue
-        spans.append((found, found + len(word)))
+        spans.extend((found + m.start(), found + m.end()) for m in re.finditer(r"\S+", word))
         cursor = found + len(word)
     return spans
 
 
-def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
-    """The tokenizer's tokens for ``text`` (as ``tokenizer.tokenize`` gives them), each with
-    its exact span in the original ``text``.
+# SentencePiece writes a word boundary (a space, or the start of the text) as "▁". A piece
+# made of nothing else is a marker: it may stand for a space of the input, never for a letter.
+MARKER = "\u2581"
 
-    An unknown-word token ([UNK]) covers the whole word it replaced. A token
-    that cannot be found (never seen with the book's tokenizers) gets an empty
-    span at the current position rather than an error.
+
+def is_marker(token: str) -> bool:
+    """True for a SentencePiece piece that is only the word-boundary mark ("▁")."""
+    return bool(token) and token.strip(MARKER) == ""
+
+
+def _blank(char: str) -> bool:
+    """A character a marker may stand for: a space, or a "▁" typed by the user (read as a space)."""
+    return char.isspace() or char == MARKER
+
+
+def repair_spans(text: str, spans: list[TokenSpan]) -> list[TokenSpan]:
+    """The same tokens with spans that are sorted, never overlap and cover every non-space
+    character of ``text`` exactly once (when there is at least one token).
+
+    - A marker ("▁") whose span holds a character other than a space is given an empty span
+      where it stands (before the character it was wrongly given): a fast SentencePiece
+      tokenizer reports "▁" (2, 3) and "は" (2, 3) for the "は" of 今日は.
+    - Any other span is cut where it overlaps the span before it (an <unk> after such a marker,
+      a byte-fallback piece after the first piece of the same character).
+    - Characters no token covers although they are not spaces (a control or zero-width
+      character the tokenizer dropped or read as a space) go to the next token, or to the
+      last one at the end of the text, so the chips always spell the whole text.
+    """
+    length = len(text)
+    cut: list[list[int]] = []
+    cursor = 0
+    for span in spans:
+        start = min(max(span.start, 0), length)
+        end = min(max(span.end, start), length)
+        if is_marker(span.token) and not all(_blank(c) for c in text[start:end]):
+            start = end = max(start, cursor)
+        else:
+            start = max(start, cursor)
+            end = max(end, start)
+        cut.append([start, end])
+        cursor = end
+
+    cursor = 0
+    for bounds in cut:
+        start, end = bounds
+        if start > cursor:
+            dropped = next((i for i in range(cursor, start) if not text[i].isspace()), None)
+            if dropped is not None:
+                bounds[0] = dropped
+        cursor = max(cursor, end)
+    if cut:
+        rest = [i for i in range(cursor, length) if not text[i].isspace()]
+        if rest:
+            last = cut[-1]
+            if last[0] == last[1]:
+                last[0] = rest[0]
+            last[1] = rest[-1] + 1
+    return [TokenSpan(span.token, start, end) for span, (start, end) in zip(spans, cut)]
+
+
+def _deleted_prefix(tokenizer: Any, text: str) -> int:
+    """How many characters at the start of ``text`` the fast tokenizer's normaliser deletes."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    normalizer = getattr(backend, "normalizer", None)
+    if normalizer is None:
+        return 0
+    count = 0
+    while count < len(text) and not normalizer.normalize_str(text[count]):
+        count += 1
+    return count
+
+
+def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
+    """The tokenizer's tokens for ``text`` (as ``tokenizer.tokenize`` gives them, or for a fast
+    tokenizer as its ids name them), each with its exact span in the original ``text``.
+
+    The spans are sorted, never overlap and cover each non-space character of ``text`` once
+    (``repair_spans``); a "▁" marker that stands for no character gets an empty span.
+    An unknown-word token ([UNK]) covers the whole word it replaced.
     """
     if getattr(tokenizer, "is_fast", False):
-        # A fast tokenizer knows its offsets into the original text: use them.
-        encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        # A fast tokenizer knows its offsets into the original text: use them, repaired. Characters
+        # its normaliser deletes at the very start (a control character such as a form feed) shift
+        # every offset after them in the tokenizers library; without them the ids are the same
+        # (they were deleted anyway) and the offsets right, once moved back by their count.
+        skip = _deleted_prefix(tokenizer, text)
+        encoding = tokenizer(text[skip:], add_special_tokens=False, return_offsets_mapping=True)
         tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
-        return [TokenSpan(t, s, e) for t, (s, e) in zip(tokens, encoding["offset_mapping"])]
+        spans = [TokenSpan(t, s + skip, e + skip) for t, (s, e) in zip(tokens, encoding["offset_mapping"])]
+    else:
+        spans = _align_slow(tokenizer, text)
+    return repair_spans(text, spans)
+
+
+def _align_slow(tokenizer: Any, text: str) -> list[TokenSpan]:
+    """Spans for a slow tokenizer (the book's BERT): each token found in the normalised text in order.
+
+    A token that cannot be found (never seen with the book's tokenizers) gets an empty span at
+    the current position rather than an error.
+    """
     tokens = tokenizer.tokenize(text)
     mapping = normalize_with_map(text) if _normalizes(tokenizer) else identity_map(text)
     fold = _lowercases(tokenizer)
