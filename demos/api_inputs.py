@@ -27,7 +27,8 @@ def complete_inputs(data: list, parameters: list[dict]) -> tuple[list | None, st
     """
     if len(data) > len(parameters):
         return None, (f"この API の入力は {len(parameters)} 個までですが、{len(data)} 個送られました。"
-                      f" / This endpoint takes at most {len(parameters)} inputs; the request sent {len(data)}.")
+                      f" / This endpoint takes at most {len(parameters)} input{'s' if len(parameters) != 1 else ''};"
+                      f" the request sent {len(data)}.")
     missing = parameters[len(data):]
     required = [parameter["parameter_name"] for parameter in missing if not parameter.get("parameter_has_default")]
     if required:

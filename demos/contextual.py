@@ -264,6 +264,18 @@ def occurrence_id(label: str) -> str:
     return label.split(":", 1)[0]
 
 
+# Room above a figure for its title's two lines (common.plotly_plot puts a bilingual title's English
+# under its Japanese: on one line, a phone cut it off mid-English).
+TITLE_MARGIN = 64
+
+
+def plot_title(japanese: str, english: str, layer: int) -> str:
+    """A figure's title with its layer, in both languages: a figure is made on the server, like an answer."""
+    if layer == 0:
+        return f"{japanese}・埋め込み層 / {english}, embedding layer"
+    return f"{japanese}・第 {layer} 層 / {english}, layer {layer}"
+
+
 def heatmap(result: Contextual):
     """The cosine matrix as a heatmap (a gr.Plot value; see common.plotly_plot).
 
@@ -279,8 +291,9 @@ def heatmap(result: Contextual):
              "hovertemplate": "%{text}<br>cos %{z:.3f}<extra></extra>"}
     if len(labels) <= MAX_SIDE_WITH_VALUES:
         trace["texttemplate"] = "%{z:.2f}"
-    return plotly_plot([trace], {"font": PLOT_FONT, "height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-                                 "title": {"text": f"cosine similarity (layer {result.layer})"},
+    return plotly_plot([trace], {"font": PLOT_FONT, "height": 460,
+                                 "margin": {"l": 10, "r": 10, "t": TITLE_MARGIN, "b": 10},
+                                 "title": {"text": plot_title("コサイン類似度", "cosine similarity", result.layer)},
                                  # categories: Plotly would read ids such as "1" as numbers and "2-1" as a date
                                  "xaxis": {"type": "category"},
                                  "yaxis": {"type": "category", "autorange": "reversed"}})
@@ -297,9 +310,9 @@ def scatter(result: Contextual):
             "text": [plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
             "hovertext": [plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
         })
-    return plotly_plot(traces, {"font": PLOT_FONT, "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-                                "title": {"text": f"PCA (2D), layer {result.layer}"},
-                                "legend": {"title": {"text": "sentence"}}})
+    return plotly_plot(traces, {"font": PLOT_FONT, "height": 420,
+                                "margin": {"l": 10, "r": 10, "t": TITLE_MARGIN, "b": 10},
+                                "title": {"text": plot_title("PCA（2次元）", "PCA (2D)", result.layer)}})
 
 
 def reading(result: Contextual) -> str:
@@ -308,7 +321,7 @@ def reading(result: Contextual) -> str:
     n = len(result.labels)
     where = "埋め込み層 / the embedding layer" if result.layer == 0 else \
         f"第 {result.layer} 層（全 {result.layers} 層） / layer {result.layer} of {result.layers}"
-    lines = [f"**{where}** ・ 「{word}」の出現 {n} 個 / {n} occurrences of '{word}'"]
+    lines = [f"**{where}** ・ 「{word}」の出現 {n} 個 / {n} occurrence{'' if n == 1 else 's'} of '{word}'"]
     if result.found > n:
         lines.append(f"「{word}」は {result.found} 回出てくるので、{n} 回（どの文からもなるべく同じ数、前から順に）だけを"
                      f"比べています。 / '{word}' occurs {result.found} times: {n} of them are compared, as many from "
@@ -410,6 +423,10 @@ def mask_name(index: int) -> str:
     return f"マスク{index + 1} / mask {index + 1}"
 
 
+# Server-made like the rows (Gradio does not translate a table's headers): in both languages.
+FILL_HEADERS = ["マスク / mask", "順位 / rank", "候補 / filler", "確率 / probability"]
+
+
 def to_rows(result: MaskFill) -> list[list[object]]:
     """Every mask's fillers as table rows: mask, rank, filler, probability."""
     return [[mask_name(m), rank, token, round(p, 6)]
@@ -426,7 +443,7 @@ def fill_mask(text: str, top_k: float = 5):
 
     Returns:
         A label: the fillers of the first mask with their probabilities, the best first
-        A table of every mask's fillers with the columns mask (マスク1 / mask 1 …), rank, filler, probability
+        A table of every mask's fillers with the columns mask (マスク1 / mask 1 …), rank, filler, probability, headed in Japanese and English (マスク / mask …)
         The text as typed with each mask replaced by its best filler (WordPiece's ## continuation mark removed)
     """
     k = 5 if top_k is None or top_k != top_k else int(top_k)
@@ -472,7 +489,7 @@ def build() -> dict[str, gr.Component]:
                 label = gr.Label(label=WORDS("first_mask"))
                 completed = gr.Textbox(label=WORDS("completed"),
                                        interactive=False)
-        table = gr.Dataframe(headers=["mask", "rank", "filler", "probability"], interactive=False,
+        table = gr.Dataframe(headers=FILL_HEADERS, interactive=False,
                              label=WORDS("every_mask"))
         fill_outputs = [label, table, completed]
         fill_button.click(fill_mask, inputs=[text, top_k], outputs=fill_outputs, api_name="fill_mask")

@@ -142,25 +142,41 @@ def language_script(language: str) -> bytes:
 # opened in the old language. This script (launch(head=...)) watches the language Gradio sets on
 # <html> and reopens the page with ?lang= for the new one, on the tab that is open, so every word
 # switches. Other languages of Gradio's list are left to Gradio.
+# The intro's language link (texts.LANGUAGE_SWITCH, an <a data-jnlp-lang=...>) reopens the page the
+# same way: its address is set to the open tab's just before the browser follows it (a click, Enter,
+# a middle click or "open in new tab"); without script it still opens the page in that language.
+LANGUAGE_LINK_ATTRIBUTE = "data-jnlp-lang"
 RELOAD_ON_SWITCH_SCRIPT = """<script>
 (() => {
     const page = document.documentElement;
+    const languages = %s;
+    // This page in ``language``, on the tab that is open (its ?tab= name, demos/links.py).
+    const address = (language) => {
+        const url = new URL(window.location.href);
+        url.searchParams.set("lang", language);
+        url.searchParams.delete("view");  // Gradio's note that its Settings panel is open
+        const open = document.querySelector("[role=tab][aria-selected=true][data-tab-id]");
+        if (open && !/^[0-9]+$/.test(open.dataset.tabId)) url.searchParams.set("tab", open.dataset.tabId);
+        return url.toString();
+    };
     let shown = page.lang;
     new MutationObserver(() => {
         const chosen = page.lang;
         if (chosen === shown) return;
         shown = chosen;
-        if (!%s.includes(chosen)) return;
+        if (!languages.includes(chosen)) return;
         const url = new URL(window.location.href);
         if (url.searchParams.get("lang") === chosen) return;
-        url.searchParams.set("lang", chosen);
-        url.searchParams.delete("view");  // Gradio's note that its Settings panel is open
-        const open = document.querySelector("[role=tab][aria-selected=true][data-tab-id]");
-        if (open && !/^[0-9]+$/.test(open.dataset.tabId)) url.searchParams.set("tab", open.dataset.tabId);
-        window.location.assign(url.toString());
+        window.location.assign(address(chosen));
     }).observe(page, {attributes: true, attributeFilter: ["lang"]});
+    const follow = (event) => {
+        const link = event.target instanceof Element && event.target.closest("a[%s]");
+        if (link && languages.includes(link.getAttribute("%s"))) link.href = address(link.getAttribute("%s"));
+    };
+    for (const kind of ["pointerdown", "focusin", "click", "auxclick", "contextmenu"])
+        document.addEventListener(kind, follow, true);
 })();
-</script>""" % json.dumps(list(LANGUAGES))
+</script>""" % (json.dumps(list(LANGUAGES)), LANGUAGE_LINK_ATTRIBUTE, LANGUAGE_LINK_ATTRIBUTE, LANGUAGE_LINK_ATTRIBUTE)
 
 
 class LanguageFromURL:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import COMMON, clickable_examples, explanation, friendly_errors, require_text
+from demos.common import COMMON, clickable_examples, explanation, friendly_errors, markdown_literal, require_text
 from models import gpu
 from models.loader import LoadedModel
 from models.text_alignment import TokenSpan, align_tokens
@@ -39,7 +39,9 @@ WORDS = i18n.register("ner", {
 })
 TITLE = WORDS("title")
 
-# The eight entity types of the book's model (Stockmark's Wikipedia NER dataset), with a colour each.
+# The eight entity types of the book's model (Stockmark's Wikipedia NER dataset), with a colour each
+# and an English gloss. The types stay as the model names them (the API's values, the table's cells);
+# the English reader gets the gloss beside them in the legend and the summary.
 COLORS = {
     "人名": "#f59e0b",
     "法人名": "#3b82f6",
@@ -50,8 +52,45 @@ COLORS = {
     "製品名": "#ec4899",
     "イベント名": "#ef4444",
 }
+GLOSSES = {
+    "人名": "person",
+    "法人名": "company",
+    "政治的組織名": "political organisation",
+    "その他の組織名": "other organisation",
+    "地名": "place",
+    "施設名": "facility",
+    "製品名": "product",
+    "イベント名": "event",
+}
 
-TABLE_HEADERS = ["entity", "type", "score", "start", "end"]
+
+def glossed(label: str) -> str:
+    """An entity type with its English gloss ("地名 (place)"); a type the book's model lacks, as it is."""
+    gloss = GLOSSES.get(label)
+    return f"{label} ({gloss})" if gloss else label
+
+
+def _legend(english: bool) -> str:
+    """The colour key of the highlighted text: a swatch and each type's name (glossed in English).
+
+    Gradio's own legend shows the types as the model names them, in Japanese only, and cannot be
+    translated (it is part of the value): this one is a registered text, in the reader's language.
+    """
+    items = "".join(
+        f"<span style='white-space:nowrap;margin-right:1em'><span aria-hidden='true' style='display:inline-block;"
+        f"width:0.8em;height:0.8em;border-radius:2px;vertical-align:-0.05em;background:{colour}'></span> "
+        f"{glossed(label) if english else label}</span> "
+        for label, colour in COLORS.items())
+    caption = "Entity types:" if english else "固有表現の種類："
+    return f"<p style='margin:0;font-size:var(--text-sm)'>{caption} {items.strip()}</p>"
+
+
+i18n.register("ner", {"legend": (_legend(english=False), _legend(english=True))})
+
+
+# Column headers of the entity table: server-made (Gradio does not translate a table's headers), so in
+# both languages, like every other table of the app.
+TABLE_HEADERS = ["固有表現 / entity", "種類 / type", "スコア / score", "開始 / start", "終了 / end"]
 
 # Written for this app: persons, organisations and places in one or two sentences.
 EXAMPLES = [
@@ -148,10 +187,31 @@ def to_table(entities: list[Entity]) -> list[list[object]]:
     return [[e.text, e.label, round(e.score, 4), e.start, e.end] for e in entities]
 
 
+def type_counts(entities: list[Entity]) -> list[tuple[str, int]]:
+    """How many entities of each type, in the dataset's order of types (others after, as first met)."""
+    counts: dict[str, int] = {label: 0 for label in COLORS}
+    for entity in entities:
+        counts[entity.label] = counts.get(entity.label, 0) + 1
+    return [(label, n) for label, n in counts.items() if n]
+
+
+def _in_summary(label: str, english: bool) -> str:
+    """A type as the Markdown summary shows it: glossed in English; a type of a model of one's own
+    (JNLP_MODEL_NER), which may be named anything, as text."""
+    if label not in GLOSSES:
+        return markdown_literal(label)
+    return glossed(label) if english else label
+
+
 def summary_line(entities: list[Entity], text_length: int) -> str:
-    """How many entities were found, and whether only the beginning of the text was analysed."""
+    """How many entities were found, of which types, and whether only the beginning of the text was analysed."""
     if entities:
-        line = f"{len(entities)} 個の固有表現が見つかりました。 / Found {len(entities)} named entities."
+        n = len(entities)
+        counts = type_counts(entities)
+        japanese = "、".join(f"{_in_summary(label, english=False)} {count}" for label, count in counts)
+        english = ", ".join(f"{_in_summary(label, english=True)} {count}" for label, count in counts)
+        line = (f"{n} 個の固有表現が見つかりました（{japanese}）。"
+                f" / Found {n} named {'entity' if n == 1 else 'entities'}: {english}.")
     else:
         line = "固有表現は見つかりませんでした。 / No named entities were found."
     if text_length > MAX_NER_CHARS:
@@ -171,8 +231,8 @@ def ner(text: str) -> tuple[list[tuple[str, str | None]], list[list[object]], st
 
     Returns:
         The text as pieces that join back into the exact input, each with its entity type (人名 person, 法人名 company, 政治的組織名 political organisation, その他の組織名 other organisation, 地名 place, 施設名 facility, 製品名 product, イベント名 event) or null outside entities
-        A table with one row per entity: entity, type, score (0-1), start and end character offsets in the input
-        A Markdown summary: how many entities were found, and whether only the beginning of the text was analysed
+        A table with one row per entity, its columns headed in Japanese and English: entity, type (as in the first output), score (0-1), start and end character offsets in the input
+        A Markdown summary: how many entities were found, of each type, and whether only the beginning of the text was analysed
     """
     text = require_text(text)  # the text shown back is the one analysed
     entities = gpu.run(MODEL_KEY, recognize, text)
@@ -186,7 +246,11 @@ def build() -> dict[str, gr.Component]:
             text = gr.Textbox(label=WORDS("text"), lines=5, placeholder=WORDS("placeholder"))
             button = gr.Button(WORDS("find"), variant="primary")
         with gr.Column():
-            highlighted = gr.HighlightedText(label=WORDS("entities"), color_map=COLORS, show_legend=True)
+            # The colour key is WORDS("legend"), in the reader's language (Gradio's would show the types in
+            # Japanese only). The type stays written beside each entity, as the model names it: colour
+            # alone would leave a colour-blind student guessing.
+            highlighted = gr.HighlightedText(label=WORDS("entities"), color_map=COLORS, show_legend=False)
+            gr.HTML(WORDS("legend"))
             note = gr.Markdown()
     table = gr.Dataframe(headers=TABLE_HEADERS, label=WORDS("table"), interactive=False,
                          datatype=["str", "str", "number", "number", "number"])

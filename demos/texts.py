@@ -131,12 +131,13 @@ models.prefetch --check` tells the same)."""
 # The explanations as translatable texts: EXPLAINED("sentiment") is SENTIMENT_JA or SENTIMENT_EN.
 APP_WORDS = i18n.register("app", {
     "intro": (APP_INTRO_JA, APP_INTRO_EN),
-    # A plain link (gr.HTML): it reloads this page in the other language (demos/i18n.py, ?lang=).
-    # Gradio's Markdown would open it in a new browser tab.
+    # A plain link (gr.HTML): it reloads this page in the other language (demos/i18n.py, ?lang=), on the
+    # tab that is open (i18n.RELOAD_ON_SWITCH_SCRIPT sets its address, data-jnlp-lang). Gradio's
+    # Markdown would open it in a new browser tab.
     "language_switch": (
-        "<p style='text-align:right;margin:0'><a href='?lang=en'>English</a>"
+        "<p style='text-align:right;margin:0'><a href='?lang=en' data-jnlp-lang='en' lang='en'>English</a>"
         "<small>（ページ下の「設定」→「言語」でも切り替えられます）</small></p>",
-        "<p style='text-align:right;margin:0'><a href='?lang=ja'>日本語</a>"
+        "<p style='text-align:right;margin:0'><a href='?lang=ja' data-jnlp-lang='ja' lang='ja'>日本語</a>"
         "<small> (or Settings → Language at the bottom of the page)</small></p>",
     ),
 })

@@ -190,7 +190,8 @@ def train(sentences: list[list[str]], params: Params, on_epoch: Callable[[int, f
     if not model.wv.index_to_key:
         raise CorpusError(
             f"出現回数が {params.min_count} 回以上の単語がありません。最小出現回数を下げるか、文章を増やしてください。"
-            f" / No word occurs {params.min_count} times or more: lower the minimum count or add text."
+            f" / No word occurs {params.min_count} time{'s' if params.min_count != 1 else ''} or more:"
+            " lower the minimum count or add text."
         )
     model.train(sentences, total_examples=model.corpus_count, epochs=params.epochs, callbacks=[counter],
                 compute_loss=True)

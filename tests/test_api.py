@@ -5,6 +5,8 @@ import json
 import pytest
 from gradio_client.exceptions import AppError
 
+from demos import ner
+
 
 def _confidences(label_value):
     return {item["label"]: item["confidence"] for item in label_value["confidences"]}
@@ -40,7 +42,7 @@ def test_ner_endpoint_highlights_the_original_text(client):
     assert "".join(item["token"] for item in highlights) == text
     assert [(h["token"], h["class_or_confidence"]) for h in highlights if h["class_or_confidence"]] == [
         ("ＡＢＣ", "法人名"), ("山田\u3000太郎", "人名"), ("東京", "地名"), ("東京", "地名")]
-    assert table["headers"] == ["entity", "type", "score", "start", "end"]
+    assert table["headers"] == ner.TABLE_HEADERS
     assert [row[3:] for row in table["data"]] == [[0, 3], [4, 9], [13, 15], [17, 19]]
     assert "4" in summary
 

@@ -3,6 +3,8 @@
 import pytest
 from gradio_client.exceptions import AppError
 
+from demos import contextual
+
 
 def _confidences(label_value):
     return {item["label"]: item["confidence"] for item in label_value["confidences"]}
@@ -41,7 +43,7 @@ def test_fill_mask_endpoint_gives_fillers_and_the_completed_text(client):
     assert [confidences[token] for token in ("東京", "大阪", "##ス")] == pytest.approx([0.5, 0.3, 0.2], abs=1e-6)
     assert sum(confidences.values()) == pytest.approx(1.0, abs=1e-5)
     assert completed == "今日は東京に行きます。"
-    assert rows["headers"] == ["mask", "rank", "filler", "probability"]
+    assert rows["headers"] == contextual.FILL_HEADERS
 
 
 def test_fill_mask_endpoint_labels_several_masks(client):

@@ -50,7 +50,7 @@ def check_ner(panel, text: str, long: bool) -> None:
     # Of the tiny model's words only 東京 (地名) and 山田太郎 (人名, one entity) occur in these texts.
     found = text[:5_000].count("東京") + text[:5_000].count("山田")
     note = panel.inner_text()
-    expected = f"Found {found} named entities" if found else "No named entities were found"
+    expected = f"Found {found} named {'entity' if found == 1 else 'entities'}" if found else "No named entities were found"
     assert expected in note, note[-600:]
     assert ("only its first 5,000 of 20,000 characters were analysed" in note) == long
 
@@ -132,4 +132,4 @@ def test_text_after_a_nul_character_is_analysed(page):
     panel = open_tab(page, ner.TITLE)
     panel.get_by_role("textbox").first.fill("abc\x00東京")
     run_and_wait(page, panel.get_by_role("button", name=ja(ner.WORDS("find"))).click)
-    assert "Found 1 named entities" in panel.inner_text()
+    assert "Found 1 named entity" in panel.inner_text()

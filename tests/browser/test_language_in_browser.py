@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from demos import DEMOS, i18n, sentiment, texts
+from tests.browser.conftest import screenshot
 
 
 @contextmanager
@@ -71,6 +72,46 @@ def test_settings_switch_japanese_to_english_and_back_on_the_open_tab(browser, r
             assert "tab=nli" in page.url
             page.get_by_role("tab", name=i18n.in_language(nli.TITLE, language), selected=True).wait_for(timeout=10_000)
             _shows_titles(page, language)
+
+
+def test_the_language_link_at_the_top_reopens_the_open_tab_in_the_other_language(browser, running_app):
+    from demos import contextual
+
+    with _page(browser, running_app.url, "ja-JP") as page:
+        _shows(page, "ja")
+        page.get_by_role("tab", name=i18n.in_language(contextual.TITLE, "ja")).click()
+        for language, link in (("en", "English"), ("ja", "日本語")):
+            if language == "en":
+                page.get_by_role("link", name=link, exact=True).click()
+            else:  # from the keyboard, too
+                page.get_by_role("link", name=link, exact=True).focus()
+                page.keyboard.press("Enter")
+            page.wait_for_url(f"**lang={language}**", timeout=10_000)
+            page.get_by_role("tab").first.wait_for()
+            assert "tab=contextual" in page.url
+            page.get_by_role("tab", name=i18n.in_language(contextual.TITLE, language), selected=True).wait_for(
+                timeout=10_000)
+            _shows_titles(page, language)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_ner_colour_key_and_summary_read_in_the_pages_language(browser, running_app, language):
+    from demos import ner
+
+    with _page(browser, f"{running_app.url}?lang={language}&tab=ner", "ja-JP") as page:
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_role("button", name=i18n.in_language(ner.WORDS("find"), language)).wait_for()
+        key = panel.locator("p", has_text="Entity types:" if language == "en" else "固有表現の種類：")
+        key.wait_for(timeout=10_000)
+        shown = key.inner_text()
+        assert all(label in shown for label in ner.COLORS)
+        assert ("人名 (person)" in shown) == (language == "en"), shown
+        panel.get_by_role("textbox").first.fill("山田太郎さんは東京と大阪へ行った。")
+        panel.get_by_role("button", name=i18n.in_language(ner.WORDS("find"), language)).click()
+        panel.get_by_text("Found 3 named entities: 人名 (person) 1, 地名 (place) 2").wait_for(timeout=60_000)
+        headers = [h.strip() for h in panel.locator("thead th").all_inner_texts() if h.strip()]
+        assert "種類 / type" in " ".join(headers), headers
+        screenshot(page, f"ner-{language}")
 
 
 @pytest.mark.parametrize(("locale", "query", "language"), [("ja-JP", "?lang=en", "en"), ("en-US", "?lang=ja", "ja"),

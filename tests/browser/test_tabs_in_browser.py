@@ -39,7 +39,7 @@ def test_ner_highlights_the_original_text(page):
 def test_ner_example_click_highlights_entities(page):
     panel = open_tab(page, ner.TITLE)
     panel.locator("button.gallery-item").first.click()  # 鈴木一郎さんはソニーの社員として、大阪の本社で働いている。
-    panel.get_by_text("Found 1 named entities").wait_for(timeout=60_000)
+    panel.get_by_text("Found 1 named entity").wait_for(timeout=60_000)
     # The tiny model's lexicon knows 大阪 (地名) only: it alone is drawn in the 地名 colour (#10b981).
     marked = panel.get_by_test_id("highlighted-text").locator(".token", has_text="大阪")
     assert "rgba(16, 185, 129" in marked.first.evaluate("e => getComputedStyle(e).backgroundColor")

@@ -101,6 +101,7 @@ def test_full_width_marks_and_several_masks(model):
     assert result.completed == "ＡＢＣは東京へ行って 東京を見た。"
     rows = contextual.to_rows(result)
     assert [row[0] for row in rows] == ["マスク1 / mask 1"] * 2 + ["マスク2 / mask 2"] * 2
+    assert contextual.FILL_HEADERS == ["マスク / mask", "順位 / rank", "候補 / filler", "確率 / probability"]
     assert rows[0][2:] == ["東京", 0.5]
 
 
@@ -125,6 +126,20 @@ def test_handlers_give_the_gradio_values(model, monkeypatch, model_env):
     assert completed == "今日は東京に行きます。" and len(rows) == 2
     table, heat, scatter, note = contextual.contextual("ABCと東京\nABCで", "ABC")
     assert len(table["data"]) == 2 and "word2vec" in note
+
+
+def _title(figure: dict) -> str:
+    """A figure's title as "日本語 / English" (common.plotly_plot may set the English on a line of its own)."""
+    return figure["layout"]["title"]["text"].replace("<br>", " / ")
+
+
+def test_the_embedding_layer_is_named_in_the_titles_and_one_occurrence_is_singular(model):
+    result = contextual.contextual_vectors(model, "ABCと東京", "ABC", 0)
+    assert _title(figure_of(contextual.heatmap(result))) == (
+        "コサイン類似度・埋め込み層 / cosine similarity, embedding layer")
+    assert "1 occurrence of 'ABC'" in contextual.reading(result)
+    two = contextual.contextual_vectors(model, "ABCと東京\nABCで", "ABC", 0)
+    assert "2 occurrences of 'ABC'" in contextual.reading(two)
 
 
 def test_a_crowded_heatmap_shows_colours_only(model):
@@ -185,15 +200,22 @@ def test_the_figures_are_valid_plotly_figures_in_plotlys_own_look(model):
 
     result = contextual.contextual_vectors(model, "ABCと東京\nABCとABCで\n私はABCへ", "ABC")
     heatmap, scatter = figure_of(contextual.heatmap(result)), figure_of(contextual.scatter(result))
+    plotly_look = pio.templates["plotly"].to_plotly_json()
     for figure in (heatmap, scatter):
         go.Figure(figure)  # Plotly's own validation: raises on any property plotly.js would not know
-        assert figure["layout"]["template"] == pio.templates["plotly"].to_plotly_json()
+        # Plotly's default look: its colours for the traces; the page's mode sets only the backgrounds,
+        # lines and text (demos/theme.py, through common.plotly_plot).
+        template = figure["layout"]["template"]
+        assert template["data"] == plotly_look["data"]
+        assert template["layout"]["colorway"] == plotly_look["layout"]["colorway"]
     # Red for similar, as Plotly's RdBu reversed: plotly.js would read the bare name "RdBu" the other way.
     expanded = go.Heatmap(colorscale="RdBu").colorscale
     assert [tuple(step) for step in heatmap["data"][0]["colorscale"]] == [tuple(step) for step in expanded]
     assert heatmap["data"][0]["reversescale"] is True
-    assert heatmap["data"][0]["z"] == result.matrix and heatmap["layout"]["title"]["text"].endswith(
-        f"(layer {result.layer})")
+    assert heatmap["data"][0]["z"] == result.matrix
+    # Made on the server, like an answer: in both languages, with the layer.
+    assert _title(heatmap) == f"コサイン類似度・第 {result.layer} 層 / cosine similarity, layer {result.layer}"
+    assert _title(scatter) == f"PCA（2次元）・第 {result.layer} 層 / PCA (2D), layer {result.layer}"
     # One trace per sentence; its points are the PCA coordinates of that sentence's occurrences.
     assert [trace["name"] for trace in scatter["data"]] == [f"文 {n} / sentence {n}" for n in (1, 2, 3)]
     assert [len(trace["x"]) for trace in scatter["data"]] == [1, 2, 1]

@@ -47,6 +47,20 @@ def test_the_page_language_comes_only_from_a_known_lang_value(query, language):
     assert i18n.requested_language(query) == language
 
 
+def test_the_language_links_lead_to_the_other_language_through_the_page_script():
+    """The intro's link (texts.LANGUAGE_SWITCH) carries the attribute the page's script follows to keep the
+    open tab; its plain href still opens the page in the other language without script."""
+    import re
+
+    from demos import texts
+
+    japanese_page, english_page = i18n.pair(texts.LANGUAGE_SWITCH)
+    for page, other in ((japanese_page, "en"), (english_page, "ja")):
+        link = re.search(r"<a [^>]*>", page).group(0)
+        assert f"href='?lang={other}'" in link and f"{i18n.LANGUAGE_LINK_ATTRIBUTE}='{other}'" in link
+    assert f"a[{i18n.LANGUAGE_LINK_ATTRIBUTE}]" in i18n.RELOAD_ON_SWITCH_SCRIPT
+
+
 def _serve(middleware_app, path: str, query: bytes, content_type: bytes, body: bytes) -> tuple[dict, bytes]:
     async def inner(scope, receive, send):
         await send({"type": "http.response.start", "status": 200,

@@ -87,3 +87,44 @@ def test_only_the_beginning_of_a_very_long_text_is_analysed_and_said_so(load_mod
 def test_whitespace_only_is_refused(load_model):
     with pytest.raises(InputError):
         ner.recognize(load_model("NER"), " \n\u3000")
+
+
+def _entities(*labels):
+    return [ner.Entity("x", label, 0.9, i, i + 1) for i, label in enumerate(labels)]
+
+
+def test_the_summary_counts_in_the_right_number_and_glosses_the_types():
+    assert ner.summary_line(_entities("地名"), 10) == (
+        "1 個の固有表現が見つかりました（地名 1）。 / Found 1 named entity: 地名 (place) 1.")
+    line = ner.summary_line(_entities("地名", "人名", "地名"), 10)
+    # The types in the dataset's order, each glossed in English.
+    assert line == ("3 個の固有表現が見つかりました（人名 1、地名 2）。"
+                    " / Found 3 named entities: 人名 (person) 1, 地名 (place) 2.")
+    assert ner.summary_line([], 10) == "固有表現は見つかりませんでした。 / No named entities were found."
+
+
+def test_a_type_the_book_lacks_is_shown_as_the_model_names_it():
+    # A model of one's own (JNLP_MODEL_NER) may have other types: no gloss, and Markdown shown as text.
+    assert ner.glossed("PER") == "PER"
+    assert "**B**" not in ner.summary_line(_entities("**B**"), 10)
+
+
+def test_every_type_has_a_colour_and_a_gloss():
+    from tests.checkpoints import NER_TYPES
+
+    assert list(ner.COLORS) == list(ner.GLOSSES) == NER_TYPES
+
+
+def test_the_colour_key_is_in_the_readers_language():
+    from demos import i18n
+
+    japanese, english = i18n.pair(ner.WORDS("legend"))
+    for label, colour in ner.COLORS.items():
+        assert colour in japanese and colour in english
+        assert f"{label}</span>" in japanese and f"{label} ({ner.GLOSSES[label]})" in english
+    assert "person" not in japanese and "種類" not in english
+
+
+def test_the_table_is_headed_in_both_languages_and_keeps_the_types_as_the_model_names_them():
+    assert [header.split(" / ")[1] for header in ner.TABLE_HEADERS] == ["entity", "type", "score", "start", "end"]
+    assert ner.to_table(_entities("地名"))[0][1] == "地名"  # the API's value, as in the highlights
