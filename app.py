@@ -53,6 +53,7 @@ def build_app() -> gr.Blocks:
                     if fields:
                         links.link_maker(tab, fields)
         links.attach(blocks, tabs, link_fields)
+        theme.mark_results_stale_on_edit(blocks)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
     summary_off = os.environ.get(MONITORING_ENV, "") != "1" and SUMMARY_EVERY_ENV not in os.environ
     if summary_off:

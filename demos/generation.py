@@ -218,6 +218,12 @@ def generate_stream(model: LoadedModel, prompt: str, max_new_tokens: int = DEFAU
         yield model.tokenizer.decode(generated, skip_special_tokens=True)
 
 
+def starting_model() -> str:
+    """The model the tab starts on: the book's large GPT-2 on a GPU; on a CPU the small one, where the
+    large one means a 3 GB download and a slow token. The API's default stays the book's model."""
+    return MODEL_KEYS[0] if gpu.has_gpu() else MODEL_KEYS[1]
+
+
 def _model_label(key: str) -> str:
     """A model choice as the model it will load (the operator may point a key at another model)."""
     return get_spec(key).resolve_id()
@@ -298,6 +304,14 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
         continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
 
 
+def _stop_button_on():
+    return gr.Button(interactive=True)
+
+
+def _stop_button_off():
+    return gr.Button(interactive=False)
+
+
 def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("generation"))
     model_key = Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
@@ -323,7 +337,8 @@ def build() -> dict[str, gr.Component]:
                 seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label=COMMON("seed"))
                 with gr.Row():
                     generate_button = gr.Button(WORDS("generate"), variant="primary")
-                    stop_button = gr.Button(COMMON("stop"), variant="stop")
+                    # Greyed out while nothing runs: a red button that does nothing looked broken.
+                    stop_button = gr.Button(COMMON("stop"), variant="stop", interactive=False)
             output = gr.Textbox(label=WORDS("generated"), lines=10, buttons=["copy"], interactive=False)
     predict_inputs = [prompt, model_key, top_k_view]
     predict = predict_button.click(next_token, inputs=predict_inputs, outputs=[distribution, choice],
@@ -331,8 +346,15 @@ def build() -> dict[str, gr.Component]:
     append_button.click(append_token, inputs=[prompt, choice], outputs=[prompt], api_visibility="private").success(
         next_token, inputs=predict_inputs, outputs=[distribution, choice], api_visibility="private")
     generate_inputs = [prompt, model_key, max_new_tokens, do_sample, temperature, top_p, top_k, seed]
-    run = generate_button.click(generate, inputs=generate_inputs, outputs=[output], api_name="generate")
-    stop_button.click(None, cancels=[run, predict], api_visibility="private")
+    # Stop is on while a generation runs (off again when it ends, fails or is stopped); in this order,
+    # or a quick answer could switch it off before the click that switches it on had.
+    run = generate_button.click(_stop_button_on, None, [stop_button], queue=False, api_visibility="private").then(
+        generate, inputs=generate_inputs, outputs=[output], api_name="generate")
+    run.then(_stop_button_off, None, [stop_button], queue=False, api_visibility="private")
+    stop_button.click(_stop_button_off, None, [stop_button], cancels=[run, predict], queue=False,
+                      api_visibility="private")
+    if gr.context.Context.root_block is not None:  # the starting choice, set in the browser (no request)
+        gr.context.Context.root_block.load(None, None, [model_key], js=f"() => {starting_model()!r}")
     clickable_examples(EXAMPLES, [prompt], COMMON("examples"),
                        [(next_token, predict_inputs, [distribution, choice])])
     return {"prompt": prompt}  # what a shared link may fill (demos/links.py)

@@ -8,6 +8,8 @@ applied by common.plotly_plot), and a script gives their text the colour of the 
 
 from __future__ import annotations
 
+from typing import Any
+
 # Layout defaults every figure starts from (plotly.js layout attributes). Grey at partial opacity
 # reads on white and on Gradio's near-black alike; the text's grey is only what shows until the
 # script below sets the page's own text colour (and where scripts do not run).
@@ -56,12 +58,120 @@ HEAD = """<script>
     };
     if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
+(() => {
+    // The events of each input and each starter, read from their classes once drawn: an example click
+    // later sets the input's classes back to those Gradio saw when the examples were made, without these.
+    const remember = () => {
+        for (const role of ["in", "run"])
+            document.querySelectorAll(`[class*='jnlp-${role}-']:not([data-jnlp-${role}])`).forEach((element) => {
+                element.dataset[`jnlp${role === "in" ? "In" : "Run"}`] = [...element.classList]
+                    .filter((name) => name.startsWith(`jnlp-${role}-`)).map((name) => name.split("-")[2]).join(" ");
+            });
+    };
+    const answersOf = (element, role) => {
+        const tagged = element instanceof Element && element.closest(`[data-jnlp-${role}]`);
+        if (!tagged) return [];
+        const numbers = tagged.dataset[`jnlp${role === "in" ? "In" : "Run"}`].split(" ");
+        return numbers.flatMap((number) => [...document.querySelectorAll(`.jnlp-out-${number}`)]);
+    };
+    const edited = (event) => {
+        remember();
+        const starts = new Set(answersOf(event.target, "run"));  // a box that reruns its own event on change
+        for (const answer of answersOf(event.target, "in")) {
+            if (starts.has(answer) || !answer.dataset.jnlpAnswered) continue;
+            // Only an answer on show: not one still running, nor an error's notice, nor an empty note.
+            const tracker = answer.querySelector("[data-testid=status-tracker]");
+            const running = tracker && !tracker.classList.contains("hide");
+            const shown = answer.innerText.trim() || answer.querySelector(".js-plotly-plot");
+            if (shown && !running) answer.classList.add("jnlp-stale");
+        }
+    };
+    const started = (event) => {
+        if (event.type === "keydown" && event.key !== "Enter") return;
+        remember();
+        for (const answer of answersOf(event.target, "run")) {
+            answer.classList.remove("jnlp-stale");
+            answer.dataset.jnlpAnswered = "yes";
+        }
+    };
+    document.addEventListener("click", started, true);
+    document.addEventListener("keydown", started, true);
+    document.addEventListener("input", edited, true);
+    document.addEventListener("change", edited, true);
+    // Read as inputs are drawn, and again before anything a click or a key could start.
+    let pending = false;
+    const start = () => new MutationObserver(() => {
+        if (pending) return;
+        pending = true;
+        requestAnimationFrame(() => { pending = false; remember(); });
+    }).observe(document.body, {childList: true, subtree: true});
+    if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+    for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, remember, true);
+    // A run started some other way (a shared link) shows the output's status tracker.
+    new MutationObserver((records) => {
+        for (const record of records) {
+            const tracker = record.target;
+            if (!(tracker instanceof Element) || tracker.dataset.testid !== "status-tracker") continue;
+            // A run starting (hidden until now, shown now), not one ending: an edit made while an answer
+            // was on its way leaves that answer stale.
+            const hidden = (classes) => classes.split(" ").includes("hide");
+            if (!hidden(record.oldValue || "") || hidden(tracker.className)) continue;
+            const answer = tracker.closest("[class*='jnlp-out-']");
+            if (!answer) continue;
+            answer.classList.remove("jnlp-stale");
+            answer.dataset.jnlpAnswered = "yes";
+        }
+    }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["class"],
+                                          attributeOldValue: true});
+})();
 </script>"""
+
+def mark_results_stale_on_edit(blocks: Any) -> None:
+    """Let each answer on the page say so when the inputs it came from have been edited since.
+
+    A student changed a review and read the old probabilities as the new ones. Every event that
+    runs a function tags its inputs, its outputs and what starts it (a button, an example, Enter
+    in a box) with classes naming the event; STALE_SCRIPT, in HEAD, reads them: editing a tagged
+    input greys its event's answers with a note, and starting the event again clears it. Call it
+    inside the page's ``gr.Blocks``, after every tab is built (Gradio writes the page's settings,
+    classes included, when the block closes).
+    """
+    fns = blocks.fns
+    typed_into = {id(c) for fn in fns.values() for c in fn.inputs if getattr(c, "interactive", None) is not False}
+    for number, fn in enumerate(fns.values()):
+        # Outputs that are themselves inputs (an example filling a box, a token appended to the prompt)
+        # are what the student edits, never a stale answer.
+        answers = [c for c in fn.outputs if id(c) not in typed_into]
+        if fn.fn is None or not fn.inputs or not answers:
+            continue
+        starters = [blocks.blocks[target] for target, _ in _first_of_chain(fns, fn).targets if target in blocks.blocks]
+        for role, components in (("in", fn.inputs), ("out", answers), ("run", starters)):
+            for component in components:
+                classes = component.elem_classes if isinstance(component.elem_classes, list) else \
+                    [component.elem_classes] if component.elem_classes else []
+                component.elem_classes = [*classes, f"jnlp-{role}-{number}"]
+
+
+def _first_of_chain(fns: dict, fn: Any) -> Any:
+    """The event a chain of .then() events starts with: the one a click or a key sets off."""
+    while fn.trigger_after is not None and fn.trigger_after in fns:
+        fn = fns[fn.trigger_after]
+    return fn
+
 
 CSS = """
 /* Error toasts keep their line breaks: which model and why, then what to do, in each language. */
 [data-testid="toast-text"] { white-space: pre-line; }
 /* On a phone Plotly's toolbar sat over the plot's title and labels; pinching still zooms. */
+/* An answer whose inputs were edited since it was made (mark_results_stale_on_edit). */
+.jnlp-stale > * { opacity: 0.4; }
+.jnlp-stale::before {
+    content: "入力が変わりました。もう一度実行すると更新されます";
+    display: block; margin: 30px 8px 4px; padding: 2px 8px; border-radius: 4px; font-size: var(--text-sm);
+    color: var(--body-text-color); background: var(--background-fill-secondary);
+    border: 1px solid var(--border-color-primary);
+}
+.jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
 @media (max-width: 640px) {
     .js-plotly-plot .modebar-container { display: none !important; }
 }

@@ -52,6 +52,16 @@ def on_zero_gpu(environ: dict[str, str] | None = None) -> bool:
     return value is not None and value.lower() in ("1", "t", "true")
 
 
+# The NVIDIA driver's own file: there when the machine has a CUDA GPU that torch could use.
+NVIDIA_DRIVER_FILE = "/proc/driver/nvidia/version"
+
+
+def has_gpu(environ: dict[str, str] | None = None) -> bool:
+    """Whether this machine has a CUDA GPU (or is a ZeroGPU Space), asked without importing torch:
+    the page's starting choices are set when it is built, seconds before torch is imported."""
+    return on_zero_gpu(environ) or os.path.exists(NVIDIA_DRIVER_FILE)
+
+
 @dataclass(frozen=True)
 class _Raised:
     """An exception raised inside the GPU worker, carried back as a value.

@@ -164,3 +164,17 @@ def test_with_the_cache_off_every_request_runs_the_model(model, monkeypatch):
     runs = _counting(monkeypatch, generation, "generate_stream")
     assert list(generation.generate(PROMPT, "GENERATION", 3)) == list(generation.generate(PROMPT, "GENERATION", 3))
     assert len(runs) == 2
+
+
+def test_the_tab_starts_on_the_small_model_without_a_gpu_and_on_the_books_with_one(monkeypatch, tmp_path):
+    from models import gpu
+
+    driver = tmp_path / "nvidia-version"
+    monkeypatch.delenv(gpu.ZERO_GPU_ENV, raising=False)
+    monkeypatch.setattr(gpu, "NVIDIA_DRIVER_FILE", str(driver))
+    assert generation.starting_model() == "GENERATION_SMALL"
+    driver.write_text("NVRM version: 550")
+    assert generation.starting_model() == "GENERATION"
+    driver.unlink()
+    monkeypatch.setenv(gpu.ZERO_GPU_ENV, "true")
+    assert generation.starting_model() == "GENERATION"
