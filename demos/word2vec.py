@@ -1,10 +1,14 @@
-"""word2vec: train skip-gram (or CBOW) live with gensim and explore the vectors in 3D (book §1.3)."""
+"""word2vec: train skip-gram (or CBOW) live with gensim and explore the vectors in a 2D or 3D PCA plot (book §1.3)."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import html
+import math
 import time
+import unicodedata
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -35,7 +39,8 @@ WORDS = i18n.register("word2vec", {
     "words": ("単語（空白区切り）", "Words (space-separated)"),
     "topn": ("件数", "Top-n"),
     "find_similar": ("近い単語を探す", "Find similar words"),
-    "pca": ("PCA (3次元)", "3D PCA"),
+    "pca": ("近い単語の PCA", "PCA of the neighbours"),
+    "view": ("図の次元", "Plot"),
     "analogy_tab": ("アナロジー", "Analogy"),
     "pairs_tab": ("スキップグラムの組", "Skip-gram pairs"),
     "sentence": ("文", "Sentence"),
@@ -128,52 +133,371 @@ def neighbours(vectors, words: list[str], topn: int) -> tuple[list[list[object]]
     return rows, unknown
 
 
-def scatter(vectors, rows: list[list[object]]):
-    """3D PCA of the query words and their neighbours: one point per word, coloured by query (a gr.Plot value)."""
-    import numpy as np
-    from sklearn.decomposition import PCA
+# ------------------------------------------------------------------ the neighbours' scatter
+#
+# With a small corpus a query's ten neighbours can all sit at cosine 0.99 and one more word at 0.6: a plain
+# PCA of the raw vectors drew the ten as one blob of overlapping labels, and the far word stretched the axes.
+# Here the projection is fitted to the shown words only, on their unit vectors (projection); each axis is
+# then spread out (spread_axis); a few labels are drawn, placed apart (place_labels), and every word is named
+# with its cosine on hover.
 
-    groups: dict[str, list[tuple[str, float]]] = {}
+VIEWS = ("2D", "3D")
+# Flat labels, placed apart, read on a phone and on a projector alike; 3D is one click away.
+DEFAULT_VIEW = "2D"
+# Labelled per query: its closest words (the table lists them all, the hover names every point). Fewer in 3D,
+# where labels cannot be placed apart: turning the plot moves them over each other.
+LABELLED_NEIGHBOURS = {2: 3, 3: 1}
+# Tukey's "far out" fences: this many interquartile ranges beyond the quartiles.
+FAR_OUT = 3.0
+# Room around the [0, 1] square the points are spread over, for the markers at its edges.
+AXIS_PAD = 0.06
+SCATTER_HEIGHT = {"2D": 500, "3D": 560}
+LABEL_FONT_PX = 12
+# The 2D labels are placed apart for the smallest plot they are drawn in: a phone's, where the axes get
+# about this many pixels (a projector's wider plot only adds room between them).
+PHONE_AXES_PX = (270, 290)
+MARKER_PX = {True: 12, False: 8}  # a query's marker, a neighbour's
+# Plotly's toolbar takes the top right corner of a figure and Gradio's label of the plot its top left: the
+# titles go below both, where a phone's narrow plot had them under the toolbar's buttons.
+TOOLBAR_PX = 36
+# Buttons of no use here (selecting points, zooming by steps) that only widen the toolbar.
+TOOLBAR_REMOVE = ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]
+
+QUERY_LEGEND = "クエリ / query"
+FAR_LEGEND = "遠い語 / far word"
+AXIS_TITLES = ("主成分 1 / PC 1", "主成分 2 / PC 2", "主成分 3 / PC 3")
+SCATTER_TITLE = {"2D": "PCA（2次元） / PCA (2D)", "3D": "PCA（3次元） / PCA (3D)"}
+# How to read the axes, in both languages, one line each (a phone has no room for both on one).
+SCATTER_SUBTITLE = ("並び順は PCA のまま、間隔は見やすく調整。近さは cos で",
+                    "PCA's order, spacing evened out: read closeness from cos")
+LOSS_TITLE = "学習損失 / Training loss"
+LOSS_AXIS_TITLES = ("エポック / epoch", "エポックの損失 / loss per epoch")
+TABLE_HEADERS = ["クエリ / query", "単語 / word", "コサイン類似度 / cosine"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One word of the scatter."""
+
+    word: str
+    query: str  # the query it is drawn for (its colour): itself for a query, else the first query listing it
+    cosines: tuple[tuple[str, float], ...]  # (query, cosine) for each query listing it, as the table has them
+    position: tuple[float, ...]  # on each axis, in [0, 1]
+    far: bool  # beyond a far-out fence on some axis: clamped to the edge and marked
+    label: str | None  # the text drawn beside it (plain: 3D draws it on the canvas), None for hover only
+    label_position: str = "middle right"  # where the 2D label goes (Plotly's textposition)
+
+    @property
+    def is_query(self) -> bool:
+        return self.word == self.query
+
+
+def projection(matrix, dims: int):
+    """PCA of exactly these vectors, each scaled to length 1 first: an (n, dims) array, zeros past the axes found.
+
+    Fitted to the shown words alone, so the axes are the directions in which they differ. Unit length first:
+    distances then follow cosine similarity, the measure the table shows (a frequent word's longer vector
+    would otherwise sit apart for its length alone). One SVD: scikit-learn's PCA, which does the same, takes
+    seconds to import.
+    """
+    import numpy as np
+
+    matrix = np.nan_to_num(np.asarray(matrix, dtype=np.float64))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    centred = unit - unit.mean(axis=0)
+    points = np.zeros((len(matrix), dims))
+    if len(matrix) < 2:
+        return points
+    _, singular, axes = np.linalg.svd(centred, full_matrices=False)
+    found = min(dims, int((singular > 1e-9 * max(float(singular[0]), 1e-300)).sum()))
+    axes = axes[:found]
+    # An SVD's signs are arbitrary: each axis is turned so its largest loading is positive (as in
+    # scikit-learn), so the same words give the same picture every time.
+    axes = axes * np.sign(axes[np.arange(found), np.abs(axes).argmax(axis=1)])[:, None]
+    points[:, :found] = centred @ axes.T
+    return points
+
+
+def _ranks(values):
+    """Each value's rank, 0 to n - 1 (ties share their mean rank)."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    _, first, counts = np.unique(values[order], return_index=True, return_counts=True)
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat(first + (counts - 1) / 2, counts)
+    return ranks
+
+
+def spread_axis(values):
+    """Where each coordinate goes on its axis, in [0, 1], and which ones lay beyond a far-out fence.
+
+    Half of a position is the coordinate's rank among the points, evenly spaced: however close two words'
+    vectors, consecutive points stay at least 1/(2(n - 1)) of the axis apart, so labels cannot pile up.
+    The other half is the coordinate itself, scaled between Tukey's far-out fences (three interquartile
+    ranges beyond the quartiles) with anything farther clamped to the edge: a real gap (between two
+    queries' groups, before a far word) stays a gap, and one far word cannot squash the rest into a dot.
+    The order along each PCA axis is kept; distances are not to scale, as the plot's subtitle says.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    if n < 2 or float(values.max() - values.min()) <= 1e-12:
+        return np.full(n, 0.5), np.zeros(n, dtype=bool)
+    rank = _ranks(values) / (n - 1)
+    low_quartile, high_quartile = np.percentile(values, [25, 75])
+    spread = high_quartile - low_quartile
+    low = max(float(values.min()), low_quartile - FAR_OUT * spread)
+    high = min(float(values.max()), high_quartile + FAR_OUT * spread)
+    if high - low <= 1e-12:  # most points share one value: the ranks alone
+        return rank, np.zeros(n, dtype=bool)
+    far = (values < low) | (values > high)
+    scaled = (np.clip(values, low, high) - low) / (high - low)
+    return (rank + scaled) / 2, far
+
+
+def _label_text(word: str, cosine: float | None) -> str:
+    return word if cosine is None else f"{word} {cosine:.3f}"
+
+
+def _text_px(text: str) -> float:
+    """The estimated width of a label in pixels: a full-width character is about one em, others about 0.6."""
+    return sum(LABEL_FONT_PX if unicodedata.east_asian_width(char) in "WF" else 0.6 * LABEL_FONT_PX
+               for char in text)
+
+
+# Where a label may go, in order of preference (Plotly's textposition values).
+_LABEL_POSITIONS = ("middle right", "middle left", "top center", "bottom center", "top right", "top left",
+                    "bottom right", "bottom left")
+# How far a 2D label may stand out of the axes, in pixels (left, bottom, right, top): into the right margin
+# and a little above and below, never over the axis titles.
+LABEL_OVERHANG = (0, 6, 14, 6)
+
+
+def _label_box(x: float, y: float, width: float, height: float, marker_px: float, where: str):
+    """(left, bottom, right, top) in pixels (y upwards) of a label drawn at ``where`` beside a marker at (x, y).
+
+    As plotly.js places it (Drawing.textPointStyle): the text stands off the marker's centre by
+    radius / 0.8 + 1 pixels, horizontally for left and right, vertically for top and bottom.
+    """
+    gap = marker_px / 2 / 0.8 + 1
+    vertical, horizontal = where.split()
+    left = {"left": x - gap - width, "center": x - width / 2, "right": x + gap}[horizontal]
+    bottom = {"top": y + gap, "middle": y - height / 2, "bottom": y - gap - height}[vertical]
+    return left, bottom, left + width, bottom + height
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_boxes(points: list[Point], size_px: tuple[float, float] = PHONE_AXES_PX) -> dict[str, tuple]:
+    """Each drawn 2D label's estimated box (left, bottom, right, top) in pixels, on axes of ``size_px``."""
+    pixels = _pixels(size_px)
+    return {p.word: _label_box(*pixels(p), _text_px(p.label), LABEL_FONT_PX * 1.25, MARKER_PX[p.is_query],
+                               p.label_position) for p in points if p.label}
+
+
+def _pixels(size_px: tuple[float, float]):
+    width, height = size_px
+    scale = 1 + 2 * AXIS_PAD
+    return lambda p: ((p.position[0] + AXIS_PAD) / scale * width, (p.position[1] + AXIS_PAD) / scale * height)
+
+
+def _marker_box(point: Point, pixels) -> tuple:
+    x, y = pixels(point)
+    half = MARKER_PX[point.is_query] / 2
+    return x - half, y - half, x + half, y + half
+
+
+def place_labels(points: list[Point], size_px: tuple[float, float] = PHONE_AXES_PX) -> list[Point]:
+    """The 2D labels placed where they overlap no other label, no labelled point and no edge, on axes of ``size_px``.
+
+    Queries first, then each query's closest neighbour, then each one's second, and so on. A label goes to the
+    right of its point, the left, above or below: the free place that covers the fewest unlabelled points
+    (those are named on hover). A neighbour's label with no free place is dropped (its word stays on hover);
+    a query's is always drawn.
+    """
+    width, height = size_px
+    pixels = _pixels(size_px)
+    labelled = [p for p in points if p.label]
+    taken = [_marker_box(p, pixels) for p in labelled]  # no label hides a labelled point
+    dots = [_marker_box(p, pixels) for p in points if not p.label]
+    placed = {}
+    for point in sorted(labelled, key=_label_priority(points)):
+        x, y = pixels(point)
+        size = (_text_px(point.label), LABEL_FONT_PX * 1.25)
+        own = _marker_box(point, pixels)
+        boxes = [(where, _label_box(x, y, *size, MARKER_PX[point.is_query], where)) for where in _LABEL_POSITIONS]
+        left, bottom, right, top = LABEL_OVERHANG
+        free = [(sum(_overlap(box, dot) for dot in dots), order, where, box)
+                for order, (where, box) in enumerate(boxes)
+                if box[0] >= -left and box[1] >= -bottom and box[2] <= width + right and box[3] <= height + top
+                and not any(_overlap(box, other) for other in taken if other != own)]
+        if free or point.is_query:
+            _, _, where, box = min(free) if free else (0, 0, *boxes[0])
+            taken.append(box)
+            placed[point.word] = where
+    return [dataclasses.replace(p, label=p.label if p.word in placed else None,
+                                label_position=placed.get(p.word, p.label_position)) for p in points]
+
+
+def _label_priority(points: list[Point]):
+    """Sort key: queries first, then each query's closest neighbour, then each one's second, and so on."""
+    rank_in_group: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for point in points:
+        if not point.is_query:
+            seen[point.query] = seen.get(point.query, 0) + 1
+            rank_in_group[point.word] = seen[point.query]
+    return lambda point: (0, 0) if point.is_query else (1, rank_in_group[point.word])
+
+
+def scatter_points(vectors, rows: list[list[object]], dims: int) -> list[Point]:
+    """The query words and their neighbours (rows of the table: query, word, cosine) as points of a ``dims``-D scatter.
+
+    One point per word. Labelled: every query, and its LABELLED_NEIGHBOURS closest words with their cosine.
+    """
+    import numpy as np
+
+    queries = list(dict.fromkeys(str(query) for query, _, _ in rows))
+    cosines: dict[str, list[tuple[str, float]]] = {}
+    group: dict[str, str] = {query: query for query in queries}
     for query, other, score in rows:
-        groups.setdefault(query, [(query, 1.0)]).append((other, score))
-    words = list(dict.fromkeys(w for members in groups.values() for w, _ in members))
-    matrix = np.array([vectors[w] for w in words])
-    components = min(3, len(words), matrix.shape[1])
-    points = PCA(n_components=components, random_state=0).fit_transform(matrix) if len(words) > 1 else matrix[:, :1] * 0
-    # (nan_to_num: the figure goes out as strict JSON, where a NaN from degenerate vectors has no spelling.)
-    points = np.pad(np.nan_to_num(points), ((0, 0), (0, 3 - points.shape[1])))
-    # Four decimals place a point to a ten-thousandth of the plot; float32's full digits only weigh the reply down.
-    position = {w: [round(v, 4) for v in points[i].tolist()] for i, w in enumerate(words)}
+        cosines.setdefault(str(other), []).append((str(query), float(score)))
+        group.setdefault(str(other), str(query))
+    # Each query, then its neighbours in the table's order (closest first).
+    words = list(dict.fromkeys(w for query in queries for w in [query, *(str(o) for q, o, _ in rows if q == query)]))
+    coordinates = projection(np.array([vectors[w] for w in words]), dims)
+    axes = [spread_axis(coordinates[:, axis]) for axis in range(dims)]
+    labelled = set(queries)
+    for query in queries:
+        closest = [str(o) for q, o, _ in rows if q == query and str(o) not in queries]
+        labelled.update(closest[:LABELLED_NEIGHBOURS[dims]])
+    points = []
+    for i, word in enumerate(words):
+        is_query = group[word] == word
+        own = None if is_query else dict(cosines[word])[group[word]]
+        points.append(Point(
+            word=word, query=group[word], cosines=tuple(cosines.get(word, ())),
+            # Four decimals place a point to a ten-thousandth of the plot; more digits only weigh the reply down.
+            position=tuple(round(float(positions[i]), 4) for positions, _ in axes),
+            far=bool(any(far[i] for _, far in axes)),
+            label=_label_text(word, own) if word in labelled else None))
+    return points
+
+
+def hover_lines(point: Point) -> list[str]:
+    """What hovering a point shows, line by line: the word and its cosine to its query (gensim's, as in the
+    table), then to whom, and more; words escaped."""
+    word = plotly_text(point.word)
+    lines = []
+    if point.is_query:
+        lines.append(f"{word}: クエリ / query")
+    for query, cosine in point.cosines:
+        shown = plotly_text(query)
+        if not lines:
+            lines.append(f"{word}: cos {cosine:.4f}")
+            lines.append(f"{shown} とのコサイン類似度 / cosine similarity to {shown}")
+        else:
+            lines.append(f"{shown} とは / to {shown}: cos {cosine:.4f}")
+    if point.far:
+        lines.append("遠いので端に寄せて表示 / far out: drawn at the edge")
+    return lines
+
+
+def _title(text: str, subtitle: tuple[str, str] | None = None) -> tuple[dict, int]:
+    """A figure's title at its top left, below the toolbar, and the top margin it needs (pixels)."""
+    # common.plotly_plot draws a bilingual title on two lines, Japanese over English, and plotly.js raises
+    # a title of two lines by half a line's height more than its padding says.
+    lines = 2 if " / " in text else 1
+    title = {"text": text, "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container",
+             "yanchor": "top", "pad": {"t": TOOLBAR_PX + (lines - 1) * 18, "l": 10}, "font": {"size": 15}}
+    margin = TOOLBAR_PX + 24 * lines + 8
+    if subtitle:
+        title["subtitle"] = {"text": "<br>".join(subtitle), "font": {"size": 11}}
+        margin += 32
+    return title, margin
+
+
+def scatter(vectors, rows: list[list[object]], view: str = DEFAULT_VIEW):
+    """A 2D or 3D PCA scatter of the query words and their neighbours, coloured by query (a gr.Plot value)."""
+    dims = 3 if view == "3D" else 2
+    points = scatter_points(vectors, rows, dims)
+    if dims == 2:
+        points = place_labels(points)
     traces = []
-    shown: set[str] = set()
-    for query, members in groups.items():
-        members = [(w, s) for w, s in members if w not in shown]
-        shown.update(w for w, _ in members)
-        x, y, z = zip(*(position[w] for w, _ in members))
-        traces.append({
-            "type": "scatter3d", "x": x, "y": y, "z": z, "mode": "markers+text", "name": plotly_text(query),
-            # The 3D marker text is drawn on the WebGL canvas, which decodes no entities (escaped,
-            # "&lt;" would show as such) and runs no script: it stays the plain word.
-            "text": [w for w, _ in members],
-            "hovertext": [f"{plotly_text(w)}: cos {s:.3f}" for w, s in members], "hoverinfo": "text",
-            "marker": {"size": [9 if w == query else 5 for w, _ in members]},
-        })
-    return plotly_plot(traces, {
-        "font": PLOT_FONT,
-        "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "height": 520, "legend": {"title": {"text": "query"}},
-        "title": {"text": "PCA (3D) of word vectors"},
-    })
+    for query in [p.word for p in points if p.is_query]:
+        members = [p for p in points if p.query == query]
+        hovers = [hover_lines(p) for p in members]
+        trace = {
+            # The hover's first line is the point's hovertext (the word and its cosine); the rest come from
+            # customdata, joined by the template's line breaks, so the words' texts hold no markup.
+            "name": plotly_text(query), "mode": "markers+text", "hovertext": [lines[0] for lines in hovers],
+            "customdata": ["".join(f"<br>{line}" for line in lines[1:]) for lines in hovers],
+            "hovertemplate": "%{hovertext}%{customdata}<extra></extra>",
+            "marker": {"size": [MARKER_PX[p.is_query] for p in members],
+                       "symbol": ["diamond" if p.far else "circle" for p in members]},
+            "textfont": {"size": LABEL_FONT_PX},
+        }
+        coordinates = dict(zip("xyz", zip(*(p.position for p in members))))
+        if dims == 3:
+            # The 3D marker text is drawn on the WebGL canvas, which decodes no entities (escaped, "&lt;"
+            # would show as such) and runs no script: the label stays plain text.
+            traces.append({"type": "scatter3d", **coordinates, **trace, "textposition": "top center",
+                           "text": [p.label or "" for p in members]})
+        else:
+            traces.append({"type": "scatter", **coordinates, **trace, "cliponaxis": False,
+                           "textposition": [p.label_position for p in members],
+                           "text": [_label_2d(p) for p in members]})
+    if any(p.far for p in points):  # a legend entry saying what the diamonds are
+        traces.append({"type": "scatter3d" if dims == 3 else "scatter", "x": [None], "y": [None],
+                       **({"z": [None]} if dims == 3 else {}), "mode": "markers", "name": FAR_LEGEND,
+                       "hoverinfo": "skip", "marker": {"symbol": "diamond", "size": 8, "color": "rgb(128,128,128)"}})
+    title, top = _title(SCATTER_TITLE[view if view in VIEWS else DEFAULT_VIEW], SCATTER_SUBTITLE)
+    # The legend's entries wrap into rows on a phone: the bottom margin makes room for as many as it will need.
+    legend_rows = math.ceil(sum(_text_px(t["name"]) + 40 for t in traces) / PHONE_AXES_PX[0])
+    axes = [{"title": {"text": AXIS_TITLES[i]}, "range": [-AXIS_PAD, 1 + AXIS_PAD], "showticklabels": False,
+             "zeroline": False} for i in range(dims)]
+    layout = {
+        "font": PLOT_FONT, "height": SCATTER_HEIGHT["3D" if dims == 3 else "2D"], "title": title,
+        "margin": {"l": 30, "r": LABEL_OVERHANG[2] + 4, "t": top, "b": 40 + 22 * (legend_rows + 1)},
+        "hovermode": "closest",
+        # Below the plot, across, its title above the entries: at the side it took a third of a phone's width.
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom",
+                   "title": {"text": QUERY_LEGEND, "side": "top"}},
+        "modebar": {"remove": TOOLBAR_REMOVE},
+    }
+    if dims == 3:
+        # From a little farther than Plotly's default (1.25 on each axis): the axis titles stay in a narrow view.
+        layout["scene"] = {**{f"{name}axis": axis for name, axis in zip("xyz", axes)}, "aspectmode": "cube",
+                           "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.25}}}
+        layout["margin"].update({"l": 10, "r": 10, "b": 10 + 22 * (legend_rows + 1)})
+    else:
+        layout["xaxis"], layout["yaxis"] = axes
+    return plotly_plot(traces, layout)
+
+
+def _label_2d(point: Point) -> str:
+    """A 2D label (SVG text: escaped); a query's in bold."""
+    if not point.label:
+        return ""
+    shown = plotly_text(point.label)
+    return f"<b>{shown}</b>" if point.is_query else shown
 
 
 def loss_figure(losses: list[float]):
     """The training loss per epoch as a line (a gr.Plot value): drawn again after every epoch while training."""
+    title, top = _title(LOSS_TITLE)
     return plotly_plot([{"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": [float(v) for v in losses],
                          "mode": "lines+markers"}],
                        # Epochs are whole numbers: ticks at 1, 2, 3 (by fives past ten), never at 1.5.
-                       {"xaxis": {"title": {"text": "epoch"}, "dtick": 1 if len(losses) <= 10 else 5},
-                        "yaxis": {"title": {"text": "loss (per epoch)"}},
-                        "font": PLOT_FONT, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
-                        "title": {"text": "学習損失 / Training loss"}})
+                       {"xaxis": {"title": {"text": LOSS_AXIS_TITLES[0]}, "dtick": 1 if len(losses) <= 10 else 5},
+                        "yaxis": {"title": {"text": LOSS_AXIS_TITLES[1]}},
+                        "font": PLOT_FONT, "height": 320, "margin": {"l": 50, "r": 10, "t": top, "b": 40},
+                        "title": title, "modebar": {"remove": TOOLBAR_REMOVE}})
 
 
 def _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible) -> w2v.Params:
@@ -284,8 +608,8 @@ def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True,
 @_settings_documented
 def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_only=True, vector_size=100,
             window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-            topn=10):
-    """The words closest to some query words in word2vec vectors trained on a Japanese corpus, with a 3D PCA plot (book section 1.3).
+            topn=10, view=DEFAULT_VIEW):
+    """The words closest to some query words in word2vec vectors trained on a Japanese corpus, with a PCA plot (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
 
@@ -294,10 +618,11 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
         words: Up to 5 query words, separated by spaces or commas (str, required), e.g. 犬 東京.
         {settings}
         topn: How many neighbours per query word (whole number, 1 to 30, default 10).
+        view: The plot's dimensions: "2D" (default) or "3D".
 
     Returns:
-        A table with the columns query, word, cosine: each query word's nearest words by cosine similarity
-        A 3D PCA scatter of the query words and their neighbours (a Plotly figure)
+        A table with the columns query, word, cosine (headers in Japanese and English): each query word's nearest words by cosine similarity
+        A 2D or 3D PCA scatter of the query words and their neighbours, each with its cosine on hover (a Plotly figure)
         A Markdown note naming query words that are not in the vocabulary, with suggestions; empty when all were found
     """
     wanted = query_words(words)
@@ -307,7 +632,7 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
     rows, unknown = neighbours(trained.vectors, wanted, topn)
     if not rows:
         raise InputError(unknown_message(trained.vectors, unknown, html.escape))
-    return rows, scatter(trained.vectors, rows), unknown_message(trained.vectors, unknown)
+    return rows, scatter(trained.vectors, rows, view), unknown_message(trained.vectors, unknown)
 
 
 @friendly_errors
@@ -417,14 +742,16 @@ def build() -> dict[str, gr.Component]:
         with gr.Row():
             words = gr.Textbox(label=WORDS("words"), value="犬 東京")
             topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+            view = Radio(list(VIEWS), value=DEFAULT_VIEW, label=WORDS("view"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
         explore_button = gr.Button(WORDS("find_similar"), variant="primary")
         explore_note = gr.Markdown()
         with gr.Row():
-            table = gr.Dataframe(headers=["query", "word", "cosine"], interactive=False, max_height=520)
+            # Headers in both languages: the answer carries them (as the API's value), so they are server-made text.
+            table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, max_height=520)
             plot = gr.Plot(label=WORDS("pca"))
         # Like every tab's examples, a click searches at once (training the vectors first when needed).
         example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
-                                              [(explore, [corpus_text, words, *settings, topn],
+                                              [(explore, [corpus_text, words, *settings, topn, view],
                                                 [table, plot, explore_note])], **shared)
     with gr.Tab(WORDS("analogy_tab")):
         with gr.Row():
@@ -432,19 +759,21 @@ def build() -> dict[str, gr.Component]:
             b = gr.Textbox(value="母", label="− b")
             c = gr.Textbox(value="兄", label="+ c")
         analogy_button = gr.Button("a − b + c", variant="primary")
-        analogy_table = gr.Dataframe(headers=["word", "cosine"], interactive=False)
+        analogy_table = gr.Dataframe(headers=TABLE_HEADERS[1:], interactive=False)
     with gr.Tab(WORDS("pairs_tab")):
         sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label=WORDS("sentence"))
         pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label=WORDS("window"))
         pairs_button = gr.Button(WORDS("show_pairs"), variant="primary")
-        pairs_table = gr.Dataframe(headers=["centre 中心語", "context 文脈語"], interactive=False, max_height=400)
+        pairs_table = gr.Dataframe(headers=["中心語 / centre", "文脈語 / context"], interactive=False, max_height=400)
     with gr.Tab(WORDS("export_tab")):
         export_button = gr.Button(WORDS("export"))
         exported = gr.File(label=WORDS("vectors"))
     training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
                                   api_name="train_word2vec", **shared)
     # Enter in a one-line box runs what its button runs (one event either way: one endpoint, one queue slot).
-    exploring = gr.on([explore_button.click, words.submit], explore, inputs=[corpus_text, words, *settings, topn],
+    # Switching the view searches again (the vectors come from the cache): the same endpoint, view last.
+    exploring = gr.on([explore_button.click, words.submit, view.input], explore,
+                      inputs=[corpus_text, words, *settings, topn, view],
                       outputs=[table, plot, explore_note], api_name="word2vec", **shared)
     solving = gr.on([analogy_button.click, a.submit, b.submit, c.submit], analogy,
                     inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table], api_name="analogy", **shared)

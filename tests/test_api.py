@@ -5,7 +5,7 @@ import json
 import pytest
 from gradio_client.exceptions import AppError
 
-from demos import ner
+from demos import ner, word2vec
 
 
 def _confidences(label_value):
@@ -123,9 +123,9 @@ def test_generate_refuses_a_model_outside_the_registry(client):
 def test_word2vec_endpoint_trains_on_pasted_text_and_finds_neighbours(client):
     corpus = "\n".join(["犬と猫が庭で遊ぶ。", "東京と大阪へ行く。"] * 20)
     table, figure, note = client.predict(corpus, "犬", api_name="/word2vec")
-    assert table["headers"] == ["query", "word", "cosine"]
+    assert table["headers"] == word2vec.TABLE_HEADERS
     assert {row[0] for row in table["data"]} == {"犬"}
     assert note == ""
-    # The 3D plot comes as Plotly's JSON: one labelled point for the query and each neighbour.
-    points = [label for trace in json.loads(figure["plot"])["data"] for label in trace["text"]]
+    # The plot comes as Plotly's JSON: one point for the query and each neighbour, named in its hover text.
+    points = [h.split(":")[0] for trace in json.loads(figure["plot"])["data"] for h in trace.get("hovertext", [])]
     assert sorted(points) == sorted({"犬", *(row[1] for row in table["data"])})

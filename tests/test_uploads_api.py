@@ -17,6 +17,7 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from demos import word2vec
 from models.word2vec import MAX_UPLOAD_BYTES
 from tests.conftest import call_raw
 
@@ -65,7 +66,7 @@ GOOD = {
 def test_a_text_file_trains_and_its_words_come_back(client, tmp_path, encoding):
     path = _file(tmp_path, "corpus.txt", GOOD[encoding])
     table, figure, note = _explore(client, path)
-    assert table["headers"] == ["query", "word", "cosine"]
+    assert table["headers"] == word2vec.TABLE_HEADERS
     assert {row[0] for row in table["data"]} == {"ペンギン"}
     neighbours = {row[1] for row in table["data"]}
     assert neighbours and neighbours <= FILE_WORDS, neighbours  # decoded right: no mojibake, no BOM glued on
