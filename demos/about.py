@@ -291,7 +291,9 @@ def build() -> None:
     # on a phone the table then scrolls sideways instead of squeezing each column to a few letters
     # (about 1,100 px in all: a 1280 px projector still shows every column).
     models = gr.Dataframe(headers=MODEL_HEADERS, label=WORDS("models"), interactive=False, wrap=True,
-                          column_widths=["160px", "270px", "170px", "140px", "140px", "90px", "150px"], max_height=900)
+                          column_widths=["160px", "270px", "170px", "140px", "140px", "90px", "150px"], max_height=900,
+                          # The key stays in view while a phone scrolls sideways (theme.CSS says it can).
+                          pinned_columns=1, elem_classes=["jnlp-wide-table"])
     environment = gr.Dataframe(headers=ENVIRONMENT_HEADERS, label=WORDS("environment"), interactive=False,
                                wrap=True, max_height=900)
     # Computed when the tab is opened (importing torch for its thread count costs a second or two, once: not

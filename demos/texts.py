@@ -113,7 +113,7 @@ ABOUT_JA = """\
 「デバイス」列の（oneDNN）は、CPU 上の行列積を速い oneDNN の計算で行っていることを示します（環境変数 `JNLP_ONEDNN`）。
 大きなモデルは読み込んだあとに準備するので、しばらく「準備中」と出ます。その間も少し遅いだけで答えます。
 **オフラインの教室で使うには**：ネットワークにつながっているうちに `python -m models.prefetch` を実行して、すべてのモデルを
-Hugging Face のキャッシュにダウンロードし、読めることを確かめます（`--dir models` ならフォルダに保存し、使う `JNLP_MODEL_*` を表示します）。
+Hugging Face のキャッシュにダウンロードし、読めることを確かめます（`--dir ~/jnlp-models` ならフォルダに保存し、使う `JNLP_MODEL_*` を表示します）。
 授業では `HF_HUB_OFFLINE=1 python app.py` で起動します。「オフライン」列がすべて ✅ なら準備完了です
 （`python -m models.prefetch --check` でも確かめられます）。"""
 ABOUT_EN = """\
@@ -123,7 +123,7 @@ reads *overridden* was pointed at another Hub id or a folder with the variable `
 *(oneDNN)* beside a device means the model's matrix products run on oneDNN's faster CPU kernels (variable `JNLP_ONEDNN`).
 A large model gets them shortly after it loads: until then it reads *preparing*, and answers meanwhile, a little slower.
 **For a classroom without network**: while online, run `python -m models.prefetch` to download every model into the Hugging Face
-cache and check it can be read (`--dir models` saves them into folders and prints the `JNLP_MODEL_*` lines to use). In class, start
+cache and check it can be read (`--dir ~/jnlp-models` saves them into folders and prints the `JNLP_MODEL_*` lines to use). In class, start
 the app with `HF_HUB_OFFLINE=1 python app.py`. When every row of the *Offline* column shows ✅, you are ready (`python -m
 models.prefetch --check` tells the same)."""
 

@@ -174,5 +174,14 @@ CSS = """
 .jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
 @media (max-width: 640px) {
     .js-plotly-plot .modebar-container { display: none !important; }
+    /* A table too wide for a phone says that it scrolls (the status table: seven columns). */
+    .jnlp-wide-table::after {
+        content: "← 横にスクロールすると、ほかの列も見られます →";
+        display: block; margin: 4px 8px; font-size: var(--text-sm); color: var(--body-text-color-subdued);
+    }
+    .jnlp-wide-table:lang(en)::after { content: "← scroll sideways for the other columns →"; }
+    /* Examples of several inputs (the contextual tab's sentences and word) fit the screen's width. */
+    .block > .table-wrap > table { width: 100% !important; table-layout: fixed; }
+    .block > .table-wrap :is(td, th, th *) { overflow-wrap: anywhere; white-space: normal !important; }
 }
 """

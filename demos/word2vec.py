@@ -738,36 +738,38 @@ def build() -> dict[str, gr.Component]:
                 reproducible]
     # Training and anything that may train share one slot: a user's training cannot starve the rest.
     shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
-    with gr.Tab(WORDS("similar_tab")):
-        with gr.Row():
-            words = gr.Textbox(label=WORDS("words"), value="犬 東京")
-            topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
-            view = Radio(list(VIEWS), value=DEFAULT_VIEW, label=WORDS("view"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
-        explore_button = gr.Button(WORDS("find_similar"), variant="primary")
-        explore_note = gr.Markdown()
-        with gr.Row():
-            # Headers in both languages: the answer carries them (as the API's value), so they are server-made text.
-            table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, max_height=520)
-            plot = gr.Plot(label=WORDS("pca"))
-        # Like every tab's examples, a click searches at once (training the vectors first when needed).
-        example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
-                                              [(explore, [corpus_text, words, *settings, topn, view],
-                                                [table, plot, explore_note])], **shared)
-    with gr.Tab(WORDS("analogy_tab")):
-        with gr.Row():
-            a = gr.Textbox(value="父", label="a")
-            b = gr.Textbox(value="母", label="− b")
-            c = gr.Textbox(value="兄", label="+ c")
-        analogy_button = gr.Button("a − b + c", variant="primary")
-        analogy_table = gr.Dataframe(headers=TABLE_HEADERS[1:], interactive=False)
-    with gr.Tab(WORDS("pairs_tab")):
-        sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label=WORDS("sentence"))
-        pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label=WORDS("window"))
-        pairs_button = gr.Button(WORDS("show_pairs"), variant="primary")
-        pairs_table = gr.Dataframe(headers=["中心語 / centre", "文脈語 / context"], interactive=False, max_height=400)
-    with gr.Tab(WORDS("export_tab")):
-        export_button = gr.Button(WORDS("export"))
-        exported = gr.File(label=WORDS("vectors"))
+    # On a phone the sub-tabs wrap onto a second row; by default Gradio hid the last two in a "…" menu.
+    with gr.Tabs(overflow_behavior="wrap"):
+        with gr.Tab(WORDS("similar_tab")):
+            with gr.Row():
+                words = gr.Textbox(label=WORDS("words"), value="犬 東京")
+                topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                view = Radio(list(VIEWS), value=DEFAULT_VIEW, label=WORDS("view"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+            explore_button = gr.Button(WORDS("find_similar"), variant="primary")
+            explore_note = gr.Markdown()
+            with gr.Row():
+                # Headers in both languages: the answer carries them (as the API's value), so they are server-made text.
+                table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, max_height=520)
+                plot = gr.Plot(label=WORDS("pca"))
+            # Like every tab's examples, a click searches at once (training the vectors first when needed).
+            example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
+                                                  [(explore, [corpus_text, words, *settings, topn, view],
+                                                    [table, plot, explore_note])], **shared)
+        with gr.Tab(WORDS("analogy_tab")):
+            with gr.Row():
+                a = gr.Textbox(value="父", label="a")
+                b = gr.Textbox(value="母", label="− b")
+                c = gr.Textbox(value="兄", label="+ c")
+            analogy_button = gr.Button("a − b + c", variant="primary")
+            analogy_table = gr.Dataframe(headers=TABLE_HEADERS[1:], interactive=False)
+        with gr.Tab(WORDS("pairs_tab")):
+            sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label=WORDS("sentence"))
+            pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label=WORDS("window"))
+            pairs_button = gr.Button(WORDS("show_pairs"), variant="primary")
+            pairs_table = gr.Dataframe(headers=["中心語 / centre", "文脈語 / context"], interactive=False, max_height=400)
+        with gr.Tab(WORDS("export_tab")):
+            export_button = gr.Button(WORDS("export"))
+            exported = gr.File(label=WORDS("vectors"))
     training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
                                   api_name="train_word2vec", **shared)
     # Enter in a one-line box runs what its button runs (one event either way: one endpoint, one queue slot).

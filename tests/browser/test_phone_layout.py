@@ -4,7 +4,7 @@ on a 1280 px projector every column in view."""
 import pytest
 
 from demos import about, contextual, generation, summarization, word2vec
-from tests.browser.conftest import open_tab, run_and_wait, screenshot, toast_texts
+from tests.browser.conftest import ja, open_tab, run_and_wait, screenshot, toast_texts
 
 PHONE = {"width": 390, "height": 844}
 
@@ -69,3 +69,21 @@ def test_the_status_table_shows_every_column_on_a_1280_px_projector(page):
     table = panel.locator("[role=grid]").first.bounding_box()
     right = last.bounding_box()
     assert right["x"] + right["width"] <= table["x"] + table["width"] <= 1280, (right, table)
+
+
+def test_every_sub_tab_shows_on_a_phone_and_examples_fit_the_screen(page):
+    page.set_viewport_size(PHONE)
+    panel = open_tab(page, word2vec.TITLE)
+    # Gradio's default put the sub-tabs that did not fit in a "…" menu: they wrap onto a second row instead.
+    for name in ("similar_tab", "analogy_tab", "pairs_tab", "export_tab"):
+        assert panel.get_by_role("tab", name=ja(word2vec.WORDS(name))).is_visible()
+    screenshot(page, "phone-word2vec-tabs")
+    panel = open_tab(page, contextual.TITLE)
+    examples = panel.locator(".table-wrap").last
+    examples.wait_for()
+    # The examples of the sentences and their word were cut off at the screen's edge.
+    assert examples.evaluate("(wrap) => wrap.scrollWidth <= wrap.clientWidth + 1")
+    # A table that must scroll (the status table's seven columns) says so on a phone.
+    panel = open_tab(page, about.TITLE)
+    note = page.evaluate("() => getComputedStyle(document.querySelector('.jnlp-wide-table'), '::after').content")
+    assert "横にスクロール" in note
