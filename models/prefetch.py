@@ -1,16 +1,19 @@
-"""Download every model the app uses once, check it, and say what the app will load.
+"""Download every model and corpus the app uses once, check it, and say what the app will load.
 
 For a classroom without network: run this while online, then start the app
 with HF_HUB_OFFLINE=1.
 
     python -m models.prefetch              # into the Hugging Face cache
-    python -m models.prefetch --dir DIR    # into DIR/<key>, and print the JNLP_MODEL_* lines to use
+    python -m models.prefetch --dir DIR    # into DIR/<key>, and print the JNLP_MODEL_* / JNLP_DATASET_* lines to use
     python -m models.prefetch --check      # download nothing: check what is already there
 
-A key overridden with a local folder (JNLP_MODEL_<KEY>) is checked, never
-downloaded. The check reads each model's config and tokenizer and looks for its
-weight files; it loads no weights. The exit status is 0 only when every model
-is ready.
+A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is
+checked, never downloaded. The check reads each model's config and tokenizer and
+looks for its weight files; it loads no weights. The book's corpora for the
+word2vec tab (models/book_corpora.py) are fetched only as far as the app reads
+them, and checked by reading them. The exit status is 0 when every model is
+ready: a corpus is an extra (without it the word2vec tab trains on its generated
+corpus), so one that cannot be fetched is reported ("--") without failing.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import loader
+from models import book_corpora, loader
+from models.book_corpora import CORPORA, CorpusLoadError, CorpusSpec
 from models.registry import MODELS, ModelSpec
 
 _WEIGHTS = (".safetensors", ".bin")
@@ -36,6 +40,9 @@ class Outcome:
     model_id: str  # what the app will load: the Hub id, or a folder
     folder: str | None  # where the files are on disk
     problem: str | None  # None when ready
+    env_var: str = ""  # what points the app at the folder; the model key's JNLP_MODEL_* when empty
+    detail: str = ""  # said after a ready line (a corpus's sentence count)
+    dataset: bool = False
 
     @property
     def ready(self) -> bool:
@@ -93,19 +100,39 @@ def prefetch(spec: ModelSpec, directory: Path | None, offline: bool,
     return Outcome(spec.key, folder if directory else model_id, folder, check_folder(folder))
 
 
+def prefetch_corpus(spec: CorpusSpec, directory: Path | None, offline: bool,
+                    read: Callable[..., book_corpora.BookCorpusText] = book_corpora.read_corpus,
+                    environ: Mapping[str, str] | None = None) -> Outcome:
+    """Fetch one of the book's corpora as far as the app reads it (or just check it) by reading it."""
+    source = spec.resolve_source(environ)
+    folder = os.path.expanduser(source) if book_corpora.looks_like_folder(source) else None
+    target = str((directory / spec.key.lower()).resolve()) if directory and folder is None else None
+    try:
+        corpus = read(spec, source, offline=offline, local_dir=target)
+    except CorpusLoadError as exc:
+        return Outcome(spec.key, source, folder or target, exc.reason, spec.env_var, dataset=True)
+    where = source if corpus.revision in (None, "main") else f"{source}@{corpus.revision}"
+    return Outcome(spec.key, target if directory and target else where, folder or target, None, spec.env_var,
+                   f"{corpus.sentences:,} 文 / sentences", dataset=True)
+
+
 def report(outcomes: list[Outcome], directory: Path | None) -> str:
     lines = []
-    for outcome in outcomes:
-        mark = "OK " if outcome.ready else "NG "
+    for index, outcome in enumerate(outcomes):
+        if outcome.dataset and (index == 0 or not outcomes[index - 1].dataset):
+            lines += [""] * bool(lines) + ["# word2vec のコーパス（データセット） / word2vec corpora (datasets)"]
+        mark = "OK " if outcome.ready else "-- " if outcome.dataset else "NG "
         where = f" ({outcome.folder})" if outcome.folder else ""
-        lines.append(f"{mark}{outcome.key:17} {outcome.model_id}{where}" + ("" if outcome.ready else f"  ← {outcome.problem}"))
+        said = (f"  {outcome.detail}" if outcome.detail else "") if outcome.ready else f"  ← {outcome.problem}"
+        lines.append(f"{mark}{outcome.key:17} {outcome.model_id}{where}{said}")
     if directory:
         lines.append("")
         lines.append("# このフォルダを使うには / to use these folders:")
-        lines += [f"export {MODELS[o.key].env_var}={o.folder}" for o in outcomes if o.ready and o.folder]
+        lines += [f"export {o.env_var or MODELS[o.key].env_var}={o.folder}" for o in outcomes if o.ready and o.folder]
     ready = sum(o.ready for o in outcomes)
+    models_ready = all(o.ready for o in outcomes if not o.dataset)
     lines.append("")
-    lines.append(f"{ready}/{len(outcomes)} 準備完了 / ready." + ("" if ready < len(outcomes) or directory else
+    lines.append(f"{ready}/{len(outcomes)} 準備完了 / ready." + ("" if not models_ready or directory else
                                                               " Now run: HF_HUB_OFFLINE=1 python app.py"))
     return "\n".join(lines)
 
@@ -114,12 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.prefetch", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, help="download into DIR/<key> instead of the Hugging Face cache")
     parser.add_argument("--check", action="store_true", help="download nothing; check what is on disk")
-    parser.add_argument("--keys", nargs="+", choices=sorted(MODELS), help="only these model keys")
+    parser.add_argument("--keys", nargs="+", choices=[*sorted(MODELS), *sorted(CORPORA)],
+                        help="only these model and corpus keys")
     args = parser.parse_args(argv)
     offline = args.check or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
-    outcomes = [prefetch(MODELS[key], args.dir, offline) for key in (args.keys or MODELS)]
+    keys = args.keys or [*MODELS, *CORPORA]
+    outcomes = [prefetch(MODELS[key], args.dir, offline) for key in MODELS if key in keys]
+    outcomes += [prefetch_corpus(CORPORA[key], args.dir, offline or book_corpora.offline_mode())
+                 for key in CORPORA if key in keys]
     print(report(outcomes, args.dir))
-    return 0 if all(o.ready for o in outcomes) else 1
+    return 0 if all(o.ready for o in outcomes if not o.dataset) else 1
 
 
 if __name__ == "__main__":
