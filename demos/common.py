@@ -18,6 +18,7 @@ import gradio as gr
 
 from demos import i18n, theme
 from models import recent
+from models.book_corpora import CorpusLoadError
 from models.batching import padded_length, run_in_length_groups
 from models.loader import LoadedModel, ModelLoadError, exceeds_limit
 
@@ -153,6 +154,9 @@ def _as_gradio_errors(name: str) -> Iterator[None]:
     except ModelLoadError as exc:
         raise gr.Error(exc.message(), title="モデルを読み込めません / Model unavailable", duration=None,
                        print_exception=False) from None
+    except CorpusLoadError as exc:
+        raise gr.Error(exc.message(), title="コーパスを読み込めません / Corpus unavailable", duration=None,
+                       print_exception=False) from None
     except Exception:
         log.exception("handler %s failed", name)
         raise gr.Error(
@@ -185,6 +189,36 @@ def friendly_errors(handler: Handler) -> Handler:
             return handler(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def stop_button(label: Any) -> gr.Button:
+    """A Stop button, greyed out while nothing runs (a red button that did nothing looked broken)."""
+    return gr.Button(label, variant="stop", interactive=False)
+
+
+def _stop_on() -> gr.Button:
+    return gr.Button(interactive=True)
+
+
+def _stop_off() -> gr.Button:
+    return gr.Button(interactive=False)
+
+
+def stoppable(stop: gr.Button, triggers: list[Any], fn: Callable[..., Any], **event: Any) -> Any:
+    """``gr.on(triggers, fn, **event)`` with ``stop`` on while it runs, off again when it ends or fails.
+
+    The switch comes first, then the run: a quick answer could otherwise switch Stop off before the
+    switch that turns it on. Returns the run's event (its API name, what Stop cancels).
+    """
+    private = {"queue": False, "api_visibility": "private", "show_progress": "hidden"}
+    run = gr.on(triggers, _stop_on, None, [stop], **private).then(fn, **event)
+    run.then(_stop_off, None, [stop], **private)
+    return run
+
+
+def stops(stop: gr.Button, runs: list[Any]) -> None:
+    """Pressing ``stop`` cancels these runs and greys it out again."""
+    stop.click(_stop_off, None, [stop], cancels=runs, queue=False, api_visibility="private", show_progress="hidden")
 
 
 def explanation(words: Any) -> gr.Markdown:

@@ -16,7 +16,8 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.components import Number, Radio, Slider
-from demos.common import COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, require_text
+from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, require_text,
+                          stop_button, stoppable, stops)
 from models import gpu, recent
 from models.loader import LoadedModel
 from models.registry import get_spec
@@ -304,14 +305,6 @@ def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float 
         continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
 
 
-def _stop_button_on():
-    return gr.Button(interactive=True)
-
-
-def _stop_button_off():
-    return gr.Button(interactive=False)
-
-
 def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("generation"))
     model_key = Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
@@ -337,8 +330,7 @@ def build() -> dict[str, gr.Component]:
                 seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label=COMMON("seed"))
                 with gr.Row():
                     generate_button = gr.Button(WORDS("generate"), variant="primary")
-                    # Greyed out while nothing runs: a red button that does nothing looked broken.
-                    stop_button = gr.Button(COMMON("stop"), variant="stop", interactive=False)
+                    stop = stop_button(COMMON("stop"))
             output = gr.Textbox(label=WORDS("generated"), lines=10, buttons=["copy"], interactive=False)
     predict_inputs = [prompt, model_key, top_k_view]
     predict = predict_button.click(next_token, inputs=predict_inputs, outputs=[distribution, choice],
@@ -346,13 +338,9 @@ def build() -> dict[str, gr.Component]:
     append_button.click(append_token, inputs=[prompt, choice], outputs=[prompt], api_visibility="private").success(
         next_token, inputs=predict_inputs, outputs=[distribution, choice], api_visibility="private")
     generate_inputs = [prompt, model_key, max_new_tokens, do_sample, temperature, top_p, top_k, seed]
-    # Stop is on while a generation runs (off again when it ends, fails or is stopped); in this order,
-    # or a quick answer could switch it off before the click that switches it on had.
-    run = generate_button.click(_stop_button_on, None, [stop_button], queue=False, api_visibility="private").then(
-        generate, inputs=generate_inputs, outputs=[output], api_name="generate")
-    run.then(_stop_button_off, None, [stop_button], queue=False, api_visibility="private")
-    stop_button.click(_stop_button_off, None, [stop_button], cancels=[run, predict], queue=False,
-                      api_visibility="private")
+    run = stoppable(stop, [generate_button.click], generate, inputs=generate_inputs, outputs=[output],
+                    api_name="generate")
+    stops(stop, [run, predict])
     if gr.context.Context.root_block is not None:  # the starting choice, set in the browser (no request)
         gr.context.Context.root_block.load(None, None, [model_key], js=f"() => {starting_model()!r}")
     clickable_examples(EXAMPLES, [prompt], COMMON("examples"),

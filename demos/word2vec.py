@@ -15,13 +15,15 @@ import gradio as gr
 from demos import i18n, texts
 from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
 from demos.common import (COMMON, InputError, blank, clickable_examples, explanation, friendly_errors,
-                          markdown_literal, PLOT_FONT, plotly_plot, plotly_text, usable_text)
+                          markdown_literal, PLOT_FONT, plotly_plot, plotly_text, stop_button, stoppable, stops,
+                          usable_text)
+from models import book_corpora
 from models import word2vec as w2v
 from models.corpus import default_corpus
 
 WORDS = i18n.register("word2vec", {
     "title": ("単語ベクトル", "word2vec"),
-    "corpus": ("コーパス（空なら既定のコーパス）", "Corpus (empty: the default corpus)"),
+    "corpus": ("自分の文章（空なら上で選んだコーパス）", "Your own text (empty: the corpus chosen above)"),
     "corpus_placeholder": ("1行に1文", "one sentence per line"),
     "upload": ("または .txt をアップロード（UTF-8 / Shift_JIS、2 MB まで）", "or upload a .txt (UTF-8 / Shift_JIS, up to 2 MB)"),
     "lemma": ("原形にする", "Use base forms"),
@@ -48,6 +50,14 @@ WORDS = i18n.register("word2vec", {
     "export_tab": ("書き出し", "Export"),
     "export": ("word2vec テキスト形式で書き出す", "Export (word2vec text format)"),
     "vectors": ("ベクトル", "Vectors"),
+    "corpus_choice": ("コーパス（学習に使う文章）", "Corpus (the text to train on)"),
+    "corpus_choice_info": ("本のデータは初回にダウンロードします（上限あり）。文章を貼り付けるか .txt を"
+                           "アップロードすると、そちらを使います。",
+                           "The book's data is downloaded on first use (capped). Pasted text or an uploaded .txt "
+                           "is used instead."),
+    "generated": ("アプリが作った文（既定）", "Sentences the app writes (default)"),
+    "livedoor": ("livedoor ニュース（要約タブのデータ）", "livedoor news (the summarization data)"),
+    "jawiki": ("Wikipedia の文（SimCSE のデータ）", "Wikipedia sentences (the SimCSE data)"),
 })
 TITLE = WORDS("title")
 
@@ -57,9 +67,19 @@ MAX_CORPUS_CHARS = 2_000_000
 
 EXAMPLE_WORDS = [["犬 東京"], ["寿司 野球 雨"], ["赤 母 電車"]]
 
+# What a student may train on besides pasted or uploaded text: the app's generated sentences (offline, the
+# default) or one of the book's corpora (models/book_corpora.py), by the API's value.
+GENERATED = "generated"
+BOOK_CORPORA = {"livedoor": "LIVEDOOR", "jawiki": "JAWIKI"}
+CORPUS_CHOICES = (GENERATED, *BOOK_CORPORA)
 
-def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]:
-    """The text to train on and a line saying where it came from (upload, pasted text or the default)."""
+
+def _corpus_text(corpus_text: str | None, upload: str | None, corpus_choice: str = GENERATED,
+                 progress=None) -> tuple[str, str]:
+    """The text to train on and a line saying where it came from (upload, pasted text, a book corpus or the default).
+
+    ``progress(fraction, description)`` hears how reading a book corpus goes (its first use downloads it).
+    """
     if upload:
         try:
             with open(upload, "rb") as handle:
@@ -77,11 +97,18 @@ def _corpus_text(corpus_text: str | None, upload: str | None) -> tuple[str, str]
             raise InputError(f"文章が長すぎます（上限 {MAX_CORPUS_CHARS:,} 文字）。 / The text is too long "
                              f"(limit {MAX_CORPUS_CHARS:,} characters).")
         return usable_text(corpus_text), "入力した文章 / pasted text"
+    if corpus_choice not in CORPUS_CHOICES:
+        raise InputError(f"corpus_choice は {', '.join(CORPUS_CHOICES)} のどれかです。 / corpus_choice is one of "
+                         f"{', '.join(CORPUS_CHOICES)}.")
+    if corpus_choice in BOOK_CORPORA:
+        corpus = book_corpora.load_corpus_text(BOOK_CORPORA[corpus_choice], progress)
+        return corpus.text, corpus.description
     return default_corpus(), "既定のコーパス / default corpus"
 
 
-def trained_model(corpus_text, upload, use_lemma, content_only, params: w2v.Params, on_epoch=None):
-    text, source = _corpus_text(corpus_text, upload)
+def trained_model(corpus_text, upload, use_lemma, content_only, params: w2v.Params, on_epoch=None,
+                  corpus_choice: str = GENERATED, progress=None):
+    text, source = _corpus_text(corpus_text, upload, corpus_choice, progress)
     sentences = w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only))
     try:
         trained, cached = w2v.train_cached(sentences, params, on_epoch)
@@ -506,10 +533,10 @@ def _params(vector_size, window, min_count, negative, epochs, seed, architecture
 
 
 def _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
-                 seed, architecture, reproducible) -> w2v.Trained:
+                 seed, architecture, reproducible, corpus_choice=GENERATED, progress=None) -> w2v.Trained:
     """The model for the tab's current settings: from the cache when already trained."""
     params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    return trained_model(corpus_text, upload, use_lemma, content_only, params)[0]
+    return trained_model(corpus_text, upload, use_lemma, content_only, params, None, corpus_choice, progress)[0]
 
 
 # How the vectors came, when a search or an analogy trained them (or found them trained) before the Train button.
@@ -544,19 +571,25 @@ epochs: Passes over the corpus (whole number, 1 to 30, default 5).
 seed: Random seed (whole number, 0 to 2147483647, default 1); with reproducible, the same settings give the same vectors.
 architecture: "skip-gram" (default, the book's) or "CBOW".
 reproducible: Train with one worker thread so a seed gives the same vectors every time (bool, default True); False is faster but not reproducible."""
+# The last input of every endpoint that trains (after the ones it had before the choice existed).
+_CORPUS_CHOICE_ARG = ('corpus_choice: What to train on when corpus_text is empty and nothing is uploaded: "generated" '
+                      '(default, the app\'s sentences), "livedoor" (the book\'s livedoor news corpus) or "jawiki" '
+                      "(the book's Wikipedia sentences); the book's corpora are downloaded on first use, capped.")
 
 
 def _settings_documented(handler):
     """``handler`` with the corpus and training settings described in place of ``{corpus_text}`` and ``{settings}``."""
     indented = _SETTINGS_ARGS.replace("\n", "\n        ").rstrip()
-    handler.__doc__ = handler.__doc__.replace("{corpus_text}", _CORPUS_ARG).replace("{settings}", indented)
+    handler.__doc__ = handler.__doc__.replace("{corpus_text}", _CORPUS_ARG).replace("{settings}", indented) \
+        .replace("{corpus_choice}", _CORPUS_CHOICE_ARG)
     return handler
 
 
 @friendly_errors
 @_settings_documented
 def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-              min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+              min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
+              corpus_choice=GENERATED, progress=gr.Progress()):
     """Train word2vec (gensim) on a Japanese corpus tokenized by MeCab, reporting the loss epoch by epoch (book section 1.3).
 
     Stop (or leaving) ends the training. Models are cached: the same corpus and settings reuse the trained vectors.
@@ -564,13 +597,14 @@ def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=
     Args:
         {corpus_text}
         {settings}
+        {corpus_choice}
 
     Returns:
         A Markdown status line: progress while training, then the corpus source, word and vocabulary counts and the time taken (streamed)
         A Plotly figure of the training loss per epoch
     """
     params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    text, source = _corpus_text(corpus_text, upload)
+    text, source = _corpus_text(corpus_text, upload, corpus_choice, progress)
     started = time.perf_counter()
     source_ja, _, source_en = source.partition(" / ")
     yield f"⏳ 形態素解析中（{source_ja}）… / tokenizing the {source_en}…", gr.skip()
@@ -589,7 +623,8 @@ def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=
 
 @friendly_errors
 def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-                   min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+                   min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
+                   corpus_choice=GENERATED):
     """The status line and loss curve of the vectors for these settings, if trained; nothing changes otherwise.
 
     Runs after a search, an analogy or an export (privately, not an API endpoint): those train the vectors
@@ -597,7 +632,7 @@ def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True,
     of what was trained. Never trains: only the cache is read.
     """
     params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    text, source = _corpus_text(corpus_text, upload)
+    text, source = _corpus_text(corpus_text, upload, corpus_choice)
     trained = w2v.already_trained(w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only)), params)
     if trained is None:  # dropped from the cache meanwhile: the last status stays
         return gr.skip(), gr.skip()
@@ -608,7 +643,7 @@ def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True,
 @_settings_documented
 def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_only=True, vector_size=100,
             window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-            topn=10, view=DEFAULT_VIEW):
+            topn=10, view=DEFAULT_VIEW, corpus_choice=GENERATED, progress=gr.Progress()):
     """The words closest to some query words in word2vec vectors trained on a Japanese corpus, with a PCA plot (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
@@ -619,6 +654,7 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
         {settings}
         topn: How many neighbours per query word (whole number, 1 to 30, default 10).
         view: The plot's dimensions: "2D" (default) or "3D".
+        {corpus_choice}
 
     Returns:
         A table with the columns query, word, cosine (headers in Japanese and English): each query word's nearest words by cosine similarity
@@ -627,7 +663,7 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
     """
     wanted = query_words(words)
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible)
+                           epochs, seed, architecture, reproducible, corpus_choice, progress)
     topn = int(min(MAX_TOPN, max(1, topn if topn == topn else 10)))
     rows, unknown = neighbours(trained.vectors, wanted, topn)
     if not rows:
@@ -638,7 +674,8 @@ def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_
 @friendly_errors
 @_settings_documented
 def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-            min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+            min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
+            corpus_choice=GENERATED, progress=gr.Progress()):
     """Word analogy a - b + c in word2vec vectors trained on a Japanese corpus, e.g. 父 - 母 + 兄 ≈ 姉 (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
@@ -649,13 +686,14 @@ def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=Tru
         b: The word to subtract (str, required), e.g. 母.
         c: The word to add (str, required), e.g. 兄.
         {settings}
+        {corpus_choice}
 
     Returns:
         A table with the columns word, cosine: the 10 words closest to a - b + c
     """
     words = [query_words(x)[0] for x in (a, b, c)]
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible)
+                           epochs, seed, architecture, reproducible, corpus_choice, progress)
     unknown = [x for x in words if x not in trained.vectors.key_to_index]
     if unknown:
         raise InputError(unknown_message(trained.vectors, unknown, html.escape))
@@ -686,7 +724,8 @@ def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_onl
 @friendly_errors
 @_settings_documented
 def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5, min_count=5,
-           negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True):
+           negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True, corpus_choice=GENERATED,
+           progress=gr.Progress()):
     """Export word2vec vectors trained on a Japanese corpus as a file in the plain word2vec text format (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
@@ -694,12 +733,13 @@ def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_
     Args:
         {corpus_text}
         {settings}
+        {corpus_choice}
 
     Returns:
         A .txt file in the word2vec text format: a header line (vocabulary size, dimensions), then one word and its numbers per line; gensim's KeyedVectors.load_word2vec_format reads it
     """
     trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible)
+                           epochs, seed, architecture, reproducible, corpus_choice, progress)
     return w2v.export_file(trained)
 
 
@@ -707,6 +747,8 @@ def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("word2vec"))
     with gr.Row():
         with gr.Column(scale=2):
+            corpus_choice = Radio([(WORDS(choice), choice) for choice in CORPUS_CHOICES], value=GENERATED,
+                                  label=WORDS("corpus_choice"), info=WORDS("corpus_choice_info"))
             corpus_text = gr.Textbox(label=WORDS("corpus"), lines=4, placeholder=WORDS("corpus_placeholder"))
             upload = File(label=WORDS("upload"), file_types=[".txt"], type="filepath")
             with gr.Row():
@@ -731,7 +773,7 @@ def build() -> dict[str, gr.Component]:
                 seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label=COMMON("seed"))
             with gr.Row():
                 train_button = gr.Button(WORDS("train"), variant="primary")
-                stop_button = gr.Button(COMMON("stop"), variant="stop")
+                stop = stop_button(COMMON("stop"))
     status = gr.Markdown()
     losses = gr.Plot(label=WORDS("loss"))
     settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
@@ -752,9 +794,9 @@ def build() -> dict[str, gr.Component]:
                 table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, max_height=520)
                 plot = gr.Plot(label=WORDS("pca"))
             # Like every tab's examples, a click searches at once (training the vectors first when needed).
+            searched = [corpus_text, words, *settings, topn, view, corpus_choice]
             example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
-                                                  [(explore, [corpus_text, words, *settings, topn, view],
-                                                    [table, plot, explore_note])], **shared)
+                                                  [(explore, searched, [table, plot, explore_note])], **shared)
         with gr.Tab(WORDS("analogy_tab")):
             with gr.Row():
                 a = gr.Textbox(value="父", label="a")
@@ -770,25 +812,25 @@ def build() -> dict[str, gr.Component]:
         with gr.Tab(WORDS("export_tab")):
             export_button = gr.Button(WORDS("export"))
             exported = gr.File(label=WORDS("vectors"))
-    training = train_button.click(train_tab, inputs=[corpus_text, *settings], outputs=[status, losses],
-                                  api_name="train_word2vec", **shared)
+    # Stop is on while a training, search, analogy or export runs (each may train).
+    training = stoppable(stop, [train_button.click], train_tab, inputs=[corpus_text, *settings, corpus_choice],
+                         outputs=[status, losses], api_name="train_word2vec", **shared)
     # Enter in a one-line box runs what its button runs (one event either way: one endpoint, one queue slot).
     # Switching the view searches again (the vectors come from the cache): the same endpoint, view last.
-    exploring = gr.on([explore_button.click, words.submit, view.input], explore,
-                      inputs=[corpus_text, words, *settings, topn, view],
-                      outputs=[table, plot, explore_note], api_name="word2vec", **shared)
-    solving = gr.on([analogy_button.click, a.submit, b.submit, c.submit], analogy,
-                    inputs=[corpus_text, a, b, c, *settings], outputs=[analogy_table], api_name="analogy", **shared)
+    exploring = stoppable(stop, [explore_button.click, words.submit, view.input], explore, inputs=searched,
+                          outputs=[table, plot, explore_note], api_name="word2vec", **shared)
+    solving = stoppable(stop, [analogy_button.click, a.submit, b.submit, c.submit], analogy,
+                        inputs=[corpus_text, a, b, c, *settings, corpus_choice], outputs=[analogy_table],
+                        api_name="analogy", **shared)
     gr.on([pairs_button.click, sentence.submit], pairs, inputs=[sentence, pair_window, use_lemma],
           outputs=[pairs_table], api_name="skipgram_pairs")
-    exporting = export_button.click(export, inputs=[corpus_text, *settings], outputs=[exported],
-                                    api_name="export_vectors", **shared)
+    exporting = stoppable(stop, [export_button.click], export, inputs=[corpus_text, *settings, corpus_choice],
+                          outputs=[exported], api_name="export_vectors", **shared)
     # What a search, an analogy or an export trained is shown as if Train had been pressed (not an API endpoint:
     # it only reads the cache). Outside the shared slot: it never trains, and needs no turn behind a training.
     for event in (exploring, *example_searches, solving, exporting):
-        event.success(training_shown, inputs=[corpus_text, *settings], outputs=[status, losses],
+        event.success(training_shown, inputs=[corpus_text, *settings, corpus_choice], outputs=[status, losses],
                       api_visibility="private", show_progress="hidden")
     # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
-    stop_button.click(None, cancels=[training, exploring, *example_searches, solving, exporting],
-                      api_visibility="private")
+    stops(stop, [training, exploring, *example_searches, solving, exporting])
     return {"words": words, "sentence": sentence}  # what a shared link may fill (demos/links.py)

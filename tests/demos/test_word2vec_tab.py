@@ -45,9 +45,11 @@ def test_3d_is_one_argument_away_and_the_api_keeps_its_inputs_first():
     _, figure, _ = _explore("犬 東京", view=("3D",))
     assert {point["type"] for point in _points(figure_of(figure))} == {"scatter3d"}
     assert all(len(point["position"]) == 3 for point in _points(figure_of(figure)))
-    parameters = list(inspect.signature(tab.explore).parameters.values())
+    parameters = [p for p in inspect.signature(tab.explore).parameters.values() if p.name != "progress"]
     assert [p.name for p in parameters[:2]] == ["corpus_text", "words"]
-    assert parameters[-1].name == "view" and parameters[-1].default == tab.DEFAULT_VIEW == "2D"
+    # Inputs added later come last, each with its default: an older call keeps its meaning.
+    assert [(p.name, p.default) for p in parameters[-2:]] == [("view", "2D"), ("corpus_choice", "generated")]
+    assert tab.DEFAULT_VIEW == "2D"
 
 
 # ---------------------------------------------------------------- the scatter: projection and spread
@@ -278,7 +280,7 @@ def test_the_toolbar_leaves_the_titles_alone():
         assert "paper_bgcolor" not in layout and "plot_bgcolor" not in layout and "color" not in layout["font"]
 
 
-def test_the_tab_s_fixed_words_are_registered_and_the_endpoint_takes_the_view_last():
+def test_the_tab_s_fixed_words_are_registered_and_the_endpoint_takes_the_view_then_the_corpus_last():
     import gradio as gr
 
     with gr.Blocks() as demo:
@@ -287,11 +289,13 @@ def test_the_tab_s_fixed_words_are_registered_and_the_endpoint_takes_the_view_la
     components = {c["id"]: c for c in config["components"]}
     endpoint = next(d for d in config["dependencies"] if d.get("api_name") == "word2vec")
     inputs = [components[i] for i in endpoint["inputs"]]
-    assert [i18n.pair(c["props"]["label"])[1] for c in inputs[:2]] == ["Corpus (empty: the default corpus)",
+    assert [i18n.pair(c["props"]["label"])[1] for c in inputs[:2]] == ["Your own text (empty: the corpus chosen above)",
                                                                         "Words (space-separated)"]
-    view = inputs[-1]
+    view, choice = inputs[-2:]
     assert view["type"] == "radio" and view["props"]["value"] == "2D"
     assert i18n.key_of(view["props"]["label"]) == "word2vec.view"
+    assert choice["type"] == "radio" and choice["props"]["value"] == tab.GENERATED
+    assert i18n.key_of(choice["props"]["label"]) == "word2vec.corpus_choice"
     plots = [c for c in components.values() if c["type"] == "plot"]
     assert all(i18n.key_of(c["props"]["label"]) for c in plots) and len(plots) == 2
     tables = [c for c in components.values() if c["type"] == "dataframe"]
@@ -376,3 +380,20 @@ def test_loss_curve_has_one_point_per_epoch_and_whole_number_ticks(epochs):
 def test_a_corpus_box_with_only_invisible_characters_counts_as_empty():
     # Zero-width spaces or a BOM left from a paste: the default corpus, as for an empty box.
     assert tab._corpus_text("\u200b\ufeff\n \u2060", None)[1] == tab._corpus_text("", None)[1]
+
+
+def test_a_book_corpus_is_trained_on_when_chosen_and_nothing_is_pasted(monkeypatch, tmp_path):
+    from demos.common import InputError
+    from tests.models.test_book_corpora import livedoor_rows, write_jsonl
+
+    folder = write_jsonl(tmp_path / "livedoor" / "train.jsonl", livedoor_rows(40)).parent
+    monkeypatch.setenv("JNLP_DATASET_LIVEDOOR", str(folder))
+    text, source = tab._corpus_text("", None, "livedoor")
+    assert "東京で新しいPCが発表された。" in text.splitlines()  # NFKC, one sentence a line, URLs left out
+    assert "livedoor" in source and str(folder) in source
+    rows, _, _ = tab.explore("", "東京", None, False, True, 20, 2, 1, 5, 3, 1, "skip-gram", True, 5, "2D", "livedoor")
+    assert rows and all(row[0] == "東京" and row[1] in text for row in rows)  # its words, not the generated ones
+    # Pasted text still wins over the choice, as the choice's note says.
+    assert tab._corpus_text("犬が走る。", None, "livedoor")[1] == "入力した文章 / pasted text"
+    with pytest.raises(InputError):
+        tab._corpus_text("", None, "somewhere-else")
