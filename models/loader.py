@@ -56,12 +56,12 @@ class LoadProblem:
 
 # {env} in the advice is the key's JNLP_MODEL_<KEY>.
 NOT_DOWNLOADED = LoadProblem(
-    "Hugging Face Hub に接続できず、このコンピュータにもまだダウンロードされていません",
-    "the Hugging Face Hub cannot be reached and the model is not downloaded on this computer",
-    "ネットワークにつないでもう一度押してください。授業の前にネットワークのある所で python -m models.prefetch を"
-    "実行しておけば、HF_HUB_OFFLINE=1 で起動できます（{env} にフォルダを指定することもできます）。",
-    "Connect to the network and press again, or run python -m models.prefetch while online and start the app"
-    " with HF_HUB_OFFLINE=1 (or set {env} to a folder).",
+    "Hub に接続できず、まだダウンロードもされていません",
+    "the Hub cannot be reached and it is not downloaded yet",
+    "ネットワークにつないでもう一度押すか、オンラインのときに python -m models.prefetch を実行して"
+    " HF_HUB_OFFLINE=1 で起動してください（{env} でフォルダも指定できます）。",
+    "Connect and press again, or run python -m models.prefetch while online and start with HF_HUB_OFFLINE=1"
+    " (or set {env} to a folder).",
 )
 FOLDER_MISSING = LoadProblem(
     "フォルダが見つかりません", "folder not found",
