@@ -307,8 +307,8 @@ def tokenize(text: str, show_special: bool = True, show_ids: bool = False) -> tu
 
 
 # Both languages in each header: Gradio does not translate a table's headers (tests/demos/test_i18n.py).
-MORPHEME_HEADERS = ["surface 表層形", "pos 品詞", "reading 読み", "lemma 原形", "start 開始", "end 終了"]
-TOKEN_HEADERS = ["#", "token トークン", "id 番号", "start 開始", "end 終了", "special 特殊"]
+MORPHEME_HEADERS = ["表層形 / surface", "品詞 / pos", "読み / reading", "原形 / lemma", "開始 / start", "終了 / end"]
+TOKEN_HEADERS = ["#", "トークン / token", "番号 / id", "開始 / start", "終了 / end", "特殊 / special"]
 
 
 def build() -> dict[str, gr.Component]:

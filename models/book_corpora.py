@@ -113,52 +113,42 @@ def get_corpus_spec(key: str) -> CorpusSpec:
         raise KeyError(f"unknown corpus key {key!r}; known keys: {', '.join(CORPORA)}") from None
 
 
-@dataclass(frozen=True)
-class CorpusProblem:
-    """Why a corpus could not be read, in a few words a student understands, and what to do."""
-
-    ja: str
-    en: str
-    advice_ja: str
-    advice_en: str
-
-
 _FETCH_ADVICE = (
     "ネットワークにつないでもう一度試すか、ネットワークのある所で python -m models.prefetch を実行してから"
     " HF_HUB_OFFLINE=1 で起動してください（{env} にローカルのフォルダを指定することもできます）。",
     "Connect to the network and try again, or run python -m models.prefetch while online and start the app"
     " with HF_HUB_OFFLINE=1 (or set {env} to a local folder).",
 )
-NOT_DOWNLOADED = CorpusProblem(
+NOT_DOWNLOADED = hub.LoadProblem(
     "Hugging Face Hub に接続できず、このコンピュータにもまだダウンロードされていません",
     "the Hugging Face Hub cannot be reached and it is not downloaded on this computer", *_FETCH_ADVICE)
-OFFLINE_NOT_DOWNLOADED = CorpusProblem(
+OFFLINE_NOT_DOWNLOADED = hub.LoadProblem(
     "このコンピュータにまだダウンロードされていません（オフラインなので取りに行けません）",
     "it is not downloaded on this computer (and offline, it cannot be fetched)", *_FETCH_ADVICE)
-DOWNLOAD_FAILED = CorpusProblem("ダウンロードが途中で失敗しました", "the download failed", *_FETCH_ADVICE)
-NOT_ON_HUB = CorpusProblem(
+DOWNLOAD_FAILED = hub.LoadProblem("ダウンロードが途中で失敗しました", "the download failed", *_FETCH_ADVICE)
+NOT_ON_HUB = hub.LoadProblem(
     "Hugging Face Hub にこのデータセットがありません", "there is no such dataset on the Hugging Face Hub",
     "{env} に正しい Hub の ID かフォルダを指定してください。", "Set {env} to a correct Hub id or a folder.")
-NO_DATA_FILES = CorpusProblem(
+NO_DATA_FILES = hub.LoadProblem(
     "Hub のリポジトリには読み込みスクリプトしかなく（datasets 4 以降は使えません）、Parquet 版もありません",
     "the Hub repository holds only a loading script (refused since datasets 4) and no Parquet export",
     "{env} に、このデータセットのコピー（Parquet / JSON Lines / CSV / テキストのフォルダ）を指定してください。",
     "Set {env} to a folder holding a copy of it (Parquet, JSON Lines, CSV or text files).")
-FOLDER_MISSING = CorpusProblem(
+FOLDER_MISSING = hub.LoadProblem(
     "フォルダが見つかりません", "folder not found",
     "{env} に正しいフォルダを指定してください。", "Set {env} to an existing folder.")
-UNREADABLE = CorpusProblem(
+UNREADABLE = hub.LoadProblem(
     "ファイルを読み込めませんでした（詳しくはサーバーのログ）", "its files could not be read (details in the server log)",
     "もう一度試すか、{env} の指すデータを確かめてください。", "Try again, or check the data {env} names.")
-NO_SENTENCES = CorpusProblem(
+NO_SENTENCES = hub.LoadProblem(
     "文が一つもありません", "it holds no sentence",
     "{env} の指すデータを確かめてください。", "Check the data {env} names.")
 
 
-def _no_text_field(spec: CorpusSpec, columns: list[str]) -> CorpusProblem:
+def _no_text_field(spec: CorpusSpec, columns: list[str]) -> hub.LoadProblem:
     wanted = ", ".join((*spec.text_fields, "text"))
     found = ", ".join(columns) or "-"
-    return CorpusProblem(f"テキストの列（{wanted}）がありません（あるのは {found}）",
+    return hub.LoadProblem(f"テキストの列（{wanted}）がありません（あるのは {found}）",
                          f"no text column ({wanted}); it has {found}",
                          "{env} の指すデータを確かめてください。", "Check the data {env} names.")
 
@@ -166,7 +156,7 @@ def _no_text_field(spec: CorpusSpec, columns: list[str]) -> CorpusProblem:
 class CorpusLoadError(RuntimeError):
     """A corpus could not be read; the message says which, why and what to do, in Japanese, then English."""
 
-    def __init__(self, spec: CorpusSpec, source: str, problem: CorpusProblem):
+    def __init__(self, spec: CorpusSpec, source: str, problem: hub.LoadProblem):
         self.spec = spec
         self.source = source
         self.problem = problem
@@ -177,13 +167,8 @@ class CorpusLoadError(RuntimeError):
         return f"{self.problem.ja} / {self.problem.en}"
 
     def message(self) -> str:
-        problem, env = self.problem, self.spec.env_var
-        return (
-            f"コーパス「{self.spec.label_ja}」（{self.source}）を読み込めませんでした：{problem.ja}。\n"
-            f"{problem.advice_ja.format(env=env)}\n"
-            f"Could not load the corpus '{self.spec.label_en}' ({self.source}): {problem.en}.\n"
-            f"{problem.advice_en.format(env=env)}"
-        )
+        named_ja, named_en = f"コーパス「{self.spec.label_ja}」（{self.source}）", f"the corpus '{self.spec.label_en}' ({self.source})"
+        return hub.explain(named_ja, named_en, self.problem, self.spec.env_var)
 
 
 @dataclass(frozen=True)

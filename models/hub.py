@@ -104,6 +104,23 @@ def forget() -> None:
         _answer = None
 
 
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why a model or a corpus could not be loaded, in a few words a student understands, and what to
+    do; ``{env}`` in the advice stands for the variable that points the app at another copy."""
+
+    ja: str
+    en: str
+    advice_ja: str
+    advice_en: str
+
+
+def explain(what_ja: str, what_en: str, problem: LoadProblem, env_var: str) -> str:
+    """Two short lines per language: what could not be loaded and why, then what to do."""
+    return (f"{what_ja}を読み込めませんでした：{problem.ja}。\n{problem.advice_ja.format(env=env_var)}\n"
+            f"Could not load {what_en}: {problem.en}.\n{problem.advice_en.format(env=env_var)}")
+
+
 def cached_snapshot(repo_id: str, repo_type: str = "model") -> str | None:
     """The local folder of a repository already downloaded to the Hugging Face cache, or None."""
     from huggingface_hub import snapshot_download

@@ -44,18 +44,7 @@ _UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
-@dataclass(frozen=True)
-class LoadProblem:
-    """Why a model could not be loaded, in a few words a student understands, and what to do."""
-
-    ja: str
-    en: str
-    advice_ja: str
-    advice_en: str
-
-
-# {env} in the advice is the key's JNLP_MODEL_<KEY>.
-NOT_DOWNLOADED = LoadProblem(
+NOT_DOWNLOADED = hub.LoadProblem(
     "Hub に接続できず、まだダウンロードもされていません",
     "the Hub cannot be reached and it is not downloaded yet",
     "ネットワークにつないでもう一度押すか、オンラインのときに python -m models.prefetch を実行して"
@@ -63,11 +52,11 @@ NOT_DOWNLOADED = LoadProblem(
     "Connect and press again, or run python -m models.prefetch while online and start with HF_HUB_OFFLINE=1"
     " (or set {env} to a folder).",
 )
-FOLDER_MISSING = LoadProblem(
+FOLDER_MISSING = hub.LoadProblem(
     "フォルダが見つかりません", "folder not found",
     "{env} に正しいフォルダを指定してください。", "Set {env} to an existing folder.",
 )
-UNREADABLE = LoadProblem(
+UNREADABLE = hub.LoadProblem(
     "ファイルを読み込めませんでした（詳しくはサーバーのログ）", "its files could not be read (details in the server log)",
     "もう一度押すか、{env} の指すモデルを確かめてください。", "Press again, or check the model {env} names.",
 )
@@ -77,7 +66,7 @@ class ModelLoadError(RuntimeError):
     """A model could not be loaded; the message says which, why and what to do, in two short lines
     per language. What the library said goes to the server log, not to the student."""
 
-    def __init__(self, spec: ModelSpec, model_id: str, problem: LoadProblem):
+    def __init__(self, spec: ModelSpec, model_id: str, problem: hub.LoadProblem):
         self.spec = spec
         self.model_id = model_id
         self.problem = problem
@@ -88,13 +77,8 @@ class ModelLoadError(RuntimeError):
         return f"{self.problem.ja} / {self.problem.en}"
 
     def message(self) -> str:
-        problem, env = self.problem, self.spec.env_var
-        return (
-            f"モデル「{self.model_id}」({self.spec.key}) を読み込めませんでした：{problem.ja}。\n"
-            f"{problem.advice_ja.format(env=env)}\n"
-            f"Could not load the model '{self.model_id}' ({self.spec.key}): {problem.en}.\n"
-            f"{problem.advice_en.format(env=env)}"
-        )
+        named_ja, named_en = f"モデル「{self.model_id}」({self.spec.key}) ", f"the model '{self.model_id}' ({self.spec.key})"
+        return hub.explain(named_ja, named_en, self.problem, self.spec.env_var)
 
 
 @dataclass

@@ -87,6 +87,17 @@ def forget_recent_results():
 
 
 @pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The address of a port that accepts connections and never answers: a network that drops the
+    Hub's replies (the Hub client would wait; the app must not)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+@pytest.fixture
 def load_model(monkeypatch: pytest.MonkeyPatch, model_env: dict[str, str]) -> Callable:
     """Load a registry key through the app's loader, pointed at the tiny checkpoints."""
     from models import loader

@@ -124,7 +124,7 @@ def test_a_client_hanging_up_during_word2vec_training_stops_the_training(broken_
     app, _ = broken_app
     # The default corpus, 30 epochs: a long training; hang up once the first epoch is reported.
     settings = [None, False, True, 60, 5, 5, 5, 30, 11, "skip-gram", True]
-    seen = _stream_then_hang_up(app.url, "train_word2vec", ["", *settings], 2)
+    seen = _stream_then_hang_up(app.url, "train_word2vec", ["", *settings, "generated"], 2)
     assert "epoch 1/30" in seen[-1]
     deadline = time.monotonic() + 60
     while "training stopped early" not in app.log.read_text() and time.monotonic() < deadline:

@@ -309,17 +309,6 @@ def test_a_network_that_never_answers_fails_within_the_probe(monkeypatch, empty_
     assert time.monotonic() - started < 3
 
 
-@pytest.fixture
-def silent_server():
-    """A port that accepts connections and never answers: a network that drops the Hub's replies."""
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
-
 
 # --- the Hub: its cache, and which revision holds the data ---------------------------------------------
 

@@ -31,16 +31,6 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def silent_server():
-    """A port that accepts connections and never answers: a network that drops the Hub's replies."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
-
-
-@pytest.fixture
 def answering_server():
     class Hub(BaseHTTPRequestHandler):
         def do_HEAD(self):  # noqa: N802 - the http.server API
