@@ -1,9 +1,11 @@
-"""The page's look beyond Gradio's theme: plots that follow light and dark mode, and phone fixes.
+"""The page's behaviour beyond Gradio's theme: plots that follow light and dark mode, answers that
+say when they are stale, and phone fixes.
 
-app.py passes CSS and HEAD to launch(). Plotly draws its figures with colours fixed in the
-figure (white paper, dark grey text), which stayed bright white in dark mode. The figures are
-made with transparent backgrounds and grey grid lines, readable on either page (PLOT_LOOK,
-applied by common.plotly_plot), and a script gives their text the colour of the page's text.
+app.py passes CSS and HEAD to launch() and calls mark_results_stale_on_edit. Plotly draws its
+figures with colours fixed in the figure (white paper, dark grey text), which stayed bright white
+in dark mode. The figures are made with transparent backgrounds and grey grid lines, readable on
+either page (PLOT_LOOK, applied by common.plotly_plot), and a script gives their text the colour
+of the page's text.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def mark_results_stale_on_edit(blocks: Any) -> None:
 
     A student changed a review and read the old probabilities as the new ones. Every event that
     runs a function tags its inputs, its outputs and what starts it (a button, an example, Enter
-    in a box) with classes naming the event; STALE_SCRIPT, in HEAD, reads them: editing a tagged
+    in a box) with classes naming the event; the second script in HEAD reads them: editing a tagged
     input greys its event's answers with a note, and starting the event again clears it. Call it
     inside the page's ``gr.Blocks``, after every tab is built (Gradio writes the page's settings,
     classes included, when the block closes).
