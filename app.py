@@ -14,17 +14,19 @@ import sys
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
 from demos import DEMOS, api_inputs, i18n, lean_start, links, texts, theme
 from demos.components import FILES_KEPT_HOURS
-from models import cpu_kernels, gpu, loader
+from models import gpu, loader, settings
 
 if __name__ == "__main__":
+    try:  # every setting, before anything is built: a typo stops the app in one line instead of being ignored
+        settings.read(os.environ)
+    except settings.SettingError as error:
+        sys.exit(str(error))
     lean_start.leave_out_notebook_support()  # a server started as a script is never a notebook
 
 import gradio as gr  # noqa: E402 - after demos, see above
 from starlette.middleware import Middleware  # noqa: E402
 
 
-# Gradio's monitoring dashboard (/monitoring) is opt-in: JNLP_MONITORING=1.
-MONITORING_ENV = "JNLP_MONITORING"
 # After every request Gradio's queue summarises all the requests it remembers (up to 10,000) with
 # pandas, for that dashboard: about 1 ms of CPU per request after 1,000 requests and 6 ms after
 # 10,000 here, holding the interpreter lock. With the dashboard off nobody reads the summary, so
@@ -55,7 +57,7 @@ def build_app() -> gr.Blocks:
         links.attach(blocks, tabs, link_fields)
         theme.mark_results_stale_on_edit(blocks)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
-    summary_off = os.environ.get(MONITORING_ENV, "") != "1" and SUMMARY_EVERY_ENV not in os.environ
+    summary_off = not settings.current().monitoring and SUMMARY_EVERY_ENV not in os.environ
     if summary_off:
         os.environ[SUMMARY_EVERY_ENV] = NEVER
     try:
@@ -73,14 +75,10 @@ MAX_SESSIONS = 500
 def launch_settings(environ: dict[str, str]) -> dict:
     """Keyword arguments for demo.launch(), from the operator's environment.
 
-    Raises ValueError for a setting that is not understood, so a typo stops the app
-    instead of being ignored.
+    Raises settings.SettingError (a ValueError) for a setting that is not understood.
     """
-    loader.parse_memory(environ.get(loader.MEMORY_CAP_ENV, ""))
-    cpu_kernels.onednn_setting(environ, strict=True)
-    mcp = _switch(environ, "JNLP_MCP", "serve every tab as an MCP tool for AI agents")
-    monitoring = _switch(environ, MONITORING_ENV, "serve Gradio's monitoring dashboard")
-    if mcp and importlib.util.find_spec("mcp") is None:
+    chosen = settings.read(environ)
+    if chosen.mcp and importlib.util.find_spec("mcp") is None:
         raise ValueError("JNLP_MCP=1 needs the mcp package: pip install -r requirements.txt (it installs gradio[mcp])")
     return {
         # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
@@ -103,20 +101,12 @@ def launch_settings(environ: dict[str, str]) -> dict:
                                       Middleware(api_inputs.ApiInputsGuard, api_info=lambda: demo.get_api_info())]},
         "ssr_mode": False,
         # Gradio turns a public share link on by itself in notebooks (Colab); only the operator may ask for one.
-        "share": environ.get("JNLP_SHARE", "") == "1",
+        "share": chosen.share,
         # Opt-in: agents see the endpoints as MCP tools at /gradio_api/mcp/ (documented by the handlers' docstrings).
-        "mcp_server": mcp,
+        "mcp_server": chosen.mcp,
         # Gradio serves request counts and timings per endpoint at /monitoring/summary unless told not to.
-        "enable_monitoring": monitoring,
+        "enable_monitoring": chosen.monitoring,
     }
-
-
-def _switch(environ: dict[str, str], name: str, meaning: str) -> bool:
-    """An on/off setting: "1" is on, "0" or unset off; anything else is a typo to report."""
-    value = environ.get(name, "")
-    if value not in ("", "0", "1"):
-        raise ValueError(f"{name}={value!r}: use 1 to {meaning}, or 0 (the default)")
-    return value == "1"
 
 
 def _stop_as_on_ctrl_c(_signal: int, _frame: object) -> None:

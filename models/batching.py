@@ -16,20 +16,17 @@ On ZeroGPU there is no batching either (see ``run``).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from models import gpu
+from models import gpu, settings
 from models.loader import LoadedModel, using
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE_ENV = "JNLP_BATCH_SIZE"
-DEFAULT_BATCH_SIZE = 16
-MAX_BATCH_SIZE = 64
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -39,13 +36,7 @@ BatchFunction = Callable[[LoadedModel, list[Any]], list[Any]]
 
 def batch_size() -> int:
     """The largest batch the operator allows (JNLP_BATCH_SIZE); 1 means no batching."""
-    raw = os.environ.get(BATCH_SIZE_ENV, "").strip()
-    try:
-        value = int(raw) if raw else DEFAULT_BATCH_SIZE
-    except ValueError:
-        log.warning("ignoring %s=%r: not a whole number", BATCH_SIZE_ENV, raw)
-        value = DEFAULT_BATCH_SIZE
-    return max(1, min(MAX_BATCH_SIZE, value))
+    return settings.current().batch_size
 
 
 # --- padded batches of similar lengths ---------------------------------------------------------------

@@ -30,36 +30,24 @@ Only CPU models are touched: on a GPU neither library runs the layers.
 from __future__ import annotations
 
 import logging
-import os
 import platform
 from collections.abc import Mapping
 from typing import Any
 
+from models import settings
+
 log = logging.getLogger(__name__)
 
 ONEDNN_ENV = "JNLP_ONEDNN"
-ONEDNN_CHOICES = ("auto", "1", "0")
 # The pipelines whose models read a whole input at once (the BERT encoders): see the module docstring.
 ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
 # Every model of the app whose time goes into dense layers: the encoders, T5 and the GPT-2s.
 KERNEL_TASKS = (*ENCODER_TASKS, "summarization", "text-generation")
 
 
-def onednn_setting(environ: Mapping[str, str] | None = None, strict: bool = False) -> str:
-    """The operator's choice: auto, 1 or 0.
-
-    Anything else raises ValueError when `strict` (app.py checks at start-up, so a typo stops the
-    app with this message); otherwise it is logged and read as auto (tests, notebooks).
-    """
-    raw = (os.environ if environ is None else environ).get(ONEDNN_ENV, "").strip().lower() or "auto"
-    if raw not in ONEDNN_CHOICES:
-        message = (f"{ONEDNN_ENV}={raw!r}: use auto (the default: oneDNN's kernels on AMD processors with "
-                   "AVX-512), 1 (oneDNN's kernels on any CPU) or 0 (torch's default kernels)")
-        if strict:
-            raise ValueError(message)
-        log.warning("ignoring %s", message)
-        return "auto"
-    return raw
+def onednn_setting(environ: Mapping[str, str] | None = None) -> str:
+    """The operator's choice (JNLP_ONEDNN): auto, 1 or 0."""
+    return (settings.current() if environ is None else settings.read(environ)).onednn
 
 
 def cpu_vendor() -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import allocator, cpu_kernels, hub, openmp
+from models import allocator, cpu_kernels, hub, openmp, settings
 from models.registry import ModelSpec, get_spec
 
 log = logging.getLogger(__name__)
@@ -40,8 +39,6 @@ MEMORY_CAP_ENV = "JNLP_MAX_MODEL_MEMORY"
 # Seconds between launch and importing torch and transformers in the background (warm_up_in_background).
 WARM_UP_DELAY_S = 2.0
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
-_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
-          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
 NOT_DOWNLOADED = hub.LoadProblem(
@@ -172,28 +169,9 @@ def input_limit(tokenizer: Any, config: Any) -> int:
     return limit
 
 
-def parse_memory(text: str) -> int | None:
-    """Bytes from an operator's setting such as ``4GB``, ``800MB``, ``1.5GiB`` or ``123456``.
-
-    Empty, ``0`` or ``none`` mean no cap (None). Anything else raises ValueError.
-    """
-    cleaned = text.strip().upper().replace(" ", "")
-    if cleaned in ("", "0", "NONE", "OFF"):
-        return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]*)", cleaned)
-    if not match or match.group(2) not in _UNITS:
-        raise ValueError(f"{MEMORY_CAP_ENV}={text!r}: use a size such as 4GB, 800MB or 1.5GiB")
-    return int(float(match.group(1)) * _UNITS[match.group(2)])
-
-
 def memory_cap() -> int | None:
-    """The operator's cap on the loaded models' memory in bytes, or None for no cap."""
-    try:
-        return parse_memory(os.environ.get(MEMORY_CAP_ENV, ""))
-    except ValueError:
-        # app.py refuses to start with a bad value; here (tests, notebooks) a typo must not break every tab.
-        log.warning("ignoring %s=%r: not a size", MEMORY_CAP_ENV, os.environ.get(MEMORY_CAP_ENV))
-        return None
+    """The operator's cap on the loaded models' memory in bytes (JNLP_MAX_MODEL_MEMORY), or None for no cap."""
+    return settings.current().max_model_memory
 
 
 def _model_bytes(model: Any) -> int:
@@ -413,7 +391,7 @@ QUANTIZABLE_TASKS = cpu_kernels.ENCODER_TASKS
 
 def quantize_int8() -> bool:
     """Whether the operator asked for int8 dynamic quantisation on the CPU (JNLP_QUANTIZE=int8; off by default)."""
-    return os.environ.get(QUANTIZE_ENV, "").strip().lower() == "int8"
+    return settings.current().quantize == "int8"
 
 
 def _quantize_linear_layers(model: Any) -> None:

@@ -13,12 +13,12 @@ that matches a recent one gets its answer at once. ``JNLP_RESULT_CACHE=0`` turns
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from models import settings
 from models.registry import get_spec
 
 Value = TypeVar("Value")
@@ -60,7 +60,7 @@ class LeastRecentlyUsed(Generic[Value]):
 
 def results_kept() -> bool:
     """Whether recent answers are reused (JNLP_RESULT_CACHE; on unless set to 0)."""
-    return os.environ.get(RESULT_CACHE_ENV, "").strip() != "0"
+    return settings.current().result_cache
 
 
 RESULTS: LeastRecentlyUsed[object] = LeastRecentlyUsed(RECENT_RESULTS)

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -41,7 +43,8 @@ def test_no_public_share_link_unless_the_operator_asks():
     from app import launch_settings
 
     assert launch_settings({})["share"] is False
-    assert launch_settings({"JNLP_SHARE": "yes please"})["share"] is False
+    with pytest.raises(ValueError, match="JNLP_SHARE='yes please'"):  # a typo is said, never taken as off
+        launch_settings({"JNLP_SHARE": "yes please"})
     assert launch_settings({"JNLP_SHARE": "1"})["share"] is True
 
 

@@ -150,10 +150,19 @@ def test_a_batch_size_of_one_turns_batching_off(load_model, monkeypatch):
     assert sizes == [1] * 6
 
 
-@pytest.mark.parametrize("raw, expected", [("", 16), ("1", 1), ("8", 8), ("0", 1), ("1000", 64), ("many", 16)])
+@pytest.mark.parametrize("raw, expected", [("", 16), ("1", 1), ("8", 8), (" 64 ", 64)])
 def test_batch_size_setting(monkeypatch, raw, expected):
     monkeypatch.setenv(batching.BATCH_SIZE_ENV, raw)
     assert batching.batch_size() == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "1000", "many", "8.5"])
+def test_a_batch_size_outside_1_to_64_is_refused_not_bent(monkeypatch, raw):
+    from models import settings
+
+    monkeypatch.setenv(batching.BATCH_SIZE_ENV, raw)
+    with pytest.raises(settings.SettingError, match=r"JNLP_BATCH_SIZE=.*a whole number from 1 to 64"):
+        batching.batch_size()
 
 
 def test_a_padded_batch_gives_each_text_its_own_scores(load_model):

@@ -1,7 +1,5 @@
 """oneDNN's kernels for the dense layers: swapped in only when wanted, same outputs, no second copy."""
 
-import logging
-
 import pytest
 
 from demos import contextual, generation, nli, sentiment, summarization
@@ -32,11 +30,16 @@ def _checkpoint_mapped(folder) -> bool:
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", "auto"), ("auto", "auto"), (" AUTO ", "auto"), ("1", "1"),
-                                               ("0", "0"), ("yes", "auto")])
-def test_the_setting_is_read_leniently(raw, expected, caplog):
-    with caplog.at_level(logging.WARNING, logger="models.cpu_kernels"):
-        assert cpu_kernels.onednn_setting({cpu_kernels.ONEDNN_ENV: raw}) == expected
-    assert ("ignoring" in caplog.text) == (raw == "yes")
+                                               ("0", "0")])
+def test_the_setting_is_read(raw, expected):
+    assert cpu_kernels.onednn_setting({cpu_kernels.ONEDNN_ENV: raw}) == expected
+
+
+def test_a_setting_not_understood_is_refused():
+    from models import settings
+
+    with pytest.raises(settings.SettingError, match=r"JNLP_ONEDNN='yes': use auto"):
+        cpu_kernels.onednn_setting({cpu_kernels.ONEDNN_ENV: "yes"})
 
 
 @pytest.mark.parametrize(("setting", "probe", "expected"), [("1", False, True), ("0", True, False),

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from models import loader
+from models import loader, settings
 from tests.conftest import REPO
 
 
@@ -23,13 +23,13 @@ def fresh_cache():
      ("1.5GiB", int(1.5 * 2**30)), (" 2 GB ", 2 * 10**9), ("512KiB", 512 * 1024)],
 )
 def test_memory_settings_parse(text, expected):
-    assert loader.parse_memory(text) == expected
+    assert settings.read({loader.MEMORY_CAP_ENV: text}).max_model_memory == expected
 
 
 @pytest.mark.parametrize("text", ["lots", "4XB", "-1GB", "GB", "1e9"])
 def test_a_bad_memory_setting_is_refused_with_an_example(text):
-    with pytest.raises(ValueError, match="4GB"):
-        loader.parse_memory(text)
+    with pytest.raises(settings.SettingError, match="4GB"):
+        settings.read({loader.MEMORY_CAP_ENV: text})
 
 
 def test_the_app_refuses_to_start_with_a_bad_setting():
