@@ -48,10 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         print("--device cuda: torch sees no CUDA device on this machine (torch.cuda.is_available() is False).",
               file=sys.stderr)
         return 2
-    from bench import checkpoints, measure, report, sections
+    from bench import measure, report, sections
+    from fixtures import sized
 
-    paths = checkpoints.build_all(args.cache, quick=args.quick)
-    env = checkpoints.model_env(paths)
+    paths = sized.build_all(args.cache, quick=args.quick)
+    env = sized.model_env(paths)
     os.environ.update(env)
     settings = sections.Settings(quick=args.quick, device=args.device)
     wanted = args.only or SECTIONS

@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import checkpoints
+from fixtures import tiny
+from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -58,15 +59,15 @@ def checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Folders of the tiny checkpoints, by registry key."""
     base = tmp_path_factory.mktemp("checkpoints")
     return {
-        "SENTIMENT": checkpoints.build_classifier(base / "sentiment", checkpoints.SENTIMENT_LABELS, [0.75, 0.25]),
-        "NLI": checkpoints.build_classifier(base / "nli", checkpoints.NLI_LABELS, [0.6, 0.3, 0.1]),
+        "SENTIMENT": tiny.build_classifier(base / "sentiment", SENTIMENT_LABELS, [0.75, 0.25]),
+        "NLI": tiny.build_classifier(base / "nli", NLI_LABELS, [0.6, 0.3, 0.1]),
         # One label and no problem_type: the pipeline's default would apply a sigmoid.
-        "STS": checkpoints.build_classifier(base / "sts", ["LABEL_0"], regression_value=3.7),
-        "SIMCSE": checkpoints.build_encoder(base / "simcse"),
-        "NER": checkpoints.build_token_classifier(base / "ner"),
-        "SUMMARIZATION": checkpoints.build_t5(base / "t5"),
-        "GENERATION": checkpoints.build_gpt2(base / "gpt2"),
-        "CONTEXTUAL": checkpoints.build_masked_lm(base / "contextual"),
+        "STS": tiny.build_classifier(base / "sts", ["LABEL_0"], regression_value=3.7),
+        "SIMCSE": tiny.build_encoder(base / "simcse"),
+        "NER": tiny.build_token_classifier(base / "ner"),
+        "SUMMARIZATION": tiny.build_t5(base / "t5"),
+        "GENERATION": tiny.build_gpt2(base / "gpt2"),
+        "CONTEXTUAL": tiny.build_masked_lm(base / "contextual"),
     }
 
 

@@ -35,8 +35,8 @@ FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
 # A setting's name: upper-case words joined by _, as the code writes them in strings and comments.
 SETTING = re.compile(r"\b(?:JNLP|GRADIO)_[A-Z][A-Z_]*[A-Z]\b")
-# Where the app, the bench and the tests read their settings.
-SOURCES = ["app.py", "demos", "models", "bench", "tests"]
+# Where the app, the bench, the fixtures and the tests read their settings.
+SOURCES = ["app.py", "demos", "models", "bench", "fixtures", "tests"]
 
 
 def pages() -> list[Path]:

@@ -5,7 +5,7 @@ import pytest
 
 from demos import contextual
 from demos.common import InputError
-from tests.checkpoints import MASK_FILLERS
+from fixtures.tiny import MASK_FILLERS
 from tests.plots import figure_of
 
 

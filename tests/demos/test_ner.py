@@ -110,7 +110,7 @@ def test_a_type_the_book_lacks_is_shown_as_the_model_names_it():
 
 
 def test_every_type_has_a_colour_and_a_gloss():
-    from tests.checkpoints import NER_TYPES
+    from fixtures.text import NER_TYPES
 
     assert list(ner.COLORS) == list(ner.GLOSSES) == NER_TYPES
 

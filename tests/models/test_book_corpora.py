@@ -29,7 +29,7 @@ from tests.models.test_hub import closed_port, point_at
 JAWIKI_ID = CORPORA["JAWIKI"].hub_id
 
 
-# --- corpus folders, written here (no tests/checkpoints) ---------------------------------------------
+# --- corpus folders, written here (no fixtures/tiny.py) ---------------------------------------------
 
 def livedoor_rows(count: int, start: int = 0) -> list[dict[str, str]]:
     """Articles as llm-book/livedoor-news-corpus gives them: a title and a body of several lines."""

@@ -4,8 +4,8 @@ import pytest
 
 from demos import contextual, generation, nli, sentiment, summarization
 from demos.common import classify
+from fixtures import tiny
 from models import cpu_kernels, loader
-from tests import checkpoints
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +140,8 @@ def test_a_layer_tied_to_the_embeddings_is_left_shared(tmp_path):
     import torch
     from transformers import BertForMaskedLM
 
-    tokenizer = checkpoints.build_bert_tokenizer(tmp_path)
-    config = checkpoints._bert_config(len(tokenizer.vocab), tie_word_embeddings=True)
+    tokenizer = tiny.build_bert_tokenizer(tmp_path)
+    config = tiny._bert_config(len(tokenizer.vocab), tie_word_embeddings=True)
     torch.manual_seed(0)
     model = BertForMaskedLM(config).eval()
     inputs = tokenizer("東京へ行く", return_tensors="pt")
@@ -182,8 +182,8 @@ def test_a_half_precision_model_is_left_as_it_is(tmp_path):
     import torch
     from transformers import BertForSequenceClassification
 
-    tokenizer = checkpoints.build_bert_tokenizer(tmp_path)
-    model = BertForSequenceClassification(checkpoints._bert_config(len(tokenizer.vocab))).to(torch.bfloat16).eval()
+    tokenizer = tiny.build_bert_tokenizer(tmp_path)
+    model = BertForSequenceClassification(tiny._bert_config(len(tokenizer.vocab))).to(torch.bfloat16).eval()
     assert cpu_kernels.use_faster_kernels(model) == 0
     with torch.inference_mode():
         assert model(**tokenizer("東京へ行く", return_tensors="pt")).logits.dtype == torch.bfloat16

@@ -4,16 +4,17 @@ import pytest
 
 from demos import ner, nli, sentiment
 from demos.common import classify
+from fixtures import tiny
+from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
 from models import cpu_kernels, loader
-from tests import checkpoints
 
 
 def _random_classifier(folder, labels, seed):
     import torch
     from transformers import BertForSequenceClassification
 
-    tokenizer = checkpoints.build_bert_tokenizer(folder)
-    config = checkpoints._bert_config(len(tokenizer.vocab), num_labels=len(labels), id2label=dict(enumerate(labels)),
+    tokenizer = tiny.build_bert_tokenizer(folder)
+    config = tiny._bert_config(len(tokenizer.vocab), num_labels=len(labels), id2label=dict(enumerate(labels)),
                                       label2id={label: i for i, label in enumerate(labels)}, initializer_range=0.2)
     torch.manual_seed(seed)
     BertForSequenceClassification(config).eval().save_pretrained(folder)
@@ -25,8 +26,8 @@ def random_classifiers(tmp_path_factory):
     """Classifiers with random weights everywhere (not hand-set), so quantisation has something to move."""
     base = tmp_path_factory.mktemp("quantize")
     return {
-        "SENTIMENT": _random_classifier(base / "sentiment", checkpoints.SENTIMENT_LABELS, seed=3),
-        "NLI": _random_classifier(base / "nli", checkpoints.NLI_LABELS, seed=4),
+        "SENTIMENT": _random_classifier(base / "sentiment", SENTIMENT_LABELS, seed=3),
+        "NLI": _random_classifier(base / "nli", NLI_LABELS, seed=4),
     }
 
 

@@ -47,7 +47,7 @@ def test_normalisation_map_matches_nfkc_on_random_text():
 
 @pytest.fixture(scope="module")
 def bert_tokenizer(tmp_path_factory):
-    from tests.checkpoints import build_bert_tokenizer
+    from fixtures.tiny import build_bert_tokenizer
 
     return build_bert_tokenizer(tmp_path_factory.mktemp("tokenizer"))
 
@@ -149,7 +149,7 @@ def sentencepiece(tmp_path_factory):
     """The T5 and GPT-2 tokenizers as the app's test checkpoints build them, loaded as the app loads them."""
     from transformers import AutoTokenizer
 
-    from tests.checkpoints import build_gpt2, build_t5
+    from fixtures.tiny import build_gpt2, build_t5
 
     base = tmp_path_factory.mktemp("sentencepiece")
     return {"t5": AutoTokenizer.from_pretrained(build_t5(base / "t5")),
