@@ -153,22 +153,15 @@ def _no_text_field(spec: CorpusSpec, columns: list[str]) -> hub.LoadProblem:
                          "{env} の指すデータを確かめてください。", "Check the data {env} names.")
 
 
-class CorpusLoadError(RuntimeError):
-    """A corpus could not be read; the message says which, why and what to do, in Japanese, then English."""
+class CorpusLoadError(hub.LoadError):
+    """A corpus could not be read (hub.LoadError says how the message reads)."""
 
     def __init__(self, spec: CorpusSpec, source: str, problem: hub.LoadProblem):
-        self.spec = spec
         self.source = source
-        self.problem = problem
-        super().__init__(self.message())
+        super().__init__(spec, problem)
 
-    @property
-    def reason(self) -> str:
-        return f"{self.problem.ja} / {self.problem.en}"
-
-    def message(self) -> str:
-        named_ja, named_en = f"コーパス「{self.spec.label_ja}」（{self.source}）", f"the corpus '{self.spec.label_en}' ({self.source})"
-        return hub.explain(named_ja, named_en, self.problem, self.spec.env_var)
+    def named(self) -> tuple[str, str]:
+        return f"コーパス「{self.spec.label_ja}」（{self.source}）", f"the corpus '{self.spec.label_en}' ({self.source})"
 
 
 @dataclass(frozen=True)

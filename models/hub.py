@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,28 @@ def explain(what_ja: str, what_en: str, problem: LoadProblem, env_var: str) -> s
     """Two short lines per language: what could not be loaded and why, then what to do."""
     return (f"{what_ja}を読み込めませんでした：{problem.ja}。\n{problem.advice_ja.format(env=env_var)}\n"
             f"Could not load {what_en}: {problem.en}.\n{problem.advice_en.format(env=env_var)}")
+
+
+class LoadError(RuntimeError):
+    """A model or a corpus could not be loaded; ``message()`` says which, why and what to do, in two
+    short lines per language (what the library said goes to the server log, not to the student)."""
+
+    def __init__(self, spec: Any, problem: LoadProblem):
+        self.spec = spec  # its registry entry: what env_var points the app at another copy
+        self.problem = problem
+        super().__init__(self.message())
+
+    @property
+    def reason(self) -> str:
+        return f"{self.problem.ja} / {self.problem.en}"
+
+    def named(self) -> tuple[str, str]:
+        """What could not be loaded, in Japanese and in English."""
+        raise NotImplementedError
+
+    def message(self) -> str:
+        named_ja, named_en = self.named()
+        return explain(named_ja, named_en, self.problem, self.spec.env_var)
 
 
 def cached_snapshot(repo_id: str, repo_type: str = "model") -> str | None:

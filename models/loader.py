@@ -59,23 +59,15 @@ UNREADABLE = hub.LoadProblem(
 )
 
 
-class ModelLoadError(RuntimeError):
-    """A model could not be loaded; the message says which, why and what to do, in two short lines
-    per language. What the library said goes to the server log, not to the student."""
+class ModelLoadError(hub.LoadError):
+    """A model could not be loaded (hub.LoadError says how the message reads)."""
 
     def __init__(self, spec: ModelSpec, model_id: str, problem: hub.LoadProblem):
-        self.spec = spec
         self.model_id = model_id
-        self.problem = problem
-        super().__init__(self.message())
+        super().__init__(spec, problem)
 
-    @property
-    def reason(self) -> str:
-        return f"{self.problem.ja} / {self.problem.en}"
-
-    def message(self) -> str:
-        named_ja, named_en = f"モデル「{self.model_id}」({self.spec.key}) ", f"the model '{self.model_id}' ({self.spec.key})"
-        return hub.explain(named_ja, named_en, self.problem, self.spec.env_var)
+    def named(self) -> tuple[str, str]:
+        return f"モデル「{self.model_id}」({self.spec.key}) ", f"the model '{self.model_id}' ({self.spec.key})"
 
 
 @dataclass
