@@ -1,0 +1,48 @@
+"""What several benchmark sections use: the long input text, the text that fits a model, the run's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A news-like paragraph written for the benchmark, repeated past BERT's 512 tokens.
+LONG_TEXT = ("市の図書館は来月から開館時間を延長し、平日は午後九時まで利用できるようになる。"
+             "担当者によると、仕事帰りの利用者から要望が多く、夜間は自習室も開放するという。") * 12
+
+
+def fitting_text(key: str, tokens: int = 512) -> str:
+    """The longest run of LONG_TEXT's characters that the model of `key` reads as at most `tokens` tokens
+    (special tokens included): the "512-token input", with nothing for either side to cut."""
+    from models.loader import load_tokenizer
+
+    tokenizer = load_tokenizer(key).tokenizer
+    low, high = 1, len(LONG_TEXT)
+    while low < high:  # binary search on the length
+        middle = (low + high + 1) // 2
+        if len(tokenizer(LONG_TEXT[:middle])["input_ids"]) <= tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return LONG_TEXT[:low]
+
+
+@dataclass(frozen=True)
+class Settings:
+    quick: bool
+    device: str
+
+    @property
+    def repeats(self) -> int:
+        return 3 if self.quick else 15
+
+    @property
+    def long_repeats(self) -> int:
+        # 20: with 10 the median of a 512-token row moved by several percent from run to run.
+        return 2 if self.quick else 20
+
+    @property
+    def seconds(self) -> float:
+        return 3.0 if self.quick else 20.0
+
+    @property
+    def new_tokens(self) -> int:
+        return 8 if self.quick else 32
