@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from demos import i18n, theme
-from models import recent
-from models.book_corpora import CorpusLoadError
+from models import hub, recent
 from models.batching import padded_length, run_in_length_groups
-from models.loader import LoadedModel, ModelLoadError, exceeds_limit
+from models.loader import LoadedModel, exceeds_limit
 
 log = logging.getLogger(__name__)
 
@@ -151,12 +150,8 @@ def _as_gradio_errors(name: str) -> Iterator[None]:
         raise
     except InputError as exc:
         raise gr.Error(str(exc), title="入力を確認してください / Check the input", print_exception=False) from None
-    except ModelLoadError as exc:
-        raise gr.Error(exc.message(), title="モデルを読み込めません / Model unavailable", duration=None,
-                       print_exception=False) from None
-    except CorpusLoadError as exc:
-        raise gr.Error(exc.message(), title="コーパスを読み込めません / Corpus unavailable", duration=None,
-                       print_exception=False) from None
+    except hub.LoadError as exc:  # a model or a corpus
+        raise gr.Error(exc.message(), title=exc.title, duration=None, print_exception=False) from None
     except Exception:
         log.exception("handler %s failed", name)
         raise gr.Error(

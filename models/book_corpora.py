@@ -156,6 +156,8 @@ def _no_text_field(spec: CorpusSpec, columns: list[str]) -> hub.LoadProblem:
 class CorpusLoadError(hub.LoadError):
     """A corpus could not be read (hub.LoadError says how the message reads)."""
 
+    title = "コーパスを読み込めません / Corpus unavailable"
+
     def __init__(self, spec: CorpusSpec, source: str, problem: hub.LoadProblem):
         self.source = source
         super().__init__(spec, problem)

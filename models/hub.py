@@ -126,6 +126,8 @@ class LoadError(RuntimeError):
     """A model or a corpus could not be loaded; ``message()`` says which, why and what to do, in two
     short lines per language (what the library said goes to the server log, not to the student)."""
 
+    title = "読み込めません / Unavailable"  # the error box's heading; each kind names itself
+
     def __init__(self, spec: Any, problem: LoadProblem):
         self.spec = spec  # its registry entry: what env_var points the app at another copy
         self.problem = problem

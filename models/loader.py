@@ -62,6 +62,8 @@ UNREADABLE = hub.LoadProblem(
 class ModelLoadError(hub.LoadError):
     """A model could not be loaded (hub.LoadError says how the message reads)."""
 
+    title = "モデルを読み込めません / Model unavailable"
+
     def __init__(self, spec: ModelSpec, model_id: str, problem: hub.LoadProblem):
         self.model_id = model_id
         super().__init__(spec, problem)
@@ -179,11 +181,8 @@ def _expected_bytes(model_id: str) -> int:
     """
     folder = os.path.expanduser(model_id)
     if not os.path.isdir(folder):
-        try:
-            from huggingface_hub import snapshot_download
-
-            folder = snapshot_download(model_id, local_files_only=True)
-        except Exception:  # not in the local cache (or not a Hub id): unknown
+        folder = hub.cached_snapshot(model_id)
+        if folder is None:  # not in the local cache (or not a Hub id): unknown
             return 0
     names = os.listdir(folder)
     # transformers prefers safetensors when a repo has both formats: count what it will read.
@@ -417,7 +416,7 @@ def _load(key: str, cache_key: str, build: Any) -> LoadedModel:
             raise ModelLoadError(spec, model_id, FOLDER_MISSING)
         source = _source(spec, model_id, weights=build is not _build_tokenizer)
         if build is not _build_tokenizer:
-            _make_room(cache_key, _expected_bytes(model_id))
+            _make_room(cache_key, _expected_bytes(source))
         log.info("loading %s from %s", cache_key, model_id)
         try:
             with _build_guard:
