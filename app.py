@@ -14,7 +14,7 @@ import sys
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
 from demos import DEMOS, api_inputs, i18n, lean_start, links, texts, theme
 from demos.components import FILES_KEPT_HOURS
-from models import gpu, loader, settings
+from models import gpu, loader, settings, tunings
 
 if __name__ == "__main__":
     try:  # every setting, before anything is built: a typo stops the app in one line instead of being ignored
@@ -130,5 +130,5 @@ if __name__ == "__main__":
     if gpu.on_zero_gpu():  # ZeroGPU emulates CUDA only in this thread: load the models here, before launch
         gpu.preload_models()
     else:  # the page comes up first; torch and transformers follow in the background, before most first clicks
-        loader.warm_up_in_background()
+        tunings.run(tunings.LAUNCH)
     demo.launch(**settings)

@@ -182,7 +182,7 @@ def still_preparing(status_models: dict) -> list[str]:
 async def wait_for_packed_layers(url: str, timeout_s: float = 300.0, poll_s: float = 0.5) -> float:
     """Wait until the server at `url` packs no model in the background (its status tab says so);
     returns the seconds waited. A large model answers on torch's layers until its packed ones are in
-    (models/loader.py): timings taken before that would measure the wrong kernels."""
+    (the onednn tuning, models/tunings.py): timings taken before that would measure the wrong kernels."""
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         while True:

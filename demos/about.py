@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import explanation, friendly_errors
-from models import batching, cpu_kernels, loader, prefetch, recent
+from models import batching, cpu_kernels, hub, loader, prefetch, recent, tunings
 from models.registry import MODELS, ModelSpec
 
 WORDS = i18n.register("about", {
@@ -57,7 +57,7 @@ class ModelStatus:
     tokenizer_loaded: bool  # its tokenizer alone is in memory (the tokenizer tab)
     memory_bytes: int  # of the loaded weights; 0 when not loaded
     device: str | None  # where the loaded weights run; None when not loaded
-    kernels: str | None = None  # what its dense layers run on (loader.loaded_kernels); None when not loaded
+    kernels: str | None = None  # what its dense layers run on (tunings.kernels); None when not loaded
 
     @property
     def available_offline(self) -> bool:
@@ -116,7 +116,7 @@ def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path
               kernels: Mapping[str, str] | None = None) -> ModelStatus:
     """One key's status from the environment, the disk and a snapshot of the loader's entries."""
     model_id = spec.resolve_id(environ)
-    if loader.looks_like_folder(model_id):
+    if hub.looks_like_folder(model_id):
         source, offline = LOCAL_FOLDER, folder_state(model_id)
     else:
         source = DEFAULT if model_id == spec.hub_id else OVERRIDDEN
@@ -130,7 +130,8 @@ def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path
 def model_rows(environ: Mapping[str, str] | None = None, cache_dir: str | Path | None = None) -> list[ModelStatus]:
     """Every registry key's status, in registry order. Loads nothing and reaches no network."""
     environ = os.environ if environ is None else environ
-    memory, devices, kernels = loader.loaded_memory(), loader.loaded_devices(), loader.loaded_kernels()
+    memory, devices = loader.loaded_memory(), loader.loaded_devices()
+    kernels = {key: tunings.kernels(entry) for key, entry in loader.loaded_entries().items()}
     return [model_row(spec, environ, cache_dir, memory, devices, kernels) for spec in MODELS.values()]
 
 
@@ -153,7 +154,7 @@ def environment_rows() -> EnvironmentStatus:
 
         threads, cuda, device = torch.get_num_threads(), torch.cuda.is_available(), str(loader.pick_device())
         # Any task of the list answers for all: the setting and the CPU decide, not the task.
-        onednn_in_use = device == "cpu" and cpu_kernels.wanted("text-classification")
+        onednn_in_use = device == "cpu" and cpu_kernels.wanted("text-classification") and tunings.is_on("onednn")
     return EnvironmentStatus(
         python=platform.python_version(),
         versions=versions,
@@ -166,7 +167,7 @@ def environment_rows() -> EnvironmentStatus:
         memory_cap=loader.memory_cap(),
         loaded_bytes=sum(loader.loaded_memory().values()),
         batch_size=batching.batch_size(),
-        quantize_int8=loader.quantize_int8(),
+        quantize_int8=tunings.is_on("int8"),
         onednn_setting=cpu_kernels.onednn_setting(),
         onednn_in_use=onednn_in_use,
         results_kept=recent.results_kept(),
@@ -217,7 +218,7 @@ def _loaded_cell(row: ModelStatus) -> str:
 def _device_cell(row: ModelStatus) -> str:
     if row.device is None:
         return "— トークナイザのみ / tokenizer only" if row.tokenizer_loaded else "—"
-    extra = {loader.ONEDNN_KERNELS: ON_ONEDNN, loader.PACKING_FOR_ONEDNN: PREPARING_ONEDNN}
+    extra = {tunings.ONEDNN_KERNELS: ON_ONEDNN, tunings.PACKING_FOR_ONEDNN: PREPARING_ONEDNN}
     return row.device + extra.get(row.kernels or "", "")
 
 
@@ -260,7 +261,7 @@ def environment_table(env: EnvironmentStatus) -> list[list[str]]:
         ["読み込み済みモデルのメモリ / memory of loaded models", human_bytes(env.loaded_bytes)],
         [f"{batching.BATCH_SIZE_ENV}（バッチサイズ / batch size）",
          "1（バッチなし） / 1 (no batching)" if env.batch_size == 1 else str(env.batch_size)],
-        [f"{loader.QUANTIZE_ENV}（int8 量子化 / int8 quantisation）", _on_off(env.quantize_int8)],
+        [f"{cpu_kernels.QUANTIZE_ENV}（int8 量子化 / int8 quantisation）", _on_off(env.quantize_int8)],
         [f"{cpu_kernels.ONEDNN_ENV}（oneDNN の計算 / oneDNN kernels）", _onednn_cell(env)],
         [f"{recent.RESULT_CACHE_ENV}（同じリクエストに直近の答え / recent answers for repeated requests）",
          _on_off(env.results_kept)],

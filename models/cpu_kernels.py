@@ -1,34 +1,22 @@
-"""oneDNN's float32 kernels for the models' dense layers, on CPUs where they are faster.
+"""The CPU kernels of the models' dense layers: oneDNN's where they are faster, and optional int8.
 
-PyTorch's CPU build multiplies float32 matrices with MKL, which picks its code path by the
-processor's vendor: on AMD processors it stays on AVX2 even when the CPU has AVX-512. oneDNN,
-also part of every PyTorch CPU build, picks by instruction set. On the benchmark machine (a
-2-core AMD EPYC with AVX-512) a BERT-sized Linear layer ran at about 170-210 GFLOPS with MKL
-and 350-460 with oneDNN; in one process a sentiment click took 27 ms instead of 64. The
-arithmetic is the same float32 arithmetic, only summed in another order: outputs agree to
-about 1e-6.
+PyTorch's CPU build multiplies float32 matrices with MKL, which picks its code path by the processor's
+vendor: on AMD processors it stays on AVX2 even when the CPU has AVX-512. oneDNN, also part of every
+PyTorch CPU build, picks by instruction set. The arithmetic is the same float32 arithmetic, only summed
+in another order: outputs agree to about 1e-6.
 
-`use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a
-``PackedLinear``: its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on
-ordinary tensors. Every model of the app gets it (KERNEL_TASKS); through the API (two servers
-called in turn) a sentiment click took 55 ms instead of 94, a summary 1.6 s instead of 2.4, and
-30 GPT-2 tokens 3.0 s instead of 4.8 with the same text. A one-token generation step is where
-the packing pays most: a (1 x 1280) x (1280 x 5120) product took 0.28 ms packed, 1.2 ms with
-torch's kernels. The packing is paid once, when a model loads: under 0.5 s for a BERT or T5,
-3-7 s for the large GPT-2 (3 GB of weights copied), which the loader therefore packs in the
-background while the model already answers on torch's layers (loader.PACK_IN_BACKGROUND_BYTES).
-
-Whether to swap is decided by ``JNLP_ONEDNN``:
-
-- ``auto`` (default): swap on AMD processors with AVX-512, where MKL is not on its best path;
-  elsewhere the models stay as they are (see ``onednn_is_faster``).
-- ``1``: swap on any CPU; ``0``: never.
-
-Only CPU models are touched: on a GPU neither library runs the layers.
+`use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
+its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. Every
+model of the app gets it (KERNEL_TASKS) where ``JNLP_ONEDNN`` says so: ``auto`` (default) on AMD
+processors with AVX-512 (``onednn_is_faster``), ``1`` on any CPU, ``0`` never. Only CPU models are
+touched: on a GPU neither library runs the layers. ``JNLP_QUANTIZE=int8`` instead quantises the BERT
+models' Linear layers (``quantize_linear_layers``). The onednn and int8 tunings (models/tunings.py)
+call these when a model loads; ``python -m bench --only kernels`` measures them.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 from collections.abc import Mapping
@@ -39,7 +27,8 @@ from models import settings
 log = logging.getLogger(__name__)
 
 ONEDNN_ENV = "JNLP_ONEDNN"
-# The pipelines whose models read a whole input at once (the BERT encoders): see the module docstring.
+QUANTIZE_ENV = "JNLP_QUANTIZE"
+# The pipelines whose models read a whole input at once (the BERT encoders; also the ones int8 quantises).
 ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
 # Every model of the app whose time goes into dense layers: the encoders, T5 and the GPT-2s.
 KERNEL_TASKS = (*ENCODER_TASKS, "summarization", "text-generation")
@@ -65,8 +54,7 @@ def cpu_vendor() -> str:
 def onednn_is_faster(vendor: str | None = None, capability: str | None = None) -> bool:
     """Whether oneDNN's kernels beat MKL's on this CPU: an AMD processor with AVX-512.
 
-    There MKL stays on its AVX2 path and oneDNN uses AVX-512: twice the work per instruction,
-    measured 1.9x on a BERT layer here (`python -m bench --only kernels` shows it on any machine).
+    There MKL stays on its AVX2 path and oneDNN uses AVX-512: twice the work per instruction.
     On Intel processors MKL already uses the widest path, and without AVX-512 both libraries use
     AVX2: the default stays. Decided from the CPU, not timed: a timing taken while the server is
     busy flipped between the two.
@@ -96,11 +84,9 @@ def _shared_weights(model: Any) -> set[int]:
     return {key for key, count in seen.items() if count > 1}
 
 
-# The batch a packed weight is laid out for, in rows (tokens of all inputs together). Any number of
-# rows works with any packing; 40-128 rows gave the best times across 1-2048 rows here.
+# The batch a packed weight is laid out for, in rows (tokens of all inputs together): any number of rows
+# works with any packing, and this one was among the fastest across batch sizes.
 PACKING_ROWS = 128
-
-_packed_linear_class: Any = None
 
 
 def kernels_available() -> bool:
@@ -116,18 +102,14 @@ def kernels_available() -> bool:
     return True
 
 
+@functools.cache  # made once: torch is imported late
 def packed_linear_class() -> Any:
-    """The module class of a dense layer on oneDNN's kernels (made once: torch is imported late).
+    """The module class of a dense layer on oneDNN's kernels.
 
     ``PackedLinear`` keeps its weight packed by oneDNN for its own kernels and calls them on
     ordinary tensors (the operators torch.compile uses for its CPU dense layers). torch's
-    ``MkldnnLinear`` converts each input into oneDNN's layout and each output back; those copies
-    cost a BERT click about 2 ms, and per layer it was 20-45% slower here (a sentiment click
-    33.5 ms with it, 27 ms with this).
+    ``MkldnnLinear`` converts each input into oneDNN's layout and each output back: slower per layer.
     """
-    global _packed_linear_class
-    if _packed_linear_class is not None:
-        return _packed_linear_class
     import torch
 
     pack, multiply = torch.ops.mkldnn._reorder_linear_weight, torch.ops.mkldnn._linear_pointwise
@@ -147,7 +129,6 @@ def packed_linear_class() -> Any:
         def extra_repr(self) -> str:
             return f"in_features={self.in_features}, out_features={self.out_features}, packed for oneDNN"
 
-    _packed_linear_class = PackedLinear
     return PackedLinear
 
 
@@ -155,8 +136,7 @@ def _dense_weight(layer: Any) -> Any:
     """A dense layer's weight as (out, in), or None for any other module.
 
     GPT-2's Conv1D computes x @ weight + bias with its weight stored (in, out): its transpose,
-    a view, is packed directly (a contiguous copy first took 4 s for the large model, packing
-    the view 1.5 s).
+    a view, is packed directly (faster than packing a contiguous copy).
     """
     import torch
     from transformers.pytorch_utils import Conv1D
@@ -195,9 +175,8 @@ def packed_layers(model: Any) -> list[tuple[Any, str, Any]]:
 def install(model: Any, replacements: list[tuple[Any, str, Any]]) -> int:
     """Put the packed layers in place; returns how many. The model must not be running meanwhile.
 
-    After a swap every tensor the model keeps is its own copy, so the checkpoint file that
-    transformers memory-maps is no longer held open: the pages of the swapped weights would
-    otherwise stay resident beside their copies and count twice.
+    After a swap every tensor the model keeps is its own copy, so the checkpoint file that transformers
+    memory-maps is let go: its pages would otherwise stay resident beside their copies and count twice.
     """
     import torch
 
@@ -218,9 +197,19 @@ def use_faster_kernels(model: Any) -> int:
 
 def dense_bytes(model: Any) -> int:
     """Bytes of the weights of the model's dense layers (what packing copies)."""
-    total = 0
-    for module in model.modules():
-        weight = _dense_weight(module)
-        if weight is not None:
-            total += weight.numel() * weight.element_size()
-    return total
+    weights = [weight for weight in map(_dense_weight, model.modules()) if weight is not None]
+    return sum(weight.numel() * weight.element_size() for weight in weights)
+
+
+def quantize_linear_layers(model: Any) -> None:
+    """Replace the model's Linear layers by int8 dynamically quantised ones, in place: faster on a CPU, but
+    scores move slightly (the labels agree on the app's examples, see the tests), so it is off by default."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch deprecates these quantised kernels in favour of torchao, which this app does not pin.
+        warnings.simplefilter("ignore")
+        quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)

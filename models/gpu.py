@@ -1,19 +1,15 @@
 """Hugging Face ZeroGPU support: the one place that knows about the ``spaces`` package.
 
-On a ZeroGPU Space (``SPACES_ZERO_GPU=true``, set by the platform) the process has no
-GPU of its own. A GPU is attached only while a function decorated with
-``spaces.GPU`` runs, and that function runs in a forked worker process: its
-arguments and its results (each yielded item, for a generator) are pickled
-across, and the worker sees the parent's memory as it was at the fork. Model
-weights are therefore loaded, and moved to "cuda", in the parent beforehand;
-ZeroGPU emulates CUDA there and moves the weights onto the real GPU when a
-worker starts. Everywhere else (a laptop, CPU Spaces, a server with its own GPU)
-nothing here does anything: ``gpu_task`` returns the function itself, and
-``spaces`` is never imported.
+On a ZeroGPU Space (``SPACES_ZERO_GPU=true``, set by the platform) the process has no GPU of its own. A GPU is
+attached only while a function decorated with ``spaces.GPU`` runs, and that function runs in a forked worker
+process: its arguments and its results (each yielded item, for a generator) are pickled across, and the worker
+sees the parent's memory as it was at the fork. Model weights are therefore loaded, and moved to "cuda", in
+the parent beforehand; ZeroGPU emulates CUDA there and moves the weights onto the real GPU when a worker
+starts. Everywhere else (a laptop, CPU Spaces, a server with its own GPU) nothing here does anything:
+``gpu_task`` returns the function itself, and ``spaces`` is never imported.
 
-The tabs call their model through ``run`` (one result) or ``stream`` (a
-generator), which load the model first, outside the GPU call, and then run
-``function(model, *args)`` under the model's lock inside it.
+The tabs call their model through ``run`` (one result) or ``stream`` (a generator), which load the model
+first, outside the GPU call, and then run ``function(model, *args)`` under the model's lock inside it.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from models import loader, openmp
+from models import loader, tunings
 from models.registry import MODELS
 
 log = logging.getLogger(__name__)
@@ -45,8 +41,8 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 def on_zero_gpu(environ: dict[str, str] | None = None) -> bool:
     """Whether this process runs on a ZeroGPU Space.
 
-    The same reading of the variable as the ``spaces`` package's own (1, t or true, any case),
-    so the two never disagree about where they are.
+    The same reading of the variable as the ``spaces`` package's own (1, t or true, any case), so the two
+    never disagree about where they are.
     """
     value = (os.environ if environ is None else environ).get(ZERO_GPU_ENV)
     return value is not None and value.lower() in ("1", "t", "true")
@@ -57,8 +53,8 @@ NVIDIA_DRIVER_FILE = "/proc/driver/nvidia/version"
 
 
 def has_gpu(environ: dict[str, str] | None = None) -> bool:
-    """Whether this machine has a CUDA GPU (or is a ZeroGPU Space), asked without importing torch:
-    the page's starting choices are set when it is built, seconds before torch is imported."""
+    """Whether this machine has a CUDA GPU (or is a ZeroGPU Space), asked without importing torch: the page's
+    starting choices are set when it is built, seconds before torch is imported."""
     return on_zero_gpu(environ) or os.path.exists(NVIDIA_DRIVER_FILE)
 
 
@@ -66,10 +62,9 @@ def has_gpu(environ: dict[str, str] | None = None) -> bool:
 class _Raised:
     """An exception raised inside the GPU worker, carried back as a value.
 
-    ``spaces`` re-raises a gr.Error from the worker as is, but replaces any other
-    exception by a bare "ZeroGPU worker error": the bilingual message of an InputError
-    (a word not in the sentences, a text without a mask) would be lost. Returned as a
-    value, the exception is raised again in the request's thread, where the tab's
+    ``spaces`` re-raises a gr.Error from the worker as is, but replaces any other exception by a bare "ZeroGPU
+    worker error": the bilingual message of an InputError (a word not in the sentences, a text without a mask)
+    would be lost. Returned as a value, the exception is raised again in the request's thread, where the tab's
     friendly_errors wrapper turns it into the usual message.
     """
 
@@ -79,8 +74,8 @@ class _Raised:
 def _portable(error: Exception) -> Exception:
     """The exception itself if it survives pickling (the trip back from the worker), else a stand-in.
 
-    Unpickling rebuilds an exception as ``type(error)(*error.args)`` (BaseException.__reduce__);
-    trying exactly that tells without unpickling anything (the app never unpickles).
+    Unpickling rebuilds an exception as ``type(error)(*error.args)`` (BaseException.__reduce__); trying
+    exactly that tells without unpickling anything (the app never unpickles).
     """
     try:
         pickle.dumps(error)
@@ -93,9 +88,9 @@ def _portable(error: Exception) -> Exception:
 def gpu_task(duration: int | Callable[..., int] = QUICK_SECONDS) -> Callable[[Function], Function]:
     """Decorator: on ZeroGPU the function runs with a GPU attached (``spaces.GPU``); elsewhere it is unchanged.
 
-    ``duration`` is the GPU time to ask for, in seconds, or a function of the same arguments
-    that returns it. Decided once, when the function is decorated (at import): ZeroGPU wants
-    its GPU functions registered before the app launches. Generator functions stay generators.
+    ``duration`` is the GPU time to ask for, in seconds, or a function of the same arguments that returns it.
+    Decided once, when the function is decorated (at import): ZeroGPU wants its GPU functions registered
+    before the app launches. Generator functions stay generators.
     """
 
     def decorate(function: Function) -> Function:
@@ -174,18 +169,17 @@ def _call_on_gpu(seconds: int, key: str, function: Callable[..., Any], args: tup
 def _stream_on_gpu(seconds: int, key: str, function: Callable[..., Iterator[Any]], args: tuple) -> Iterator[Any]:
     with loader.using(key) as model:
         for item in function(model, *args):
-            # Gradio may ask for the next item on another thread: let this one's OpenMP team go.
-            openmp.release_thread_team()
+            # Gradio may ask for the next item on another thread: a step ends like a call (its OpenMP team goes).
+            tunings.run(tunings.CALL_ENDED, model)
             yield item
 
 
 def run(key: str, function: Callable[..., Any], *args: Any, seconds: int = QUICK_SECONDS) -> Any:
     """``function(model, *args)`` for the model of ``key``, on the GPU on ZeroGPU.
 
-    The model is loaded here, before the GPU call: ZeroGPU attaches a GPU only for the
-    call, and a download inside it would spend the call's GPU time. ``function`` must be
-    a module-level function and ``args`` and the result picklable (ZeroGPU's worker is
-    another process).
+    The model is loaded here, before the GPU call: ZeroGPU attaches a GPU only for the call, and a download
+    inside it would spend the call's GPU time. ``function`` must be a module-level function and ``args`` and
+    the result picklable (ZeroGPU's worker is another process).
     """
     loader.load(key)
     return _call_on_gpu(seconds, key, function, args)
@@ -194,8 +188,8 @@ def run(key: str, function: Callable[..., Any], *args: Any, seconds: int = QUICK
 def stream(key: str, function: Callable[..., Iterator[Any]], *args: Any, seconds: int = LONG_SECONDS) -> Iterator[Any]:
     """The items of the generator ``function(model, *args)``, on the GPU on ZeroGPU.
 
-    The model is loaded now, when ``stream`` is called, not when the first item is asked
-    for: a model that cannot load fails before the tab shows anything.
+    The model is loaded now, when ``stream`` is called, not when the first item is asked for: a model that
+    cannot load fails before the tab shows anything.
     """
     loader.load(key)
     return _stream_on_gpu(seconds, key, function, args)
@@ -204,12 +198,11 @@ def stream(key: str, function: Callable[..., Iterator[Any]], *args: Any, seconds
 def preload_models() -> None:
     """Load every registry model now, in this thread (on ZeroGPU, before the app launches).
 
-    ZeroGPU's CUDA emulation is a torch mode entered in the thread that imported
-    ``spaces`` (the main thread): a model moved to "cuda" in a request's thread would
-    reach for a real GPU, which the process does not have. So on ZeroGPU every model
-    loads at start-up, the way ZeroGPU's guide loads them at import, and ZeroGPU packs
-    their weights when the app launches. A model that fails here is logged; its tab
-    shows the reason when used.
+    ZeroGPU's CUDA emulation is a torch mode entered in the thread that imported ``spaces`` (the main thread):
+    a model moved to "cuda" in a request's thread would reach for a real GPU, which the process does not have.
+    So on ZeroGPU every model loads at start-up, the way ZeroGPU's guide loads them at import, and ZeroGPU
+    packs their weights when the app launches. A model that fails here is logged; its tab shows the reason
+    when used.
     """
     if loader.memory_cap():
         log.warning("%s is set: on ZeroGPU every model must stay loaded; unset it", loader.MEMORY_CAP_ENV)

@@ -1,10 +1,9 @@
-"""Whether the Hugging Face Hub can be reached, asked once and quickly, before anything is fetched from it.
+"""Whether the Hugging Face Hub can be reached, asked once and quickly, and where a model's files are.
 
-Without a network the Hub's client retries each file with growing pauses: a click on a model tab
-waited about 23 s (50 s for a model not yet downloaded) before its error, every time, and the
-tokenizer tab, which loads three tokenizers, minutes. Here one short request decides instead:
-when the Hub does not answer, a model already downloaded loads from the local cache at once, and
-one that is not fails at once with a message that says what to do.
+Without a network the Hub's client retries each file with growing pauses, for tens of seconds per
+click (docs/benchmarks.md). Here one short request decides instead: when the Hub does not answer, a
+model already downloaded loads from the local cache at once, and one that is not fails at once with
+a message that says what to do.
 
 The answer is remembered for a while, so that a class on a flaky network sees every later click
 fail fast too; it is asked again afterwards, so that a click after the network is back loads.
@@ -13,6 +12,7 @@ fail fast too; it is asked again afterwards, so that a click after the network i
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -116,10 +116,23 @@ class LoadProblem:
     advice_en: str
 
 
-def explain(what_ja: str, what_en: str, problem: LoadProblem, env_var: str) -> str:
-    """Two short lines per language: what could not be loaded and why, then what to do."""
-    return (f"{what_ja}を読み込めませんでした：{problem.ja}。\n{problem.advice_ja.format(env=env_var)}\n"
-            f"Could not load {what_en}: {problem.en}.\n{problem.advice_en.format(env=env_var)}")
+# Why a model could not be loaded (models/loader.py; the book's corpora have their own in models/book_corpora.py).
+NOT_DOWNLOADED = LoadProblem(
+    "Hub に接続できず、まだダウンロードもされていません",
+    "the Hub cannot be reached and it is not downloaded yet",
+    "ネットワークにつないでもう一度押すか、オンラインのときに python -m models.prefetch を実行して"
+    " HF_HUB_OFFLINE=1 で起動してください（{env} でフォルダも指定できます）。",
+    "Connect and press again, or run python -m models.prefetch while online and start with HF_HUB_OFFLINE=1"
+    " (or set {env} to a folder).",
+)
+FOLDER_MISSING = LoadProblem(
+    "フォルダが見つかりません", "folder not found",
+    "{env} に正しいフォルダを指定してください。", "Set {env} to an existing folder.",
+)
+UNREADABLE = LoadProblem(
+    "ファイルを読み込めませんでした（詳しくはサーバーのログ）", "its files could not be read (details in the server log)",
+    "もう一度押すか、{env} の指すモデルを確かめてください。", "Press again, or check the model {env} names.",
+)
 
 
 class LoadError(RuntimeError):
@@ -142,8 +155,9 @@ class LoadError(RuntimeError):
         raise NotImplementedError
 
     def message(self) -> str:
-        named_ja, named_en = self.named()
-        return explain(named_ja, named_en, self.problem, self.spec.env_var)
+        (named_ja, named_en), problem, env = self.named(), self.problem, self.spec.env_var
+        return (f"{named_ja}を読み込めませんでした：{problem.ja}。\n{problem.advice_ja.format(env=env)}\n"
+                f"Could not load {named_en}: {problem.en}.\n{problem.advice_en.format(env=env)}")
 
 
 def cached_snapshot(repo_id: str, repo_type: str = "model") -> str | None:
@@ -154,3 +168,38 @@ def cached_snapshot(repo_id: str, repo_type: str = "model") -> str | None:
         return snapshot_download(repo_id, repo_type=repo_type, local_files_only=True)
     except Exception:  # noqa: BLE001 - not in the cache, or not a Hub id at all
         return None
+
+
+# Weight files transformers reads.
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+
+
+def looks_like_folder(model_id: str) -> bool:
+    """Whether a model id names a local folder: an existing one, or one written as a path (then missing)."""
+    return os.path.isdir(os.path.expanduser(model_id)) or os.path.isabs(model_id) or model_id.startswith(
+        ("./", "../", "~", ".\\"))
+
+
+def source(model_id: str, weights: bool) -> str | None:
+    """Where to read a model from: its folder, or its Hub id, or its copy in the local cache when the Hub
+    cannot be reached; None when it is neither reachable nor downloaded (with weights, if ``weights``):
+    the loader then fails at once, where the Hub's client would retry for most of a minute."""
+    if looks_like_folder(model_id) or (not offline_mode() and reachable()):
+        return model_id
+    folder = cached_snapshot(model_id)
+    if folder is None or (weights and not any(name.endswith(WEIGHT_SUFFIXES) for name in os.listdir(folder))):
+        return None
+    return folder
+
+
+def weight_bytes(model_id: str) -> int:
+    """The size of a model's weight files when they are on disk (a folder, the local cache), else 0."""
+    folder = os.path.expanduser(model_id)
+    if not os.path.isdir(folder):
+        folder = cached_snapshot(model_id)
+        if folder is None:  # not in the local cache (or not a Hub id): unknown
+            return 0
+    names = os.listdir(folder)
+    # transformers prefers safetensors when a repo has both formats: count what it will read.
+    chosen = [n for n in names if n.endswith(".safetensors")] or [n for n in names if n.endswith(WEIGHT_SUFFIXES)]
+    return sum(os.path.getsize(os.path.join(folder, name)) for name in chosen)

@@ -1,30 +1,25 @@
 """One OpenMP thread team at a time: a thread lets its helper threads go when its model call ends.
 
-PyTorch's CPU build runs each parallel operation (a matrix product, a softmax over a big
-tensor) on an OpenMP team: the thread that called it plus helper threads that the OpenMP
-runtime (libgomp) creates for that thread and keeps for it. Between two operations the helpers
-spin for a moment, so the next operation of a forward pass starts at once.
+PyTorch's CPU build runs each parallel operation on an OpenMP team: the calling thread plus helper
+threads that the OpenMP runtime (libgomp) keeps for it, spinning between two operations so that the
+next starts at once. Gradio runs each request, and each step of a stream, on whichever worker thread is
+free, so several Python threads come to keep a team; libgomp then counts more threads than cores and
+lets every helper spin only briefly before it sleeps, and each of the hundreds of small operations of a
+forward pass waits for a helper to wake (docs/benchmarks.md has the figures).
 
-Gradio runs each request, and each step of a streamed answer, on whichever of its worker
-threads is free, so after a few requests several Python threads each keep a team. libgomp then
-counts more threads than cores and, to be fair to the others, lets every helper spin only a
-few hundred cycles before it sleeps: each of the hundreds of small operations of a forward
-pass then waits for a helper to wake. On the 2-core benchmark machine a sentiment click took
-35 ms with one team and 52 ms while another idle thread still kept one.
-
-``release_thread_team()`` lets the calling thread's helpers go (``omp_pause_resource_all`` of
-OpenMP 5, which libgomp implements as ending the calling thread's team). ``loader.using`` calls
-it when a model call ends, and a stream after each step, so only threads inside a model call
-keep a team. The next call creates its helper again: about 70 microseconds here.
+``release_thread_team()`` lets the calling thread's helpers go (OpenMP 5's ``omp_pause_resource_all``,
+which libgomp implements as ending the calling thread's team). The openmp_release tuning
+(models/tunings.py) calls it when a model call or a step of a stream ends, so only threads inside a
+model call keep a team; the next call creates its helper again, cheaply.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import sys
-import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -32,10 +27,6 @@ log = logging.getLogger(__name__)
 # OpenMP runtimes a PyTorch build may load: GNU's (Linux wheels), LLVM's (macOS) and Intel's.
 RUNTIME_NAMES = ("libgomp", "libomp", "libiomp5")
 OMP_PAUSE_SOFT = 1  # omp_pause_resource_t: "soft" may keep what a restart needs; "hard" (2) frees all
-
-_pause: Callable[[int], int] | None = None
-_resolved = False
-_resolve_guard = threading.Lock()
 
 
 def loaded_libraries(maps_path: str = "/proc/self/maps") -> list[str]:
@@ -53,6 +44,7 @@ def openmp_runtimes(paths: list[str]) -> list[str]:
     return [path for path in paths if os.path.basename(path).startswith(RUNTIME_NAMES)]
 
 
+@functools.cache  # looked up once, at the first call after torch is imported
 def _find_pause() -> Callable[[int], int] | None:
     for path in openmp_runtimes(loaded_libraries()):
         try:
@@ -62,6 +54,7 @@ def _find_pause() -> Callable[[int], int] | None:
         function.argtypes = [ctypes.c_int]
         function.restype = ctypes.c_int
         return function
+    log.info("no OpenMP 5 runtime found: threads keep their OpenMP teams")
     return None
 
 
@@ -71,15 +64,8 @@ def release_thread_team() -> None:
     Where the runtime cannot be found (Windows, a runtime without OpenMP 5) this does nothing:
     the teams stay as they always did.
     """
-    global _pause, _resolved
-    if not _resolved:
-        if "torch" not in sys.modules:
-            return  # no torch operation has run, so no team exists yet
-        with _resolve_guard:
-            if not _resolved:
-                _pause = _find_pause()
-                _resolved = True
-                if _pause is None:
-                    log.info("no OpenMP 5 runtime found: threads keep their OpenMP teams")
-    if _pause is not None:
-        _pause(OMP_PAUSE_SOFT)
+    if "torch" not in sys.modules:
+        return  # no torch operation has run, so no team exists yet
+    pause = _find_pause()
+    if pause is not None:
+        pause(OMP_PAUSE_SOFT)

@@ -1,19 +1,17 @@
 """Download every model and corpus the app uses once, check it, and say what the app will load.
 
-For a classroom without network: run this while online, then start the app
-with HF_HUB_OFFLINE=1.
+For a classroom without network: run this while online, then start the app with HF_HUB_OFFLINE=1.
 
     python -m models.prefetch              # into the Hugging Face cache
     python -m models.prefetch --dir DIR    # into DIR/<key>, and print the JNLP_MODEL_* / JNLP_DATASET_* lines to use
     python -m models.prefetch --check      # download nothing: check what is already there
 
-A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is
-checked, never downloaded. The check reads each model's config and tokenizer and
-looks for its weight files; it loads no weights. The book's corpora for the
-word2vec tab (models/book_corpora.py) are fetched only as far as the app reads
-them, and checked by reading them. The exit status is 0 when every model is
-ready: a corpus is an extra (without it the word2vec tab trains on its generated
-corpus), so one that cannot be fetched is reported ("--") without failing.
+A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is checked, never
+downloaded. The check reads each model's config and tokenizer and looks for its weight files; it loads
+no weights. The book's corpora for the word2vec tab (models/book_corpora.py) are fetched only as far as
+the app reads them, and checked by reading them. The exit status is 0 when every model is ready: a
+corpus is an extra (without it the word2vec tab trains on its generated corpus), so one that cannot be
+fetched is reported ("--") without failing.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import book_corpora, loader
+from models import book_corpora, hub
 from models.book_corpora import CORPORA, CorpusLoadError, CorpusSpec
 from models.registry import MODELS, ModelSpec
 
@@ -88,7 +86,7 @@ def prefetch(spec: ModelSpec, directory: Path | None, offline: bool,
              environ: Mapping[str, str] | None = None) -> Outcome:
     """Make one key's model available on disk (or just check it) and say where it is."""
     model_id = spec.resolve_id(environ)
-    if loader.looks_like_folder(model_id):
+    if hub.looks_like_folder(model_id):
         folder = os.path.expanduser(model_id)
         return Outcome(spec.key, model_id, folder, check_folder(folder))
     target = str(directory / spec.key.lower()) if directory else None

@@ -1,11 +1,11 @@
 """Every setting an operator gives the app through the environment, read and checked in one place.
 
-Each setting is declared once (SETTINGS: its variable, default, meaning and allowed values), with the
-same strictness for all: a value that is not understood raises SettingError, whose one line names
-the variable, the value and what is allowed. `python app.py` checks them all before it builds the page
-and stops on the first bad one; anywhere else (tests, notebooks, the bench) the first use raises the
-same error. The model and corpus ids (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) are any Hub id or folder:
-models/registry.py and models/book_corpora.py read them.
+Each setting is declared once (SETTINGS: its variable, default, meaning and allowed values), with the same
+strictness for all: a value that is not understood raises SettingError, whose one line names the variable,
+the value and what is allowed. `python app.py` checks them all before it builds the page and stops on the
+first bad one; anywhere else (tests, notebooks, the bench) the first use raises the same error. The model
+and corpus ids (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) are any Hub id or folder: models/registry.py and
+models/book_corpora.py read them.
 """
 
 from __future__ import annotations
@@ -82,6 +82,14 @@ SETTINGS: tuple[Setting, ...] = (
             "auto (oneDNN's kernels on AMD processors with AVX-512), 1 (oneDNN's kernels on any CPU) "
             "or 0 (torch's default kernels)",
             "which CPU kernels the dense layers run on", _one_of("auto", "1", "0")),
+    # The speed tunings that had no switch of their own (models/tunings.py lists them all): on by default.
+    *(Setting(name, field, "1", "1 (on) or 0 (off)", meaning, _SWITCH) for name, field, meaning in (
+        ("JNLP_KEEP_FREED_MEMORY", "keep_freed_memory", "glibc's malloc keeps freed activations for the next call"),
+        ("JNLP_GC_FREEZE", "gc_freeze", "the garbage collector skips the objects alive after a model load"),
+        ("JNLP_OPENMP_RELEASE", "openmp_release", "a thread lets its OpenMP helper threads go after a model call"),
+        ("JNLP_SHARED_VOCABULARY", "shared_vocabulary", "BERT tokenizers with the same vocabulary share its tables"),
+        ("JNLP_WARM_UP", "warm_up", "python app.py imports torch and transformers in the background after launch"),
+    )),
     Setting("JNLP_MONITORING", "monitoring", "0", "1 to serve Gradio's monitoring dashboard, or 0",
             "Gradio's request dashboard at /monitoring", _SWITCH),
     Setting("JNLP_MCP", "mcp", "0", "1 to serve every tab as an MCP tool for AI agents, or 0",
@@ -101,6 +109,11 @@ class Settings:
     result_cache: bool
     quantize: str
     onednn: str
+    keep_freed_memory: bool
+    gc_freeze: bool
+    openmp_release: bool
+    shared_vocabulary: bool
+    warm_up: bool
     monitoring: bool
     mcp: bool
     share: bool

@@ -46,13 +46,13 @@ def test_the_bench_reads_the_status_tab_to_know_what_is_still_being_packed():
     import dataclasses
 
     from demos import about
-    from models import loader
+    from models import tunings
 
     packing = about.ModelStatus("GENERATION", "/ckpt/gpt2", "JNLP_MODEL_GENERATION", about.LOCAL_FOLDER, about.READY,
                                 model_loaded=True, tokenizer_loaded=False, memory_bytes=3_000_000_000, device="cpu",
-                                kernels=loader.PACKING_FOR_ONEDNN)
-    packed = dataclasses.replace(packing, key="SENTIMENT", kernels=loader.ONEDNN_KERNELS)
-    plain = dataclasses.replace(packing, key="NLI", kernels=loader.TORCH_KERNELS)
+                                kernels=tunings.PACKING_FOR_ONEDNN)
+    packed = dataclasses.replace(packing, key="SENTIMENT", kernels=tunings.ONEDNN_KERNELS)
+    plain = dataclasses.replace(packing, key="NLI", kernels=tunings.TORCH_KERNELS)
     answer = {"headers": about.MODEL_HEADERS, "data": about.models_table([packing, packed, plain])}
     assert measure.still_preparing(answer) == ["GENERATION"]
     assert measure.still_preparing({**answer, "data": about.models_table([packed, plain])}) == []

@@ -48,8 +48,8 @@ def cold_tabs(env: dict[str, str], settings: Settings) -> dict:
 def _first_click_after_reading(env: dict[str, str], reading_s: float = 8.0) -> dict:
     """The first sentiment request on a fresh app whose page has been open `reading_s` seconds.
 
-    The app imports torch and transformers in the background after launch (loader.
-    warm_up_in_background): a student who reads the page before clicking finds them in.
+    The app imports torch and transformers in the background after launch (the warm_up tuning,
+    models/tunings.py): a student who reads the page before clicking finds them in.
     """
     from gradio_client import Client
 

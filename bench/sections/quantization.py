@@ -14,16 +14,16 @@ def quantization(settings: Settings) -> dict:
     import statistics
 
     from demos import nli, sentiment
-    from models import loader
+    from models import cpu_kernels, loader
 
     inputs = {"sentiment": [(text,) for (text,) in sentiment.EXAMPLES] + [(fitting_text("SENTIMENT", 512),)],
               "nli": [tuple(pair) for pair in nli.EXAMPLES]}
     handlers = {"sentiment": sentiment.sentiment, "nli": nli.nli}
     runs: dict[str, dict] = {}
-    previous = os.environ.get(loader.QUANTIZE_ENV)
+    previous = os.environ.get(cpu_kernels.QUANTIZE_ENV)
     try:
         for mode in ("fp32", "int8"):
-            os.environ[loader.QUANTIZE_ENV] = "int8" if mode == "int8" else ""
+            os.environ[cpu_kernels.QUANTIZE_ENV] = "int8" if mode == "int8" else ""
             loader.unload_all()
             runs[mode] = {}
             for name, handler in handlers.items():
@@ -37,7 +37,7 @@ def quantization(settings: Settings) -> dict:
                     labels.append(max(label, key=label.get))
                 runs[mode][name] = {"labels": labels, "p50_ms": 1000 * statistics.median(times)}
     finally:
-        os.environ[loader.QUANTIZE_ENV] = previous or ""
+        os.environ[cpu_kernels.QUANTIZE_ENV] = previous or ""
         loader.unload_all()
     return {name: {"fp32_p50_ms": runs["fp32"][name]["p50_ms"], "int8_p50_ms": runs["int8"][name]["p50_ms"],
                    "speedup": runs["fp32"][name]["p50_ms"] / runs["int8"][name]["p50_ms"],

@@ -7,7 +7,7 @@ import gradio as gr
 import pytest
 
 from demos import about
-from models import cpu_kernels, loader
+from models import cpu_kernels, loader, tunings
 from models.registry import MODELS
 
 SENTIMENT_HUB_ID = MODELS["SENTIMENT"].hub_id
@@ -118,10 +118,10 @@ def test_the_device_says_when_a_model_runs_on_onednn_and_while_it_is_being_prepa
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
     load_model("SENTIMENT")  # small: packed while it loads
     sentiment = _row(about.model_rows(cache_dir=tmp_path), "SENTIMENT")
-    assert sentiment.kernels == loader.ONEDNN_KERNELS
+    assert sentiment.kernels == tunings.ONEDNN_KERNELS
     assert about.models_table([sentiment])[0][6] == "cpu（oneDNN）"
     # A large model answers at once and is packed in the background: "preparing" until the swap.
-    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(tunings, "PACK_IN_BACKGROUND_BYTES", 0)
     may_pack = threading.Event()
     real_packed_layers = cpu_kernels.packed_layers
     monkeypatch.setattr(cpu_kernels, "packed_layers", lambda model: may_pack.wait(30) and real_packed_layers(model))
@@ -164,7 +164,7 @@ def test_the_environment_names_the_installed_versions():
 def test_the_environment_shows_the_operators_settings(monkeypatch):
     monkeypatch.setenv(loader.MEMORY_CAP_ENV, "4GB")
     monkeypatch.setenv("JNLP_BATCH_SIZE", "1")
-    monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
+    monkeypatch.setenv(cpu_kernels.QUANTIZE_ENV, "int8")
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")
     monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
     recent_answers = "JNLP_RESULT_CACHE（同じリクエストに直近の答え / recent answers for repeated requests）"
@@ -174,7 +174,7 @@ def test_the_environment_shows_the_operators_settings(monkeypatch):
     assert table["JNLP_MAX_MODEL_MEMORY（メモリ上限 / memory cap）"] == "4.0 GB"
     assert "no batching" in table["JNLP_BATCH_SIZE（バッチサイズ / batch size）"]
     assert table["JNLP_QUANTIZE（int8 量子化 / int8 quantisation）"] == "オン / on"
-    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", loader.QUANTIZE_ENV, cpu_kernels.ONEDNN_ENV,
+    for name in (loader.MEMORY_CAP_ENV, "JNLP_BATCH_SIZE", cpu_kernels.QUANTIZE_ENV, cpu_kernels.ONEDNN_ENV,
                  "JNLP_RESULT_CACHE"):
         monkeypatch.delenv(name)
     table = dict(about.environment_table(about.environment_rows()))

@@ -5,7 +5,7 @@ import pytest
 from demos import contextual, generation, nli, sentiment, summarization
 from demos.common import classify
 from fixtures import tiny
-from models import cpu_kernels, loader
+from models import cpu_kernels, loader, tunings
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +159,7 @@ def test_quantised_layers_stay_quantised(monkeypatch, model_env):
     for name, value in model_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
-    monkeypatch.setenv(loader.QUANTIZE_ENV, "int8")
+    monkeypatch.setenv(cpu_kernels.QUANTIZE_ENV, "int8")
     model = loader.load("SENTIMENT").runner.model
     assert "PackedLinear" not in _layer_kinds(model)
     # Every Linear was quantised first (the quantised class is also called Linear, in torch.ao).
@@ -197,7 +197,7 @@ def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypat
     for name, value in model_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
-    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)  # the tiny GPT-2 counts as large
+    monkeypatch.setattr(tunings, "PACK_IN_BACKGROUND_BYTES", 0)  # the tiny GPT-2 counts as large
     may_pack, packed = threading.Event(), threading.Event()
     real_packed_layers = cpu_kernels.packed_layers
 
@@ -212,7 +212,7 @@ def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypat
     model = entry.runner.model
     conv1d = _layer_kinds(model)["Conv1D"]
     assert not entry.layers_final.is_set()
-    assert loader.loaded_kernels()["GENERATION"] == loader.PACKING_FOR_ONEDNN
+    assert tunings.kernels(loader.loaded_entries()["GENERATION"]) == tunings.PACKING_FOR_ONEDNN
     # It answers on torch's layers while its packed ones are being made.
     with loader.using("GENERATION") as running:
         *_, first = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
@@ -222,7 +222,8 @@ def test_a_large_model_answers_at_once_and_is_packed_in_the_background(monkeypat
         assert _layer_kinds(model) == {"Linear": 1, "Conv1D": conv1d}
     assert entry.layers_final.wait(30)
     assert _layer_kinds(model) == {"Linear": 1, "PackedLinear": conv1d}
-    assert loader.loaded_kernels()["GENERATION"] == loader.ONEDNN_KERNELS and entry.onednn_layers == conv1d
+    assert tunings.kernels(loader.loaded_entries()["GENERATION"]) == tunings.ONEDNN_KERNELS
+    assert entry.onednn_layers == conv1d
     with loader.using("GENERATION") as running:
         *_, second = generation.generate_stream(running, generation.EXAMPLES[0][0], 8)
     assert second == first
@@ -234,7 +235,7 @@ def test_a_model_evicted_while_its_layers_are_packed_is_left_alone(monkeypatch, 
     for name, value in model_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "1")
-    monkeypatch.setattr(loader, "PACK_IN_BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(tunings, "PACK_IN_BACKGROUND_BYTES", 0)
     may_pack = threading.Event()
     real_packed_layers = cpu_kernels.packed_layers
     monkeypatch.setattr(cpu_kernels, "packed_layers", lambda model: may_pack.wait(30) and real_packed_layers(model))

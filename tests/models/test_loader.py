@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from models import loader
+from models import loader, token_counts
 from models.loader import ModelLoadError
 
 
@@ -105,7 +105,7 @@ def test_input_limit_is_the_smallest_known_limit(tokenizer_limit, positions, exp
         max_position_embeddings = positions
 
     tokenizer = Tokenizer()
-    assert loader.input_limit(tokenizer, Config()) == expected
+    assert token_counts.input_limit(tokenizer, Config()) == expected
     assert tokenizer.model_max_length == expected  # the pipelines truncate to it too
 
 
@@ -143,7 +143,7 @@ def test_models_loading_together_do_not_break_later_loads(load_model):
 @pytest.mark.parametrize("key", ["SENTIMENT", "SUMMARIZATION", "GENERATION"])
 def test_a_long_input_is_judged_from_its_start(load_model, key):
     entry = load_model(key)
-    head = loader.HEAD_CHARACTERS_PER_TOKEN_LIMIT * entry.max_length
+    head = token_counts.HEAD_CHARACTERS_PER_TOKEN_LIMIT * entry.max_length
     lengths_seen = []
 
     def recording_tokenizer(text, *pair):
@@ -152,13 +152,13 @@ def test_a_long_input_is_judged_from_its_start(load_model, key):
 
     watched = dataclasses.replace(entry, runner=types.SimpleNamespace(tokenizer=recording_tokenizer))
     article = "今日は良い天気です。" * head  # ten times the head, far over the limit
-    assert loader.count_tokens(entry, article) > entry.max_length
-    assert loader.exceeds_limit(watched, article) is True
+    assert token_counts.count_tokens(entry, article) > entry.max_length
+    assert token_counts.exceeds_limit(watched, article) is True
     assert max(lengths_seen) <= head  # the whole article was never tokenized a second time
-    assert loader.exceeds_limit(watched, article[:200], article) is True
+    assert token_counts.exceeds_limit(watched, article[:200], article) is True
     # Long in characters but few tokens: the start does not decide, the whole input is counted.
     sparse = "東京" + " " * (3 * head) + "大阪"
-    assert loader.exceeds_limit(entry, sparse) == (loader.count_tokens(entry, sparse) > entry.max_length)
+    assert token_counts.exceeds_limit(entry, sparse) == (token_counts.count_tokens(entry, sparse) > entry.max_length)
 
 
 @pytest.mark.parametrize("key", ["SENTIMENT", "SUMMARIZATION", "GENERATION"])
@@ -167,8 +167,8 @@ def test_the_cheap_truncation_check_agrees_with_counting(load_model, key):
     samples = ["東京", "㈱ｶﾞ" * 3, "ﷺ" * 2, "İİ", "😀👨‍👩‍👧" * 2, "a b c d e f g", "東京へ行く。" * 3, "x" * 29,
                "今日は良い天気です。" * 10, "ｱｲｳｴｵ" * 20]
     for text in samples:
-        counted = loader.count_tokens(entry, text) > entry.max_length
-        assert loader.exceeds_limit(entry, text) == counted, (text, loader.count_tokens(entry, text))
-        paired = loader.count_tokens(entry, text, text) > entry.max_length if key == "SENTIMENT" else None
+        counted = token_counts.count_tokens(entry, text) > entry.max_length
+        assert token_counts.exceeds_limit(entry, text) == counted, (text, token_counts.count_tokens(entry, text))
+        paired = token_counts.count_tokens(entry, text, text) > entry.max_length if key == "SENTIMENT" else None
         if paired is not None:
-            assert loader.exceeds_limit(entry, text, text) == paired
+            assert token_counts.exceeds_limit(entry, text, text) == paired

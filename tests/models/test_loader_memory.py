@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from models import loader, settings
+from models import hub, loader, settings
 from tests.conftest import REPO
 
 
@@ -44,7 +44,7 @@ def test_loaded_models_report_their_weight_bytes(load_model):
     expected = sum(p.numel() * p.element_size() for p in entry.runner.model.parameters())
     assert entry.memory_bytes >= expected > 0
     # The guess made before loading (the weight file) is close to what loading measured.
-    guess = loader._expected_bytes(entry.model_id)
+    guess = hub.weight_bytes(entry.model_id)
     assert 0.8 * entry.memory_bytes <= guess <= 1.3 * entry.memory_bytes
 
 

@@ -39,7 +39,7 @@ def fresh_cache():
 
 
 def _scores(monkeypatch, folders, quantize: bool):
-    monkeypatch.setenv(loader.QUANTIZE_ENV, "int8" if quantize else "")
+    monkeypatch.setenv(cpu_kernels.QUANTIZE_ENV, "int8" if quantize else "")
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, "0")  # full precision on torch's own layers, whatever the CPU
     for key, folder in folders.items():
         monkeypatch.setenv(f"JNLP_MODEL_{key}", str(folder))
@@ -64,7 +64,7 @@ def test_int8_gives_the_same_labels_on_the_apps_examples(monkeypatch, random_cla
 
 
 def test_quantisation_is_off_by_default(load_model, monkeypatch):
-    monkeypatch.delenv(loader.QUANTIZE_ENV, raising=False)
+    monkeypatch.delenv(cpu_kernels.QUANTIZE_ENV, raising=False)
     model = load_model("NER").runner.model
     layers = [type(m).__module__ for m in model.modules() if "Linear" in type(m).__name__]
     assert layers and not any(module.startswith("torch.ao") for module in layers)

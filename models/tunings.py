@@ -1,0 +1,213 @@
+"""The speed tunings, listed in one place (TUNINGS): switchable hooks the loader runs at a few fixed points.
+
+Each tuning names the setting that switches it (models/settings.py; docs/configuration.md), the
+``python -m bench --only SECTION`` that measures it (the figures are in docs/benchmarks.md) and the
+phases it runs in. ``run(phase, entry)`` runs the hooks of a phase: each gets the LoadedModel, or
+nothing, and never reaches into the loader's own state. A hook that raises never breaks a load or a
+call: one line is logged and its tuning is off until the process ends (a private torch operator that
+a torch upgrade removed, say); the model answers without it.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models import allocator, cpu_kernels, openmp, settings
+
+log = logging.getLogger(__name__)
+
+# The phases, in the order a model meets them; what each hook gets in brackets.
+LAUNCH = "launch"  # python app.py serves the page, off ZeroGPU (nothing)
+IMPORTED = "imported"  # the warm-up imported torch and transformers (nothing)
+BUILT = "built"  # a model or a tokenizer alone is built, not yet cached, still under the build lock (its entry)
+CACHED = "cached"  # the entry is cached: requests may use it from now on (its entry)
+CALL_ENDED = "call ended"  # a model call, or one step of a stream, ended (its entry; None if the load failed)
+EVICTED = "evicted"  # the loader let go of models: evicted for the memory cap, or all unloaded (nothing)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    name: str
+    setting: str  # the variable that switches it (models/settings.py)
+    on: Callable[[settings.Settings], bool]  # whether the settings in force turn it on
+    hooks: dict[str, Callable[[Any], None]]  # phase -> hook(entry or None), run in TUNINGS order within a phase
+    bench: tuple[str, ...]  # the `python -m bench --only` sections that measure it; () where none does
+
+
+_off: set[str] = set()  # tunings whose hook failed: off for the rest of the process
+
+
+def run(phase: str, entry: Any = None) -> None:
+    """Run the hooks of `phase` of every tuning the settings turn on; a failing one is turned off."""
+    current = settings.current()
+    for tuning in TUNINGS:
+        hook = tuning.hooks.get(phase)
+        if hook is None or tuning.name in _off or not tuning.on(current):
+            continue
+        try:
+            hook(entry)
+        except Exception as error:  # noqa: BLE001 - a tuning is never worth a failed load or call
+            turn_off(tuning.name, error)
+
+
+def turn_off(name: str, error: BaseException) -> None:
+    """Turn a tuning off for the rest of the process, saying why in one line."""
+    _off.add(name)
+    log.warning("tuning %s failed and is off until restart: %s: %s", name, type(error).__name__, error)
+
+
+def is_on(name: str) -> bool:
+    """Whether the settings in force turn a tuning on and none of its hooks has failed."""
+    return name not in _off and next(t for t in TUNINGS if t.name == name).on(settings.current())
+
+
+def _on_cpu(entry: Any) -> bool:
+    return str(getattr(entry.runner, "device", "")) == "cpu"  # a tokenizer alone has no device
+
+
+WARM_UP_DELAY_S = 2.0  # after launch: the server answers its first page before the imports compete for the cores
+
+
+def _warm_up(_: None) -> None:
+    """Import torch and transformers in a background thread, once the page is served: a student still
+    reading the page finds them in at the first click, which only loads its model then. A click that
+    comes sooner waits for the same imports it would otherwise make itself."""
+
+    def imports() -> None:
+        time.sleep(WARM_UP_DELAY_S)
+        from models import loader  # imported here: the loader imports this module
+
+        try:
+            loader.import_libraries()
+        except Exception as error:  # noqa: BLE001 - the first request imports them and reports any problem
+            turn_off("warm_up", error)
+            return
+        run(IMPORTED)
+        log.info("torch and transformers are imported: the first request will only load its model")
+
+    threading.Thread(target=imports, name="warm-up", daemon=True).start()
+
+
+def _freeze(_: Any) -> None:
+    """Take every object alive now (a model just loaded, Gradio's own) out of the collector's scans: the full
+    collections a handler's many short-lived objects set off would walk them all. Refcounting still frees them."""
+    gc.collect()  # garbage left over from loading is freed first, not frozen
+    gc.freeze()
+
+
+def _unfreeze(_: None) -> None:
+    """Models were let go: a reference cycle in one is freed now; the next load freezes what is still alive."""
+    gc.unfreeze()
+    gc.collect()
+
+
+def _quantize(entry: Any) -> None:
+    if _on_cpu(entry) and entry.spec.task in cpu_kernels.ENCODER_TASKS:  # their time goes into Linear layers
+        cpu_kernels.quantize_linear_layers(entry.runner.model)
+
+
+# A model whose dense layers hold more than this (the large GPT-2) is packed in a background thread once
+# it is cached, and answers on torch's layers until then: its first click need not wait for the packing.
+PACK_IN_BACKGROUND_BYTES = 1_500_000_000
+
+
+def _pack_now_or_later(entry: Any) -> None:
+    """Pack a small model's layers now; leave a large one's layers_final unset, to pack once it is cached."""
+    if not (_on_cpu(entry) and cpu_kernels.wanted(entry.spec.task)):
+        return
+    if cpu_kernels.dense_bytes(entry.runner.model) > PACK_IN_BACKGROUND_BYTES:
+        entry.layers_final.clear()
+    else:  # after quantisation: quantised layers stay as they are
+        entry.onednn_layers = cpu_kernels.use_faster_kernels(entry.runner.model)
+        log.info("%s: %d dense layers on oneDNN's kernels (%s)", entry.spec.key, entry.onednn_layers,
+                 cpu_kernels.ONEDNN_ENV)
+
+
+def _pack_in_background(entry: Any) -> None:
+    """Pack the entry's layers beside the requests it serves, then swap them in between two requests.
+
+    Packing only reads the model; the swap waits for the model's lock, so no request (nor a streamed
+    generation, which holds the lock to its end) runs while its layers change.
+    """
+    if entry.layers_final.is_set():
+        return
+    model = entry.runner.model
+
+    def pack() -> None:
+        try:
+            replacements = cpu_kernels.packed_layers(model)
+            with entry.lock:
+                if not entry.unloaded.is_set():  # an entry let go meanwhile is not worth finishing
+                    entry.onednn_layers = cpu_kernels.install(model, replacements)
+                    log.info("%s: %d dense layers on oneDNN's kernels, packed in the background (%s)",
+                             entry.spec.key, entry.onednn_layers, cpu_kernels.ONEDNN_ENV)
+        except Exception as error:  # noqa: BLE001 - the model keeps answering on torch's layers
+            turn_off("onednn", error)
+        finally:
+            entry.layers_final.set()
+
+    threading.Thread(target=pack, name=f"pack-{entry.spec.key}", daemon=True).start()
+
+
+TORCH_KERNELS, ONEDNN_KERNELS, PACKING_FOR_ONEDNN = "torch", "oneDNN", "packing"
+
+
+def kernels(entry: Any) -> str:
+    """What a loaded model's dense layers run on: ONEDNN_KERNELS, PACKING_FOR_ONEDNN (on torch's until the
+    background packing swaps them in) or TORCH_KERNELS. The status tab shows it, the benchmark waits on it."""
+    if not entry.layers_final.is_set():
+        return PACKING_FOR_ONEDNN
+    return ONEDNN_KERNELS if entry.onednn_layers else TORCH_KERNELS
+
+
+# One pair of tables per distinct vocabulary, kept for the server's life (an unloaded model's tokenizer may return).
+_vocabularies: dict[int, tuple[dict, dict]] = {}
+_vocabularies_guard = threading.Lock()
+
+
+def _share_vocabulary(entry: Any) -> None:
+    """Point a WordPiece tokenizer at the tables of an earlier one with the very same vocabulary (the
+    chapter's BERT models are all fine-tuned from one base model). Tokenizers only read these tables, so
+    threads can share them; the MeCab tagger, not thread-safe, stays one per tokenizer. Only tables equal
+    entry for entry are shared, so every token gets the id it had."""
+    tokenizer = entry.tokenizer
+    vocab = getattr(tokenizer, "vocab", None)
+    ids_to_tokens = getattr(tokenizer, "ids_to_tokens", None)
+    wordpiece = getattr(tokenizer, "subword_tokenizer", None)
+    if not (isinstance(vocab, dict) and isinstance(ids_to_tokens, dict) and getattr(wordpiece, "vocab", None) is vocab):
+        return  # not laid out like BertJapaneseTokenizer (a fast or SentencePiece tokenizer): nothing to share
+    fingerprint = hash(tuple(vocab.items()))
+    with _vocabularies_guard:
+        known = _vocabularies.setdefault(fingerprint, (vocab, ids_to_tokens))
+    if known[0] is vocab or known[0] != vocab or known[1] != ids_to_tokens:
+        return
+    tokenizer.vocab = wordpiece.vocab = known[0]
+    tokenizer.ids_to_tokens = known[1]
+
+
+TUNINGS: tuple[Tuning, ...] = (
+    Tuning("warm_up", "JNLP_WARM_UP", lambda s: s.warm_up, {LAUNCH: _warm_up}, ("cold_tabs",)),
+    # Before the first forward pass, and before int8's and onednn's hooks copy the weights. No section times
+    # malloc's thresholds on against off (docs/benchmarks.md has the figures); `latency`'s 512-token rows use them.
+    Tuning("keep_freed_memory", "JNLP_KEEP_FREED_MEMORY", lambda s: s.keep_freed_memory,
+           {BUILT: lambda entry: _on_cpu(entry) and allocator.keep_freed_memory()}, ()),
+    Tuning("int8", cpu_kernels.QUANTIZE_ENV, lambda s: s.quantize == "int8", {BUILT: _quantize}, ("quantization",)),
+    # `tokenizer` times the tab it speeds most; no section times the collector's freeze off.
+    Tuning("gc_freeze", "JNLP_GC_FREEZE", lambda s: s.gc_freeze,
+           {IMPORTED: _freeze, CACHED: _freeze, EVICTED: _unfreeze}, ("tokenizer",)),
+    # `cold_tabs` reports when the large GPT-2's background packing ended.
+    Tuning("onednn", cpu_kernels.ONEDNN_ENV, lambda s: s.onednn != "0",
+           {BUILT: _pack_now_or_later, CACHED: _pack_in_background}, ("kernels", "cold_tabs")),
+    # A memory tuning: no section measures it (cold_tabs's memory with every tab loaded includes it).
+    Tuning("shared_vocabulary", "JNLP_SHARED_VOCABULARY", lambda s: s.shared_vocabulary,
+           {BUILT: _share_vocabulary}, ()),
+    # No section times it on against off (docs/benchmarks.md has the figures).
+    Tuning("openmp_release", "JNLP_OPENMP_RELEASE", lambda s: s.openmp_release,
+           {CALL_ENDED: lambda _: openmp.release_thread_team()}, ()),
+)
