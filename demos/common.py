@@ -19,7 +19,9 @@ import gradio as gr
 from demos import i18n, theme
 from models import hub, recent
 from models.batching import padded_length, run_in_length_groups
-from models.loader import LoadedModel, exceeds_limit
+from models.loader import LoadedModel
+from models.token_counts import exceeds_limit
+from models.stages import Stages, recorded_passes
 
 log = logging.getLogger(__name__)
 
@@ -108,35 +110,45 @@ def markdown_literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Scores:
-    """Every label's probability, in the model's label order."""
+    """Every label's probability, in the model's label order, and the forward pass they came from."""
 
     probabilities: dict[str, float]
     truncated: bool
     limit: int
+    stages: Stages | None = None  # the ids read and the logits (softmax of which are the probabilities)
 
 
-def classify_many(model: LoadedModel, items: list[tuple[str, str | None]]) -> list[Scores]:
-    """All label probabilities for each (text, text pair or None), in padded batches of similar length."""
-    items = [(clip(text), None if pair is None else clip(pair)) for text, pair in items]
+def classify_many(model: LoadedModel, items: list[tuple[str, ...]]) -> list[Scores]:
+    """All label probabilities for each (text,) or (text, text pair), in padded batches of similar length."""
+    items = [(clip(text), clip(pair[0]) if pair else None) for text, *pair in items]
     inputs: list[Any] = [text if pair is None else {"text": text, "text_pair": pair} for text, pair in items]
-    # top_k=None: every label's score (return_all_scores is ignored in transformers 5). Inputs of
-    # similar length share a padded call; a long one does not slow the short ones down.
-    results = run_in_length_groups(
-        lambda group: model.runner(group, top_k=None, truncation=True, max_length=model.max_length,
-                                   batch_size=len(group)),
-        inputs, [padded_length(model.max_length, text, pair) for text, pair in items])
+
+    def run(group: list[Any]) -> list[tuple[Any, Any]]:
+        # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
+        with recorded_passes(model.runner.model) as passes:
+            results = model.runner(group, top_k=None, truncation=True, max_length=model.max_length,
+                                   batch_size=len(group))
+        return list(zip(results, passes, strict=True))
+
+    # Inputs of similar length share a padded call; a long one does not slow the short ones down.
+    results = run_in_length_groups(run, inputs, [padded_length(model.max_length, text, pair) for text, pair in items])
     order = model.runner.model.config.id2label
     scores = []
-    for (text, pair), result in zip(items, results, strict=True):
+    for (text, pair), (result, stages) in zip(items, results, strict=True):
         by_label = {item["label"]: float(item["score"]) for item in result}
         probabilities = {order[i]: by_label[order[i]] for i in sorted(order) if order[i] in by_label}
-        scores.append(Scores(probabilities, exceeds_limit(model, text, pair), model.max_length))
+        scores.append(Scores(probabilities, exceeds_limit(model, text, pair), model.max_length, stages))
     return scores
 
 
 def classify(model: LoadedModel, text: str, text_pair: str | None = None) -> Scores:
-    """All label probabilities of a text-classification pipeline for a text or a text pair."""
-    return classify_many(model, [(text, text_pair)])[0]
+    """All label probabilities for a text or a text pair."""
+    return classify_many(model, [(text,) if text_pair is None else (text, text_pair)])[0]
+
+
+def label_and_note(answer: Any) -> tuple[dict[str, float], str]:
+    """A classification task's answer (demos/tasks.py) for the page: a gr.Label value and the truncation note."""
+    return dict(answer.result.probabilities), answer.note
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -318,12 +330,12 @@ def remember_answers(fn: Handler, kept: int = EXAMPLE_ANSWERS_KEPT) -> Handler:
     The cache fills lazily: nothing runs at start-up and no model loads before someone
     clicks. Failures are not kept, so a model that loads later still answers. Kept in
     memory, for this process and its models only (Gradio's own example cache is written
-    to disk and would outlive a change of model by the operator). Streaming handlers
-    are returned as they are (generate keeps its finished texts itself: models/recent.py).
+    to disk and would outlive a change of model by the operator). Task handlers and streaming
+    handlers are returned as they are.
     ``JNLP_RESULT_CACHE=0`` runs ``fn`` on every click.
     """
-    if inspect.isgeneratorfunction(fn):
-        return fn
+    if inspect.isgeneratorfunction(fn) or hasattr(fn, "task"):
+        return fn  # a streamed answer, or a Task's (demos/tasks.py reuses those itself)
     answers: recent.LeastRecentlyUsed[Any] = recent.LeastRecentlyUsed(kept)
 
     @functools.wraps(fn)

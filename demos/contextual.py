@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import (COMMON, InputError, blank, clickable_examples, clip, explanation, friendly_errors,
-                          markdown_literal, PLOT_FONT, plotly_plot, plotly_text, require_text)
-from demos.components import Slider
-from models import gpu
+from demos.common import (COMMON, InputError, blank, clickable_examples, clip, explanation, markdown_literal, PLOT_FONT,
+                          plotly_plot, plotly_text, require_text)
+from demos.tasks import Answer, Input, Task
 from models.loader import LoadedModel
+from models.stages import Stages
 from models.text_alignment import TokenSpan, align_tokens, normalize_with_map
 
 MODEL_KEY = "CONTEXTUAL"
@@ -171,23 +171,19 @@ def _hidden_states(model: LoadedModel, token_lists: list[list[str]], layer: int)
     return np.asarray(outputs.hidden_states[layer].float().cpu(), dtype=np.float64)
 
 
-def contextual_vectors(model: LoadedModel, sentences_text: str | None, word: str | None,
-                       layer: int | None = None) -> Contextual:
+def contextual_vectors(model: LoadedModel, sentences_text: str, word: str, layer: int = DEFAULT_LAYER) -> Contextual:
     """Cosine similarities and a 2D PCA of the vectors of every occurrence of ``word`` in the sentences.
 
     An occurrence's vector is the mean of its tokens' hidden states at ``layer``
-    (0 = the embedding layer; None or past the last layer = the last layer).
+    (0 = the embedding layer; past the last layer = the last layer).
     """
     import numpy as np
 
     sentences = split_sentences(sentences_text)
-    word = require_text(word, "単語", "a word").strip()
-    if len(word) > MAX_WORD_CHARS:
-        raise InputError(f"単語が長すぎます（{MAX_WORD_CHARS} 文字まで）。 / The word is too long (at most "
-                         f"{MAX_WORD_CHARS} characters).")
+    word = word.strip()
     config = model.runner.model.config
     layers = int(config.num_hidden_layers)
-    layer = layers if layer is None else max(0, min(int(layer), layers))
+    layer = max(0, min(int(layer), layers))
     tokenizer = model.tokenizer
     usable = model.max_length - 2  # [CLS] and [SEP]
     occurrences, token_lists, missing = [], [], []
@@ -343,24 +339,30 @@ def reading(result: Contextual) -> str:
     return "\n\n".join(lines)
 
 
-@friendly_errors
-def contextual(sentences: str, word: str, layer: float | None = None):
-    """Compare one word's contextual BERT vectors across Japanese sentences: the same word gets a different vector in each context, unlike word2vec (book section 1.4).
-
-    Args:
-        sentences: Japanese sentences, one per line (str, required, 1 to 12 non-blank lines); every sentence must contain the word.
-        word: The word to follow, in Japanese as written in the sentences (str, required, at most 50 characters), e.g. はし or かける.
-        layer: Which hidden layer's vectors to compare (whole number, 0 = the embedding layer, default 12 = the last layer of the default BERT-base; past the model's last layer means the last layer).
-
-    Returns:
-        The cosine similarity matrix as a table: one row and one column per occurrence of the word (at most 40, spread over the sentences), labelled with the sentence number and its context
-        A heatmap of that matrix (a Plotly figure)
-        A 2D PCA scatter of the occurrences' vectors, coloured by sentence (a Plotly figure)
-        A short Markdown reading: the closest and farthest occurrences, and what word2vec's single vector would give
-    """
-    chosen = None if layer is None or layer != layer else int(layer)
-    result = gpu.run(MODEL_KEY, contextual_vectors, sentences, word, chosen)
+def table_figures_reading(answer: Answer) -> tuple:
+    result = answer.result
     return to_table(result), heatmap(result), scatter(result), reading(result)
+
+
+CONTEXTUAL = Task(
+    "contextual", "Compare one word's contextual BERT vectors across Japanese sentences: the same word gets a"
+    " different vector in each context, unlike word2vec (book section 1.4).",
+    inputs=(Input("sentences", f"Japanese sentences, one per line, 1 to {MAX_SENTENCES} non-blank lines; every sentence"
+                  " must contain the word", ja="文", en="sentences"),
+            Input("word", "The word to follow, in Japanese as written in the sentences, e.g. はし or かける", ja="単語",
+                  en="word", longest=MAX_WORD_CHARS),
+            Input("layer", "Which hidden layer's vectors to compare: 0 = the embedding layer, 12 = the last layer of the"
+                  " default BERT-base; past the model's last layer means the last layer", int, DEFAULT_LAYER, 0,
+                  MAX_LAYER, ja="層", en="layer")),
+    returns=(f"The cosine similarity matrix as a table: one row and one column per occurrence of the word (at most"
+             f" {MAX_OCCURRENCES}, spread over the sentences), labelled with the sentence number and its context",
+             "A heatmap of that matrix (a Plotly figure)",
+             "A 2D PCA scatter of the occurrences' vectors, coloured by sentence (a Plotly figure)",
+             "A short Markdown reading: the closest and farthest occurrences, and what word2vec's single vector would"
+             " give"),
+    forward=contextual_vectors, model_key=MODEL_KEY, example=tuple(EXAMPLES[0]))
+
+contextual = CONTEXTUAL.endpoint(table_figures_reading)
 
 
 # ---------------------------------------------------------------- fill-mask
@@ -370,6 +372,7 @@ def contextual(sentences: str, word: str, layer: float | None = None):
 class MaskFill:
     fillers: list[list[tuple[str, float]]]  # per mask: (token, probability), best first
     completed: str  # the original text with each mask mark replaced by its best filler
+    stages: Stages  # the ids read, and the logits over the vocabulary at each mask (rows: the masks' positions)
 
 
 def filler_text(token: str) -> str:
@@ -385,7 +388,7 @@ def fill_masks(model: LoadedModel, text: str | None, top_k: int = 5) -> MaskFill
     """The ``top_k`` most likely tokens (special tokens left out) for each mask mark in ``text``."""
     import torch
 
-    text = clip(require_text(text))
+    text = clip(text)
     tokenizer = model.tokenizer
     marks = list(_marks(tokenizer).finditer(text))
     if not marks:
@@ -404,6 +407,7 @@ def fill_masks(model: LoadedModel, text: str | None, top_k: int = 5) -> MaskFill
                          f"{model.max_length} tokens. Move the mask earlier or shorten the text.")
     with torch.inference_mode():
         logits = model.runner.model(**encoded).logits[0, positions].float()
+    stages = Stages(tuple(encoded["input_ids"][0].tolist()), logits.cpu().numpy(), rows=tuple(positions))
     probabilities = logits.softmax(dim=-1)
     # Probabilities over the whole vocabulary; special tokens ([PAD], [UNK] …) are not shown as fillers.
     probabilities[:, tokenizer.all_special_ids] = -1.0
@@ -416,7 +420,7 @@ def fill_masks(model: LoadedModel, text: str | None, top_k: int = 5) -> MaskFill
         pieces += [text[cursor:match.start()], filler_text(best[0][0])]
         cursor = match.end()
     pieces.append(text[cursor:])
-    return MaskFill(fillers, "".join(pieces))
+    return MaskFill(fillers, "".join(pieces), stages)
 
 
 def mask_name(index: int) -> str:
@@ -433,22 +437,24 @@ def to_rows(result: MaskFill) -> list[list[object]]:
             for m, row in enumerate(result.fillers) for rank, (token, p) in enumerate(row, start=1)]
 
 
-@friendly_errors
-def fill_mask(text: str, top_k: float = 5):
-    """Guess hidden words in a Japanese sentence with a pre-trained BERT masked language model (book section 1.4).
-
-    Args:
-        text: A Japanese sentence with 1 to 5 masks, each written [MASK], ＿ or ＊ where a word is hidden (str, required), e.g. 今日は＿がよく晴れている。
-        top_k: How many candidates to return for each mask (whole number, 1 to 20, default 5).
-
-    Returns:
-        A label: the fillers of the first mask with their probabilities, the best first
-        A table of every mask's fillers with the columns mask (マスク1 / mask 1 …), rank, filler, probability, headed in Japanese and English (マスク / mask …)
-        The text as typed with each mask replaced by its best filler (WordPiece's ## continuation mark removed)
-    """
-    k = 5 if top_k is None or top_k != top_k else int(top_k)
-    result = gpu.run(MODEL_KEY, fill_masks, text, k)
+def label_rows_completed(answer: Answer) -> tuple:
+    result = answer.result
     return dict(result.fillers[0]), to_rows(result), result.completed
+
+
+FILL_MASK = Task(
+    "fill_mask", "Guess hidden words in a Japanese sentence with a pre-trained BERT masked language model"
+    " (book section 1.4).",
+    inputs=(Input("text", f"A Japanese sentence with 1 to {MAX_MASKS} masks, each written [MASK], ＿ or ＊ where a word"
+                  " is hidden, e.g. 今日は＿がよく晴れている。"),
+            Input("top_k", "How many candidates to return for each mask", int, 5, 1, MAX_TOP_K, ja="候補数", en="top-k")),
+    returns=("A label: the fillers of the first mask with their probabilities, the best first",
+             "A table of every mask's fillers with the columns mask (マスク1 / mask 1 …), rank, filler, probability,"
+             " headed in Japanese and English (マスク / mask …)",
+             "The text as typed with each mask replaced by its best filler (WordPiece's ## continuation mark removed)"),
+    forward=fill_masks, model_key=MODEL_KEY, example=tuple(FILL_EXAMPLES[0]))
+
+fill_mask = FILL_MASK.endpoint(label_rows_completed)
 
 
 # ---------------------------------------------------------------- UI
@@ -462,8 +468,7 @@ def build() -> dict[str, gr.Component]:
                 sentences = gr.Textbox(label=WORDS("sentences"), lines=5, value=EXAMPLES[0][0])
             with gr.Column(scale=1):
                 word = gr.Textbox(label=WORDS("word"), value=EXAMPLES[0][1])
-                layer = Slider(0, MAX_LAYER, value=DEFAULT_LAYER, step=1,
-                               label=WORDS("layer"), info=WORDS("layer_info"))
+                layer = CONTEXTUAL.input("layer").slider(WORDS("layer"), info=WORDS("layer_info"))
                 button = gr.Button(COMMON("compare"), variant="primary")
         # Before a comparison the table has no occurrences: one named column, not Gradio's "1 2 3".
         matrix = gr.Dataframe(headers=[OCCURRENCE_HEADER], label=WORDS("cosine"), interactive=False)
@@ -483,7 +488,7 @@ def build() -> dict[str, gr.Component]:
         with gr.Row():
             with gr.Column():
                 text = gr.Textbox(label=WORDS("masked_text"), lines=3, value=FILL_EXAMPLES[0][0])
-                top_k = Slider(1, MAX_TOP_K, value=5, step=1, label=WORDS("top_k"))
+                top_k = FILL_MASK.input("top_k").slider(WORDS("top_k"))
                 fill_button = gr.Button(WORDS("predict"), variant="primary")
             with gr.Column():
                 label = gr.Label(label=WORDS("first_mask"))

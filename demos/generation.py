@@ -8,18 +8,19 @@ so the text streams as it grows and a stop (or a closed page) ends it at once.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import Number, Radio, Slider
-from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, require_text,
-                          stop_button, stoppable, stops)
-from models import gpu, recent
+from demos.common import (COMMON, InputError, clickable_examples, clip, explanation, friendly_errors, stop_button,
+                          stoppable, stops)
+from demos.tasks import Answer, Input, Task
+from models import gpu
 from models.loader import LoadedModel
+from models.stages import Stages
 from models.registry import get_spec
 
 MODEL_KEYS = ("GENERATION", "GENERATION_SMALL")  # the user picks among these keys only
@@ -71,27 +72,6 @@ EXAMPLES = [
 ]
 
 
-def _number(value, low: float, high: float, default: float, name_ja: str, name_en: str) -> float:
-    """A parameter within its bounds; NaN or nothing gives the default, out of range is clamped."""
-    if value is None:
-        return default
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name_ja}は数で指定してください。 / {name_en} must be a number.") from None
-    if math.isnan(value):
-        return default
-    return min(high, max(low, value))
-
-
-def _check_key(model_key: str) -> str:
-    if model_key not in MODEL_KEYS:
-        raise InputError(
-            f"モデルは {', '.join(MODEL_KEYS)} から選んでください。 / Choose the model among {', '.join(MODEL_KEYS)}."
-        )
-    return model_key
-
-
 def encode_prompt(model: LoadedModel, prompt: str, room: int = 1):
     """Prompt ids without special tokens (a SentencePiece tokenizer would append </s>),
     keeping the end of a prompt too long for the model's positions."""
@@ -110,21 +90,25 @@ class Candidate:
     probability: float
 
 
-def next_token_distribution(model: LoadedModel, prompt: str, top_k: int = DEFAULT_TOP_K) -> list[Candidate]:
-    """The ``top_k`` most likely next tokens with their probabilities, most likely first."""
+@dataclass(frozen=True)
+class NextTokens:
+    candidates: list[Candidate]  # the most likely first
+    stages: Stages  # the prompt's ids and the logits over the vocabulary after its last token
+
+
+def next_token_distribution(model: LoadedModel, prompt: str, top_k: int = DEFAULT_TOP_K) -> NextTokens:
+    """The ``top_k`` most likely next tokens with their probabilities, and the logits they come from."""
     import torch
 
-    prompt = clip(require_text(prompt, "プロンプト", "prompt"))
-    top_k = int(_number(top_k, 1, MAX_TOP_K, DEFAULT_TOP_K, "候補数", "top-k"))
-    input_ids = encode_prompt(model, prompt)
+    input_ids = encode_prompt(model, clip(prompt))
     with torch.inference_mode():
         logits = model.runner.model(input_ids=input_ids).logits[0, -1].float()
     probabilities = torch.softmax(logits, dim=-1)
     values, indices = torch.topk(probabilities, k=min(top_k, probabilities.numel()))
-    return [
-        Candidate(int(i), model.tokenizer.decode([int(i)]), float(p))
-        for p, i in zip(values.tolist(), indices.tolist())
-    ]
+    ids = tuple(input_ids[0].tolist())
+    return NextTokens([Candidate(int(i), model.tokenizer.decode([int(i)]), float(p))
+                       for p, i in zip(values.tolist(), indices.tolist())],
+                      Stages(ids, logits.cpu().numpy(), rows=(len(ids) - 1,)))
 
 
 def _visible(text: str) -> str:
@@ -143,27 +127,9 @@ def to_label(candidates: list[Candidate]) -> dict[str, float]:
     return label
 
 
-@dataclass(frozen=True)
-class Sampling:
-    do_sample: bool
-    temperature: float
-    top_p: float
-    top_k: int
-    seed: int
-
-
-def sampling_settings(do_sample, temperature, top_p, top_k, seed) -> Sampling:
-    return Sampling(
-        bool(do_sample),
-        _number(temperature, 0.05, 2.0, 1.0, "温度", "temperature"),
-        _number(top_p, 0.01, 1.0, 0.95, "top-p", "top-p"),
-        int(_number(top_k, 0, MAX_SAMPLING_TOP_K, 50, "top-k", "top-k")),
-        int(_number(seed, 0, MAX_SEED, 0, "シード", "seed")),
-    )
-
-
 def generate_stream(model: LoadedModel, prompt: str, max_new_tokens: int = DEFAULT_NEW_TOKENS,
-                    sampling: Sampling | None = None) -> Iterator[str]:
+                    do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0,
+                    seed: int = 0) -> Iterator[str]:
     """Yield the prompt's continuation as it grows, one token per step.
 
     Greedy steps take the most likely token (the same tokens as the model's own
@@ -178,22 +144,19 @@ def generate_stream(model: LoadedModel, prompt: str, max_new_tokens: int = DEFAU
         TopPLogitsWarper,
     )
 
-    prompt = clip(require_text(prompt, "プロンプト", "prompt"))
-    sampling = sampling or Sampling(False, 1.0, 1.0, 0, 0)
-    max_new_tokens = int(_number(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS, "最大トークン数",
-                                 "max new tokens"))
+    prompt = clip(prompt)
     # Prompt and continuation must fit the model's positions together.
     max_new_tokens = min(max_new_tokens, model.max_length - 1)
     lm = model.runner.model
     input_ids = encode_prompt(model, prompt, room=max_new_tokens)
     warpers = LogitsProcessorList()
-    if sampling.do_sample:
-        warpers.append(TemperatureLogitsWarper(sampling.temperature))
-        if sampling.top_k > 0:
-            warpers.append(TopKLogitsWarper(sampling.top_k))
-        if sampling.top_p < 1.0:
-            warpers.append(TopPLogitsWarper(sampling.top_p))
-    generator = torch.Generator(device=lm.device).manual_seed(sampling.seed)
+    if do_sample:
+        warpers.append(TemperatureLogitsWarper(temperature))
+        if top_k > 0:
+            warpers.append(TopKLogitsWarper(top_k))
+        if top_p < 1.0:
+            warpers.append(TopPLogitsWarper(top_p))
+    generator = torch.Generator(device=lm.device).manual_seed(seed)
     eos = model.tokenizer.eos_token_id
     generated: list[int] = []
     cache = None
@@ -205,7 +168,7 @@ def generate_stream(model: LoadedModel, prompt: str, max_new_tokens: int = DEFAU
             output = lm(input_ids=step_input, cache=cache, use_cache=True)
             cache = output.cache
             logits = output.logits[:, -1, :].float()
-            if sampling.do_sample:
+            if do_sample:
                 seen = torch.cat([input_ids, torch.tensor([generated], dtype=torch.long, device=lm.device)], dim=1)
                 probabilities = torch.softmax(warpers(seen, logits), dim=-1)
                 token = torch.multinomial(probabilities, 1, generator=generator)[0, 0]
@@ -230,27 +193,34 @@ def _model_label(key: str) -> str:
     return get_spec(key).resolve_id()
 
 
-@friendly_errors
-def next_token(prompt: str, model_key: str = MODEL_KEYS[0], top_k: float = DEFAULT_TOP_K):
-    """The most likely next tokens after a Japanese prompt, with their probabilities, from a GPT-2 (book sections 1.2 and 1.4).
+def _prompt(meaning: str) -> Input:
+    return Input("prompt", meaning, ja="プロンプト", en="prompt")
 
-    Args:
-        prompt: The beginning of a text, in Japanese (str, required, not blank). Only its last tokens are read if it is longer than the model's 1,024 positions.
-        model_key: Which model: "GENERATION" (abeja/gpt2-large-japanese, the book's model, default) or "GENERATION_SMALL" (rinna/japanese-gpt2-small, faster on a CPU).
-        top_k: How many candidates to return (whole number, 1 to 50, default 10).
 
-    Returns:
-        A label: the most likely next token and the probability of each of the top_k candidates (spaces shown as ␣, line breaks as ⏎)
-        The text of the most likely next token, ready to append to the prompt
-    """
-    require_text(prompt, "プロンプト", "prompt")
-    key = _check_key(model_key)
-    top_k = int(_number(top_k, 1, MAX_TOP_K, DEFAULT_TOP_K, "候補数", "top-k"))
-    # A classroom clicking the same example gets the first click's answer (models/recent.py).
-    asked = recent.answer_key("next_token", key, prompt, top_k)
-    candidates = recent.reused_or_computed(asked, lambda: gpu.run(key, next_token_distribution, prompt, top_k))
+MODEL_CHOICE = Input("model_key", f"Which model: {MODEL_KEYS[0]} is abeja/gpt2-large-japanese, the book's model;"
+                     f" {MODEL_KEYS[1]} is rinna/japanese-gpt2-small, faster on a CPU",
+                     default=MODEL_KEYS[0], choices=MODEL_KEYS, ja="モデル", en="model")
+
+NEXT_TOKEN = Task(
+    "next_token", "The most likely next tokens after a Japanese prompt, with their probabilities, from a GPT-2"
+    " (book sections 1.2 and 1.4).",
+    inputs=(_prompt("The beginning of a text, in Japanese; only its last tokens are read if it is longer than the"
+                    " model's 1,024 positions"), MODEL_CHOICE,
+            Input("top_k", "How many candidates to return", int, DEFAULT_TOP_K, 1, MAX_TOP_K, ja="候補数", en="top-k")),
+    returns=("A label: the most likely next token and the probability of each of the top_k candidates (spaces shown"
+             " as ␣, line breaks as ⏎)",
+             "The text of the most likely next token, ready to append to the prompt"),
+    forward=next_token_distribution, example=(EXAMPLES[0][0], MODEL_KEYS[0]))
+
+
+def label_and_choices(answer: Answer) -> tuple[dict[str, float], Any]:
+    candidates = answer.result.candidates
     choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
     return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
+
+
+# A classroom clicking the same example gets the first click's answer (Task.reuse).
+next_token = NEXT_TOKEN.endpoint(label_and_choices)
 
 
 @friendly_errors
@@ -261,59 +231,53 @@ def append_token(prompt: str, token: str | None) -> str:
     return (prompt or "") + token
 
 
-@friendly_errors
-def generate(prompt: str, model_key: str = MODEL_KEYS[0], max_new_tokens: float = DEFAULT_NEW_TOKENS,
-             do_sample: bool = False, temperature: float = 1.0, top_p: float = 0.95, top_k: float = 50,
-             seed: float = 0) -> Iterator[str]:
-    """Continue a Japanese prompt with a GPT-2, token by token: greedy, or seeded sampling (book sections 1.2 and 1.4).
+def _sampling(name: str, meaning: str, kind: type, default: float, low: float, high: float, step: float,
+              ja: str) -> Input:
+    return Input(name, meaning, kind, default, low, high, step, ja=ja, en=name.replace("_", "-"), used_when="do_sample")
 
-    Args:
-        prompt: The beginning of a text, in Japanese (str, required, not blank).
-        model_key: Which model: "GENERATION" (abeja/gpt2-large-japanese, the book's model, default) or "GENERATION_SMALL" (rinna/japanese-gpt2-small, faster on a CPU).
-        max_new_tokens: The most tokens to add (whole number, 1 to 200, default 40); generation also stops at the end-of-text token.
-        do_sample: False (default) for greedy decoding, always the most likely token; True to sample with temperature, top_p and top_k.
-        temperature: Sampling temperature (0.05 to 2.0, default 1.0; lower is more predictable). Used only when do_sample is True.
-        top_p: Nucleus sampling: sample among the most likely tokens whose probabilities add up to top_p (0.01 to 1.0, default 0.95). Used only when do_sample is True.
-        top_k: Sample among the top_k most likely tokens (whole number, 0 to 500, default 50; 0 = no limit). Used only when do_sample is True.
-        seed: Random seed for sampling (whole number, 0 to 2147483647, default 0); the same seed and settings give the same text.
 
-    Returns:
-        The prompt followed by the generated continuation, a string (streamed: each update is the text so far; a request identical to a recent finished one gets the finished text in one update)
-    """
-    prompt = require_text(prompt, "プロンプト", "prompt")
-    key = _check_key(model_key)
-    settings = sampling_settings(do_sample, temperature, top_p, top_k, seed)
-    max_new_tokens = int(_number(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS, "最大トークン数",
-                                 "max new tokens"))
-    # The same prompt, model and settings give the same text (sampling is seeded): a classroom
-    # clicking the same example gets the first finished generation at once (models/recent.py).
-    deciding = settings if settings.do_sample else None  # greedy: the sampling sliders change nothing
-    remembered = recent.answer_key("generate", key, prompt, max_new_tokens, deciding)
-    finished = recent.recall(remembered)
-    if finished is not None:
-        yield prompt + finished
-        return
-    # Loaded before the first update, so a model that cannot load fails before any text is shown.
-    continuations = gpu.stream(key, generate_stream, prompt, max_new_tokens, settings)
-    try:
-        yield prompt
-        continuation = ""
-        for continuation in continuations:
-            yield prompt + continuation
-        recent.keep(remembered, continuation)  # only a generation that ran to its end: never one cut short by Stop
-    finally:
-        continuations.close()  # Stop or a closed page: the model's lock (on ZeroGPU, the GPU) is freed at once
+GENERATE = Task(
+    "generate", "Continue a Japanese prompt with a GPT-2, token by token: greedy, or seeded sampling"
+    " (book sections 1.2 and 1.4).",
+    inputs=(_prompt("The beginning of a text, in Japanese"), MODEL_CHOICE,
+            Input("max_new_tokens", "The most tokens to add; generation also stops at the end-of-text token", int,
+                  DEFAULT_NEW_TOKENS, 1, MAX_NEW_TOKENS, ja="最大トークン数", en="max new tokens"),
+            Input("do_sample", "False for greedy decoding, always the most likely token; True to sample with"
+                  " temperature, top_p and top_k", bool, False),
+            _sampling("temperature", "Sampling temperature; lower is more predictable", float, 1.0, 0.05, 2.0, 0.05,
+                      "温度"),
+            _sampling("top_p", "Nucleus sampling: sample among the most likely tokens whose probabilities add up to"
+                      " top_p", float, 0.95, 0.01, 1.0, 0.01, "top-p"),
+            _sampling("top_k", "Sample among the top_k most likely tokens (0 = no limit)", int, 50, 0,
+                      MAX_SAMPLING_TOP_K, 1, "top-k"),
+            _sampling("seed", "Random seed for sampling; the same seed and settings give the same text", int, 0, 0,
+                      MAX_SEED, 1, "シード")),
+    returns=("The prompt followed by the generated continuation, a string (streamed: each update is the text so far;"
+             " a request identical to a recent finished one gets the finished text in one update)",),
+    forward=generate_stream, gpu_seconds=gpu.LONG_SECONDS, example=(EXAMPLES[0][0], MODEL_KEYS[0]))
+
+
+def prompt_and_continuation(continuations: Answer) -> Iterator[str]:
+    prompt = continuations.inputs["prompt"]
+    if not continuations.reused:
+        yield prompt  # at once, before the model's first token
+    for continuation in continuations:
+        yield prompt + continuation
+
+
+# The same prompt, model and settings give the same text (sampling is seeded): a classroom clicking
+# the same example gets the first finished generation at once (Task.reuse).
+generate = GENERATE.endpoint(prompt_and_continuation)
 
 
 def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("generation"))
-    model_key = Radio([(_model_label(k), k) for k in MODEL_KEYS], value=MODEL_KEYS[0],
-                         label=WORDS("model"), info=WORDS("model_info"))
+    model_key = MODEL_CHOICE.radio(_model_label, WORDS("model"), info=WORDS("model_info"))
     prompt = gr.Textbox(label=WORDS("prompt"), lines=4, value=EXAMPLES[0][0])
     with gr.Tab(WORDS("next_token_tab")):
         with gr.Row():
             with gr.Column():
-                top_k_view = Slider(1, MAX_TOP_K, value=DEFAULT_TOP_K, step=1, label=WORDS("top_k_shown"))
+                top_k_view = NEXT_TOKEN.input("top_k").slider(WORDS("top_k_shown"))
                 predict_button = gr.Button(WORDS("predict_next"), variant="primary")
                 choice = gr.Dropdown(label=WORDS("token_to_append"), choices=[])
                 append_button = gr.Button(WORDS("append"))
@@ -321,13 +285,12 @@ def build() -> dict[str, gr.Component]:
     with gr.Tab(WORDS("generate_tab")):
         with gr.Row():
             with gr.Column():
-                max_new_tokens = Slider(1, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
-                                           label=COMMON("max_new_tokens"))
-                do_sample = gr.Checkbox(value=False, label=WORDS("sample"))
-                temperature = Slider(0.05, 2.0, value=1.0, step=0.05, label=WORDS("temperature"))
-                top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label=WORDS("top_p"))
-                top_k = Slider(0, MAX_SAMPLING_TOP_K, value=50, step=1, label=WORDS("top_k"))
-                seed = Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label=COMMON("seed"))
+                max_new_tokens = GENERATE.input("max_new_tokens").slider(COMMON("max_new_tokens"))
+                do_sample = gr.Checkbox(value=GENERATE.input("do_sample").default, label=WORDS("sample"))
+                temperature = GENERATE.input("temperature").slider(WORDS("temperature"))
+                top_p = GENERATE.input("top_p").slider(WORDS("top_p"))
+                top_k = GENERATE.input("top_k").slider(WORDS("top_k"))
+                seed = GENERATE.input("seed").number_box(COMMON("seed"))
                 with gr.Row():
                     generate_button = gr.Button(WORDS("generate"), variant="primary")
                     stop = stop_button(COMMON("stop"))

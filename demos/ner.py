@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import COMMON, clickable_examples, explanation, friendly_errors, markdown_literal, require_text
-from models import gpu
+from demos.common import COMMON, clickable_examples, explanation, markdown_literal
+from demos.tasks import Answer, Input, Task
 from models.loader import LoadedModel
+from models.stages import Stages, recorded_passes
 from models.text_alignment import TokenSpan, align_tokens
 
 MODEL_KEY = "NER"
@@ -148,19 +149,39 @@ def _segments(model: LoadedModel, text: str, start: int, end: int) -> list[tuple
     return segments
 
 
-def recognize(model: LoadedModel, text: str) -> list[Entity]:
+@dataclass(frozen=True)
+class Piece:
+    """A part of the text the model read in one pass: where it starts, its tokens' spans (relative to the
+    part) and the pass (the ids, [CLS] and [SEP] included, and each token's logits per tag)."""
+
+    offset: int
+    spans: list[TokenSpan]
+    stages: Stages
+
+
+@dataclass(frozen=True)
+class Recognized:
+    entities: list[Entity]
+    pieces: list[Piece]
+
+
+def recognize(model: LoadedModel, text: str) -> Recognized:
     """Entities of ``text`` (its first MAX_NER_CHARS characters) with exact spans of the original string."""
-    text = require_text(text)[:MAX_NER_CHARS]
+    text = text[:MAX_NER_CHARS]
     entities: list[Entity] = []
+    pieces: list[Piece] = []
     for offset, end, spans in _segments(model, text, 0, len(text)):
         if not spans:  # only whitespace
             continue
         piece = text[offset:end]
         offsets = [(0, 0)] + [(s.start, s.end) for s in spans] + [(0, 0)]
-        for found in model.runner(piece, offset_mapping=offsets):
+        with recorded_passes(model.runner.model) as passes:
+            found_here = model.runner(piece, offset_mapping=offsets)
+        pieces.extend(Piece(offset, spans, stages) for stages in passes)
+        for found in found_here:
             start, end = offset + int(found["start"]), offset + int(found["end"])
             entities.append(Entity(text[start:end], found["entity_group"], float(found["score"]), start, end))
-    return entities
+    return Recognized(entities, pieces)
 
 
 def to_highlights(text: str, entities: list[Entity]) -> list[tuple[str, str | None]]:
@@ -222,21 +243,26 @@ def summary_line(entities: list[Entity], text_length: int) -> str:
     return line
 
 
-@friendly_errors
-def ner(text: str) -> tuple[list[tuple[str, str | None]], list[list[object]], str]:
-    """Find the named entities of a Japanese text with BERT fine-tuned on the Stockmark Wikipedia NER dataset (book section 1.1).
-
-    Args:
-        text: The text to analyse, in Japanese (str, required, not blank). Entities are looked for in its first 5,000 characters; a long text is cut into model-sized pieces at sentence ends.
-
-    Returns:
-        The text as pieces that join back into the exact input, each with its entity type (人名 person, 法人名 company, 政治的組織名 political organisation, その他の組織名 other organisation, 地名 place, 施設名 facility, 製品名 product, イベント名 event) or null outside entities
-        A table with one row per entity, its columns headed in Japanese and English: entity, type (as in the first output), score (0-1), start and end character offsets in the input
-        A Markdown summary: how many entities were found, of each type, and whether only the beginning of the text was analysed
-    """
-    text = require_text(text)  # the text shown back is the one analysed
-    entities = gpu.run(MODEL_KEY, recognize, text)
+def highlights_table_summary(answer: Answer) -> tuple[list[tuple[str, str | None]], list[list[object]], str]:
+    text, entities = answer.inputs["text"], answer.result.entities  # the text shown back is the one analysed
     return to_highlights(text, entities), to_table(entities), summary_line(entities, len(text))
+
+
+NER = Task(
+    "ner", "Find the named entities of a Japanese text with BERT fine-tuned on the Stockmark Wikipedia NER dataset"
+    " (book section 1.1).",
+    inputs=(Input("text", f"The text to analyse, in Japanese; entities are looked for in its first {MAX_NER_CHARS:,}"
+                  " characters, and a long text is cut into model-sized pieces at sentence ends"),),
+    returns=("The text as pieces that join back into the exact input, each with its entity type (人名 person,"
+             " 法人名 company, 政治的組織名 political organisation, その他の組織名 other organisation, 地名 place,"
+             " 施設名 facility, 製品名 product, イベント名 event) or null outside entities",
+             "A table with one row per entity, its columns headed in Japanese and English: entity, type (as in the"
+             " first output), score (0-1), start and end character offsets in the input",
+             "A Markdown summary: how many entities were found, of each type, and whether only the beginning of the"
+             " text was analysed"),
+    forward=recognize, model_key=MODEL_KEY, example=tuple(EXAMPLES[0]))
+
+ner = NER.endpoint(highlights_table_summary)
 
 
 def build() -> dict[str, gr.Component]:

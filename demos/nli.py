@@ -5,9 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import Scores, classify, classify_many, clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from demos.common import classify_many, clickable_examples, explanation, label_and_note
+from demos.tasks import Input, Task
 from models import batching
-from models.loader import LoadedModel
 
 WORDS = i18n.register("nli", {
     "title": ("自然言語推論", "NLI"),
@@ -22,8 +22,6 @@ WORDS = i18n.register("nli", {
 })
 TITLE = WORDS("title")
 
-MODEL_KEY = "NLI"
-
 # Written for this app: one pair for each label (entailment, contradiction, neutral).
 EXAMPLES = [
     ["公園で子どもたちがサッカーをしている。", "子どもたちが外で遊んでいる。"],
@@ -32,27 +30,18 @@ EXAMPLES = [
 ]
 
 
-def predict(model: LoadedModel, premise: str, hypothesis: str) -> Scores:
-    """The three label probabilities for a premise and a hypothesis."""
-    return classify(model, require_text(premise, "前提", "premise"), require_text(hypothesis, "仮説", "hypothesis"))
+NLI = Task(
+    "nli", "Natural language inference with BERT fine-tuned on JNLI: does the premise entail the hypothesis"
+    " (book section 1.1)?",
+    inputs=(Input("premise", "The premise sentence, in Japanese", ja="前提", en="premise"),
+            Input("hypothesis", "The hypothesis sentence, in Japanese; the pair is read together, up to 512 tokens",
+                  ja="仮説", en="hypothesis")),
+    returns=("A label: the most likely label and the probability of each of entailment, contradiction and neutral,"
+             " summing to 1",
+             "A Markdown note, empty unless the pair was longer than the model reads"),
+    forward=classify_many, batched=True, model_key="NLI", example=tuple(EXAMPLES[0]))
 
-
-@friendly_errors
-def nli(premise: str, hypothesis: str) -> tuple[dict[str, float], str]:
-    """Natural language inference with BERT fine-tuned on JNLI: does the premise entail the hypothesis (book section 1.1)?
-
-    Args:
-        premise: The premise sentence, in Japanese (str, required, not blank).
-        hypothesis: The hypothesis sentence, in Japanese (str, required, not blank). The pair is read together, up to 512 tokens.
-
-    Returns:
-        A label: the most likely label and the probability of each of entailment, contradiction and neutral, summing to 1
-        A Markdown note, empty unless the pair was longer than the model reads
-    """
-    pair = (require_text(premise, "前提", "premise"), require_text(hypothesis, "仮説", "hypothesis"))
-    # Requests arriving together share one forward pass (models/batching.py).
-    scores = batching.run(MODEL_KEY, classify_many, pair)
-    return dict(scores.probabilities), truncation_note(scores.truncated, scores.limit)
+nli = NLI.endpoint(label_and_note)
 
 
 def build() -> dict[str, gr.Component]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from demos import i18n, texts
-from demos.common import Scores, classify, classify_many, clickable_examples, explanation, friendly_errors, require_text, truncation_note
+from demos.common import classify_many, clickable_examples, explanation, label_and_note
+from demos.tasks import Input, Task
 from models import batching
-from models.loader import LoadedModel
 
 WORDS = i18n.register("sentiment", {
     "title": ("文書分類", "Sentiment"),
@@ -19,8 +19,6 @@ WORDS = i18n.register("sentiment", {
 })
 TITLE = WORDS("title")
 
-MODEL_KEY = "SENTIMENT"
-
 # Written for this app: one clearly positive and one clearly negative review.
 EXAMPLES = [
     ["このイヤホンは音がクリアで、一日中つけていても耳が痛くなりません。買って本当によかったです。"],
@@ -28,30 +26,15 @@ EXAMPLES = [
 ]
 
 
-def predict(model: LoadedModel, text: str) -> Scores:
-    """Every label's probability for one text."""
-    return classify(model, require_text(text))
+SENTIMENT = Task(
+    "sentiment", "Classify the sentiment of a Japanese review with BERT fine-tuned on MARC-ja (book section 1.1).",
+    inputs=(Input("text", "The review to classify, in Japanese; up to 100,000 characters are read, and the model"
+                  " itself sees only its first 512 tokens"),),
+    returns=("A label: the most likely label and the probability of every label (positive, negative), summing to 1",
+             "A Markdown note, empty unless the text was longer than the model reads"),
+    forward=classify_many, batched=True, model_key="SENTIMENT", example=tuple(EXAMPLES[0]))
 
-
-def to_label(scores: Scores) -> dict[str, float]:
-    """The value of a gr.Label: label -> probability."""
-    return dict(scores.probabilities)
-
-
-@friendly_errors
-def sentiment(text: str) -> tuple[dict[str, float], str]:
-    """Classify the sentiment of a Japanese review with BERT fine-tuned on MARC-ja (book section 1.1).
-
-    Args:
-        text: The review to classify, in Japanese (str, required, not blank). Up to 100,000 characters are read; the model itself sees only its first 512 tokens.
-
-    Returns:
-        A label: the most likely label and the probability of every label (positive, negative), summing to 1
-        A Markdown note, empty unless the text was longer than the model reads
-    """
-    # Requests arriving together share one forward pass (models/batching.py).
-    scores = batching.run(MODEL_KEY, classify_many, (require_text(text), None))
-    return to_label(scores), truncation_note(scores.truncated, scores.limit)
+sentiment = SENTIMENT.endpoint(label_and_note)
 
 
 def build() -> dict[str, gr.Component]:

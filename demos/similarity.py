@@ -8,10 +8,12 @@ import gradio as gr
 import numpy as np
 
 from demos import i18n, texts
-from demos.common import (COMMON, blank_until_answered, clickable_examples, clip, explanation, friendly_errors,
-                          require_text, truncation_note)
+from demos.common import COMMON, blank_until_answered, clickable_examples, clip, explanation
+from demos.tasks import Answer, Input, Task
 from models import batching
-from models.loader import LoadedModel, exceeds_limit
+from models.loader import LoadedModel
+from models.token_counts import exceeds_limit
+from models.stages import Stages, recorded_passes
 
 WORDS = i18n.register("similarity", {
     "title": ("意味的類似度", "Similarity"),
@@ -41,10 +43,21 @@ class Similarity:
     value: float
     truncated: bool
     limit: int
+    stages: tuple[Stages, ...] = ()  # the pair's pass (JSTS: its raw output), or each sentence's [CLS] vector
 
 
 def _pair(text1: str, text2: str) -> tuple[str, str]:
-    return clip(require_text(text1, "文1", "sentence 1")), clip(require_text(text2, "文2", "sentence 2"))
+    return clip(text1), clip(text2)
+
+
+def _recorded(model: LoadedModel, run, items: list, lengths: list[int], first_token_only: bool = False) -> list:
+    """(the pipeline's result, its Stages) for each item, run in padded groups of similar length."""
+    def group_run(group: list) -> list:
+        with recorded_passes(model.runner.model, first_token_only) as passes:
+            results = run(group)
+        return list(zip(results, passes, strict=True))
+
+    return batching.run_in_length_groups(group_run, items, lengths)
 
 
 def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
@@ -54,31 +67,27 @@ def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarit
     problem_type in its config the pipeline would otherwise apply a sigmoid.
     """
     pairs = [_pair(text1, text2) for text1, text2 in pairs]
-    results = batching.run_in_length_groups(
-        lambda group: model.runner(group, top_k=None, function_to_apply="none", truncation=True,
-                                   max_length=model.max_length, batch_size=len(group)),
+    results = _recorded(
+        model, lambda group: model.runner(group, top_k=None, function_to_apply="none", truncation=True,
+                                          max_length=model.max_length, batch_size=len(group)),
         [{"text": text1, "text_pair": text2} for text1, text2 in pairs],
         [batching.padded_length(model.max_length, text1, text2) for text1, text2 in pairs])
-    return [Similarity(float(result[0]["score"]), exceeds_limit(model, text1, text2), model.max_length)
-            for (text1, text2), result in zip(pairs, results, strict=True)]
+    return [Similarity(float(result[0]["score"]), exceeds_limit(model, text1, text2), model.max_length, (stages,))
+            for (text1, text2), (result, stages) in zip(pairs, results, strict=True)]
 
 
-def sts_score(model: LoadedModel, text1: str, text2: str) -> Similarity:
-    """The JSTS model's raw regression output for a sentence pair (0–5 scale)."""
-    return sts_many(model, [(text1, text2)])[0]
-
-
-def cls_vectors(model: LoadedModel, sentences: list[str]) -> np.ndarray:
-    """The [CLS] embedding of each sentence (the first token of the last hidden layer)."""
-    outputs = batching.run_in_length_groups(
-        lambda group: model.runner(group, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
-                                   batch_size=len(group)),
-        sentences, [batching.padded_length(model.max_length, sentence) for sentence in sentences])
-    return np.array([np.asarray(output)[0][0] for output in outputs], dtype=np.float64)
+def cls_vectors(model: LoadedModel, sentences: list[str]) -> list[Stages]:
+    """Each sentence's pass, its outputs the [CLS] embedding (the first token of the last hidden layer)."""
+    results = _recorded(
+        model, lambda group: model.runner(group, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
+                                          batch_size=len(group)),
+        sentences, [batching.padded_length(model.max_length, sentence) for sentence in sentences], first_token_only=True)
+    return [stages for _, stages in results]
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity; 0.0 for a zero vector rather than a division by zero."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(np.dot(a, b) / norm) if norm else 0.0
 
@@ -86,15 +95,11 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 def simcse_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
     """Cosine similarity of the SimCSE [CLS] vectors of each sentence pair; all sentences batched by length."""
     pairs = [_pair(text1, text2) for text1, text2 in pairs]
-    vectors = cls_vectors(model, [sentence for pair in pairs for sentence in pair])
-    return [Similarity(cosine(vectors[2 * i], vectors[2 * i + 1]),
-                       exceeds_limit(model, text1) or exceeds_limit(model, text2), model.max_length)
+    passes = cls_vectors(model, [sentence for pair in pairs for sentence in pair])
+    return [Similarity(cosine(passes[2 * i].outputs, passes[2 * i + 1].outputs),
+                       exceeds_limit(model, text1) or exceeds_limit(model, text2), model.max_length,
+                       (passes[2 * i], passes[2 * i + 1]))
             for i, (text1, text2) in enumerate(pairs)]
-
-
-def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
-    """Cosine similarity of the SimCSE [CLS] vectors of two sentences."""
-    return simcse_many(model, [(text1, text2)])[0]
 
 
 # float32 models carry about 7 significant digits; 4 decimals show all that matters
@@ -102,41 +107,33 @@ def simcse_similarity(model: LoadedModel, text1: str, text2: str) -> Similarity:
 DISPLAY_DECIMALS = 4
 
 
-def _answer(key: str, measure, text1: str, text2: str) -> tuple[float, str]:
-    pair = _pair(text1, text2)  # blank input is refused before any model loads
-    # Requests arriving together share one forward pass (models/batching.py).
-    result = batching.run(key, measure, pair)
-    return round(result.value, DISPLAY_DECIMALS), truncation_note(result.truncated, result.limit)
+def rounded_and_note(answer: Answer) -> tuple[float, str]:
+    return round(answer.result.value, DISPLAY_DECIMALS), answer.note
 
 
-@friendly_errors
-def sts(text1: str, text2: str) -> tuple[float, str]:
-    """Semantic similarity of two Japanese sentences as a JSTS score, from BERT fine-tuned on JSTS (book section 1.1).
-
-    Args:
-        text1: The first sentence, in Japanese (str, required, not blank).
-        text2: The second sentence, in Japanese (str, required, not blank).
-
-    Returns:
-        The raw regression score, a float on the JSTS scale from about 0 (unrelated) to 5 (same meaning), not clipped
-        A Markdown note, empty unless the pair was longer than the model reads (512 tokens)
-    """
-    return _answer(STS_KEY, sts_many, text1, text2)
+def _sentences() -> tuple[Input, Input]:
+    return (Input("text1", "The first sentence, in Japanese", ja="文1", en="sentence 1"),
+            Input("text2", "The second sentence, in Japanese", ja="文2", en="sentence 2"))
 
 
-@friendly_errors
-def simcse(text1: str, text2: str) -> tuple[float, str]:
-    """Cosine similarity of the sentence vectors of two Japanese sentences, from unsupervised SimCSE (book section 1.1).
+STS = Task(
+    "sts", "Semantic similarity of two Japanese sentences as a JSTS score, from BERT fine-tuned on JSTS"
+    " (book section 1.1).",
+    inputs=_sentences(),
+    returns=("The raw regression score, a float on the JSTS scale from about 0 (unrelated) to 5 (same meaning),"
+             " not clipped",
+             "A Markdown note, empty unless the pair was longer than the model reads (512 tokens)"),
+    forward=sts_many, batched=True, model_key=STS_KEY, example=tuple(EXAMPLES[0]))
+SIMCSE = Task(
+    "simcse", "Cosine similarity of the sentence vectors of two Japanese sentences, from unsupervised SimCSE"
+    " (book section 1.1).",
+    inputs=_sentences(),
+    returns=("The cosine similarity of the two [CLS] vectors, a float from -1 to 1 (higher means closer in meaning)",
+             "A Markdown note, empty unless a sentence was longer than the model reads (512 tokens)"),
+    forward=simcse_many, batched=True, model_key=SIMCSE_KEY, example=tuple(EXAMPLES[0]))
 
-    Args:
-        text1: The first sentence, in Japanese (str, required, not blank).
-        text2: The second sentence, in Japanese (str, required, not blank).
-
-    Returns:
-        The cosine similarity of the two [CLS] vectors, a float from -1 to 1 (higher means closer in meaning)
-        A Markdown note, empty unless a sentence was longer than the model reads (512 tokens)
-    """
-    return _answer(SIMCSE_KEY, simcse_many, text1, text2)
+sts = STS.endpoint(rounded_and_note)
+simcse = SIMCSE.endpoint(rounded_and_note)
 
 
 def build() -> dict[str, gr.Component]:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos import i18n, texts
-from demos.components import SIDE_BY_SIDE_MIN_WIDTH, Slider
-from demos.common import COMMON, clickable_examples, clip, explanation, friendly_errors, require_text, truncation_note
-from models import gpu, recent
-from models.loader import LoadedModel, count_tokens
+from demos.components import SIDE_BY_SIDE_MIN_WIDTH
+from demos.common import COMMON, clickable_examples, clip, explanation
+from demos.tasks import Answer, Input, Task
+from models import gpu
+from models.loader import LoadedModel
+from models.token_counts import count_tokens
 
 WORDS = i18n.register("summarization", {
     "title": ("要約生成", "Summarization"),
@@ -55,21 +57,12 @@ class Summary:
     limit: int
 
 
-def _bounded(value: float | int | None, low: int, high: int, default: int) -> int:
-    """A whole number within [low, high]; NaN or nothing gives the default."""
-    if value is None or value != value:  # NaN
-        return default
-    return max(low, min(high, int(value)))
-
-
 def summarize_article(model: LoadedModel, article: str, max_new_tokens: int = DEFAULT_NEW_TOKENS,
                       num_beams: int = 1) -> Summary:
     """Generate a summary; the article is cut to the model's input limit first."""
     import torch
 
-    article = clip(require_text(article, "記事", "article"))
-    max_new_tokens = _bounded(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS)
-    num_beams = _bounded(num_beams, 1, MAX_BEAMS, 1)
+    article = clip(article)
     seq2seq = model.runner
     inputs = seq2seq.tokenizer(article, truncation=True, max_length=model.max_length, return_tensors="pt")
     inputs = inputs.to(seq2seq.device)
@@ -87,28 +80,26 @@ def empty_output_note(summary: Summary) -> str:
     return "モデルは空の要約を出力しました。 / The model produced an empty summary."
 
 
-@friendly_errors
-def summarize(article: str, max_new_tokens: float = DEFAULT_NEW_TOKENS, num_beams: float = 1) -> tuple[str, str]:
-    """Write a headline for a Japanese news-style article with T5 fine-tuned on the livedoor news corpus (book section 1.1).
-
-    Args:
-        article: The article, in Japanese (str, required, not blank). The model reads its first 512 tokens.
-        max_new_tokens: The most tokens to generate (whole number, 8 to 256, default 64); a headline needs about 10 to 30.
-        num_beams: Beam search width (whole number, 1 to 4, default 1 = greedy); more beams are slower and often more fluent.
-
-    Returns:
-        The generated headline, a string in Japanese
-        A Markdown note, empty unless the article was longer than the model reads or the output was empty
-    """
-    require_text(article, "記事", "article")
-    max_new_tokens = _bounded(max_new_tokens, 1, MAX_NEW_TOKENS, DEFAULT_NEW_TOKENS)
-    num_beams = _bounded(num_beams, 1, MAX_BEAMS, 1)
-    # A classroom clicking the same example gets the first click's summary (models/recent.py).
-    summary = recent.reused_or_computed(
-        recent.answer_key("summarize", MODEL_KEY, article, max_new_tokens, num_beams),
-        lambda: gpu.run(MODEL_KEY, summarize_article, article, max_new_tokens, num_beams, seconds=gpu.LONG_SECONDS))
-    notes = [n for n in (truncation_note(summary.truncated, summary.limit), empty_output_note(summary)) if n]
+def summary_and_notes(answer: Answer) -> tuple[str, str]:
+    summary = answer.result
+    notes = [n for n in (answer.note, empty_output_note(summary)) if n]
     return summary.text, "\n\n".join(notes)
+
+
+SUMMARIZE = Task(
+    "summarize", "Write a headline for a Japanese news-style article with T5 fine-tuned on the livedoor news corpus"
+    " (book section 1.1).",
+    inputs=(Input("article", "The article, in Japanese; the model reads its first 512 tokens", ja="記事", en="article"),
+            Input("max_new_tokens", "The most tokens to generate; a headline needs about 10 to 30", int,
+                  DEFAULT_NEW_TOKENS, 8, MAX_NEW_TOKENS, ja="最大トークン数", en="max new tokens"),
+            Input("num_beams", "Beam search width (1 = greedy); more beams are slower and often more fluent", int,
+                  1, 1, MAX_BEAMS, ja="ビーム数", en="number of beams")),
+    returns=("The generated headline, a string in Japanese",
+             "A Markdown note, empty unless the article was longer than the model reads or the output was empty"),
+    forward=summarize_article, model_key=MODEL_KEY, gpu_seconds=gpu.LONG_SECONDS, example=tuple(EXAMPLES[0]))
+
+# A classroom clicking the same example gets the first click's summary (Task.reuse).
+summarize = SUMMARIZE.endpoint(summary_and_notes)
 
 
 def build() -> dict[str, gr.Component]:
@@ -117,10 +108,9 @@ def build() -> dict[str, gr.Component]:
         with gr.Column():
             article = gr.Textbox(label=WORDS("article"), lines=8, placeholder=WORDS("placeholder"))
             with gr.Row():
-                max_new_tokens = Slider(8, MAX_NEW_TOKENS, value=DEFAULT_NEW_TOKENS, step=1,
-                                        label=COMMON("max_new_tokens"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                num_beams = Slider(1, MAX_BEAMS, value=1, step=1, label=WORDS("beams"),
-                                   min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                max_new_tokens = SUMMARIZE.input("max_new_tokens").slider(COMMON("max_new_tokens"),
+                                                                          min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                num_beams = SUMMARIZE.input("num_beams").slider(WORDS("beams"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
             button = gr.Button(WORDS("summarize"), variant="primary")
         with gr.Column():
             summary = gr.Textbox(label=WORDS("summary"), lines=3, buttons=["copy"], interactive=False)

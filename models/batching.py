@@ -10,7 +10,6 @@ direct call would; a batch forms only while the model is already busy.
 If a batch fails, its items run again one by one, so a bad input fails only its
 own request. ``JNLP_BATCH_SIZE`` sets the largest batch (default 16); 1 turns
 batching off (each request runs in its own thread, as without this module).
-On ZeroGPU there is no batching either (see ``run``).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from models import gpu, settings
+from models import settings
 from models.loader import LoadedModel, using
 
 log = logging.getLogger(__name__)
@@ -187,26 +186,18 @@ class _Batcher:
             request.finish(result)
 
 
-def _first(model: LoadedModel, function: BatchFunction, item: Any) -> Any:
-    """One item through a batch function (module level: ZeroGPU pickles it by name)."""
-    return function(model, [item])[0]
-
-
 _batchers: dict[tuple[str, BatchFunction], _Batcher] = {}
 _batchers_guard = threading.Lock()
 
 
 def run(key: str, function: Callable[[LoadedModel, list[Item]], list[Result]], item: Item) -> Result:
-    """``function(model, [item])[0]`` for the model of ``key``, batched with concurrent requests."""
-    if gpu.on_zero_gpu():
-        # Each request runs alone, in its own thread, as one GPU call. ZeroGPU schedules a call and
-        # charges its GPU time to the user whose request it finds in the calling thread's context:
-        # a batch runs in the thread of the caller that leads it, so the whole batch would be
-        # charged to that one user, and one user's call would wait for other users' inputs.
-        return gpu.run(key, _first, function, item)
+    """``function(model, [item])[0]`` for the model of ``key``, batched with concurrent requests.
+
+    Not for ZeroGPU, where each request must run alone in its own thread (demos/tasks.py sends it there).
+    """
     if batch_size() == 1:
         with using(key) as model:
-            return _first(model, function, item)
+            return function(model, [item])[0]
     with _batchers_guard:
         batcher = _batchers.get((key, function))
         if batcher is None:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import hub, settings, token_counts, tunings
-from models.token_counts import count_tokens, exceeds_limit  # noqa: F401 - moved; demos switch over next
 from models.hub import FOLDER_MISSING, NOT_DOWNLOADED, UNREADABLE
 from models.registry import ModelSpec, get_spec
 

@@ -72,11 +72,12 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def answer_key(endpoint: str, model_key: str, text: str, *settings: Hashable) -> tuple:
+def answer_key(endpoint: str, model_key: str, *inputs: Hashable) -> tuple:
     """What names an answer: the endpoint, the model id the registry key resolves to now (an operator
-    who points the key elsewhere gets new answers), a digest of the text, and every setting that
-    changes the answer."""
-    return (endpoint, get_spec(model_key).resolve_id(), fingerprint(text), *settings)
+    who points the key elsewhere gets new answers), and every input that changes the answer, each
+    text by its digest."""
+    return (endpoint, get_spec(model_key).resolve_id(),
+            *(fingerprint(value) if isinstance(value, str) else value for value in inputs))
 
 
 def recall(key: Hashable) -> object | None:

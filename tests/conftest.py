@@ -88,6 +88,36 @@ def forget_recent_results():
 
 
 @pytest.fixture
+def count_forward(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list]:
+    """``count_forward(name)``: the list of the model calls the Task of that name (demos/tasks.py) makes
+    from now on, in this test (its forward is swapped for a counting one, and put back after)."""
+    import dataclasses
+
+    from demos import tasks
+
+    monkeypatch.setattr(tasks, "TASKS", dict(tasks.TASKS))
+
+    def count(name: str) -> list:
+        calls: list = []
+        task = tasks.TASKS[name]
+        original = task.forward
+
+        if task.streamed:
+            def counted(*args: object) -> Iterator[object]:
+                calls.append(args[1:])  # not the model: the batcher keeps this function, and so the list
+                yield from original(*args)
+        else:
+            def counted(*args: object) -> object:
+                calls.append(args[1:])
+                return original(*args)
+
+        dataclasses.replace(task, forward=counted)  # registers itself in TASKS under the same name
+        return calls
+
+    return count
+
+
+@pytest.fixture
 def silent_server() -> Iterator[str]:
     """The address of a port that accepts connections and never answers: a network that drops the
     Hub's replies (the Hub client would wait; the app must not)."""

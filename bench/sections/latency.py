@@ -1,128 +1,74 @@
-"""Per-request latency: handler vs bare model."""
+"""Per-request latency: each Task's handler (checks, runner, formatting) against its own model call.
+
+Every Task the app declares (demos/tasks.py) is timed, on the tab's example and on a long input, so
+a new Task is benched without a line here. The bare call is ``task.forward_one(model, inputs)``: the
+same model call the handler makes, without the runner and the formatting around it.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
 from bench import measure
 from bench.sections.common import Settings, fitting_text
 
 
-def _endpoint_calls(settings: Settings) -> dict[str, dict[str, tuple]]:
-    """{endpoint: {input name: (handler call, bare call)}} on the app's own examples and a long input."""
-    import torch
+def _long_inputs(task, key: str) -> tuple | None:
+    """The task's example with its texts made about 512 tokens long together (None: no long variant)."""
+    if task.name == "contextual":  # the tab reads at most 200 characters a sentence, each must hold the word
+        return ("\n".join(["電話をかける。" + fitting_text(key, 160)] * 3), "かける")
+    if task.name == "fill_mask":
+        return ("図書館で[MASK]を借りた。" + fitting_text(key, 500),)
+    if task.name in ("next_token", "generate"):
+        return None  # a prompt's length matters little next to the tokens generated
+    texts = [i for i, declared in enumerate(task.inputs) if declared.kind is str and not declared.choices]
+    piece = fitting_text(key, 512 // len(texts))
+    return tuple(piece if i in texts else value for i, value in enumerate(task.example))
 
-    from demos import contextual, generation, ner, nli, sentiment, similarity, summarization
-    from models.loader import load as load_now
 
-    def load(key):
-        """A model on its final layers: a large one is packed in the background after it loads."""
-        entry = load_now(key)
-        entry.layers_final.wait()
-        return entry
+def _endpoint_calls(settings: Settings) -> dict[str, dict[str, tuple[Callable, Callable]]]:
+    """{endpoint: {input label: (handler call, bare call)}} for every Task, on every model it may use."""
+    from app import demo
+    from demos import tasks
+    from models.loader import load
 
+    handlers = {fn.api_name: fn.fn for fn in demo.fns.values() if getattr(fn.fn, "task", None) is not None}
     calls: dict[str, dict[str, tuple]] = {}
-
-    def classification(name, key, handler, bare_kwargs, examples):
-        pipe = load(key).runner
-        calls[name] = {}
-        for label, args in examples.items():
-            inputs = args[0] if len(args) == 1 else {"text": args[0], "text_pair": args[1]}
-            calls[name][label] = (lambda a=args: handler(*a),
-                                  lambda i=inputs: pipe(i, top_k=None, truncation=True, max_length=512, **bare_kwargs))
-
-    bert_512 = fitting_text("SENTIMENT", 512)
-    half = fitting_text("SENTIMENT", 256)  # a pair of these is about 512 tokens
-    classification("sentiment", "SENTIMENT", sentiment.sentiment, {},
-                   {"example": (sentiment.EXAMPLES[0][0],), "512 tokens": (bert_512,)})
-    classification("nli", "NLI", nli.nli, {}, {"example": tuple(nli.EXAMPLES[0]), "512 tokens": (half, half)})
-    classification("sts", "STS", similarity.sts, {"function_to_apply": "none"},
-                   {"example": tuple(similarity.EXAMPLES[0]), "512 tokens": (half, half)})
-
-    simcse_pipe = load("SIMCSE").runner
-
-    def bare_simcse(a, b):
-        outputs = simcse_pipe([a, b], tokenize_kwargs={"truncation": True, "max_length": 512})
-        first, second = (np.asarray(o)[0][0] for o in outputs)
-        return float(first @ second / (np.linalg.norm(first) * np.linalg.norm(second)))
-
-    calls["simcse"] = {label: (lambda a=a, b=b: similarity.simcse(a, b), lambda a=a, b=b: bare_simcse(a, b))
-                       for label, (a, b) in {"example": tuple(similarity.EXAMPLES[0]),
-                                             "512 tokens": (bert_512, bert_512)}.items()}
-
-    ner_pipe = load("NER").runner
-    calls["ner"] = {label: (lambda t=text: ner.ner(t), lambda t=text: ner_pipe(t))
-                    for label, text in {"example": ner.EXAMPLES[0][0], "512 tokens": bert_512}.items()}
-
-    seq2seq = load("SUMMARIZATION").runner
-
-    def bare_summary(article):
-        inputs = seq2seq.tokenizer(article, truncation=True, max_length=512, return_tensors="pt").to(seq2seq.device)
-        with torch.inference_mode():
-            output = seq2seq.model.generate(**inputs, max_new_tokens=settings.new_tokens, num_beams=1, do_sample=False)
-        return seq2seq.tokenizer.decode(output[0], skip_special_tokens=True)
-
-    calls["summarize"] = {label: (lambda t=text: summarization.summarize(t, settings.new_tokens, 1),
-                                  lambda t=text: bare_summary(t))
-                          for label, text in {"example": summarization.EXAMPLES[0][0],
-                                              "512 tokens": fitting_text("SUMMARIZATION", 512)}.items()}
-
-    # The contextual tab: its model is the encoder, run on all the sentences at once with every
-    # layer's hidden states; the handler adds finding the word, the cosines, a PCA, a table and two
-    # figures. Fill-mask: the fill-mask pipeline itself is the bare call.
-    bert = load("CONTEXTUAL")
-    encoder, bert_tokenizer = bert.runner.model.base_model, bert.tokenizer
-
-    def bare_contextual(sentences):
-        encoded = bert_tokenizer(contextual.split_sentences(sentences), padding=True, truncation=True,
-                                 max_length=512, return_tensors="pt").to(encoder.device)
-        with torch.inference_mode():
-            return encoder(**encoded, output_hidden_states=True).hidden_states[-1]
-
-    # The tab reads at most 200 characters a sentence: its "512 tokens" are three sentences of about 170.
-    long_sentences = "\n".join(["電話をかける。" + fitting_text("CONTEXTUAL", 160)] * 3)
-    calls["contextual"] = {label: (lambda t=text, w=word: contextual.contextual(t, w), lambda t=text: bare_contextual(t))
-                           for label, (text, word) in {"example": tuple(contextual.EXAMPLES[0]),
-                                                       "512 tokens": (long_sentences, "かける")}.items()}
-
-    def bare_fill(text, pipe=bert.runner):
-        return pipe(text, top_k=5, tokenizer_kwargs={"truncation": True, "max_length": 512})
-
-    long_masked = "図書館で[MASK]を借りた。" + fitting_text("CONTEXTUAL", 500)
-    calls["fill_mask"] = {label: (lambda t=text: contextual.fill_mask(t, 5), lambda t=text: bare_fill(t))
-                          for label, text in {"example": contextual.FILL_EXAMPLES[0][0],
-                                              "512 tokens": long_masked}.items()}
-
-    for key in generation.MODEL_KEYS:
-        entry = load(key)
-        lm, tokenizer = entry.runner.model, entry.runner.tokenizer
-
-        def bare_next(prompt, lm=lm, tokenizer=tokenizer):
-            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"].to(lm.device)
-            with torch.inference_mode():
-                probabilities = torch.softmax(lm(input_ids=ids).logits[0, -1].float(), dim=-1)
-            return torch.topk(probabilities, generation.DEFAULT_TOP_K)
-
-        def bare_generate(prompt, lm=lm, tokenizer=tokenizer):
-            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"].to(lm.device)
-            with torch.inference_mode():
-                output = lm.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
-                                     max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens,
-                                     do_sample=False, pad_token_id=tokenizer.pad_token_id)
-            return tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
-
-        def handler_generate(prompt, key=key):
-            last = None
-            for last in generation.generate(prompt, key, settings.new_tokens):
-                pass
-            return last
-
-        prompt = generation.EXAMPLES[0][0]
-        calls[f"next_token ({key})"] = {"example": (lambda p=prompt, k=key: generation.next_token(p, k),
-                                                    lambda p=prompt, f=bare_next: f(p))}
-        calls[f"generate ({key}, {settings.new_tokens} tokens)"] = {
-            "example": (lambda p=prompt, f=handler_generate: f(p), lambda p=prompt, f=bare_generate: f(p))}
+    for name, task in tasks.TASKS.items():
+        keys = [task.model_key] if task.model_key else list(task.input("model_key").choices)
+        for key in keys:
+            entry = load(key)
+            entry.layers_final.wait()  # a large model is packed in the background after it loads
+            inputs = {"example": task.example, "512 tokens": _long_inputs(task, key)}
+            endpoint = name if task.model_key else f"{name} ({key})"
+            calls[endpoint] = {}
+            for label, example in inputs.items():
+                if example is None:
+                    continue
+                args = _with(task, example, key, settings)
+                model_inputs = task.model_inputs(task.checked(*args))
+                calls[endpoint][label] = (lambda a=args, h=handlers[name]: _last(h(*a)),
+                                          lambda e=entry, m=model_inputs, t=task: _last(t.forward_one(e, m)))
     return calls
+
+
+def _with(task, example: tuple, key: str, settings: Settings) -> list:
+    """The example's inputs, on this model, generating the run's number of tokens."""
+    names = [declared.name for declared in task.inputs]
+    args = list(example) + [declared.default for declared in task.inputs[len(example):]]
+    if "model_key" in names:
+        args[names.index("model_key")] = key
+    if "max_new_tokens" in names:
+        args[names.index("max_new_tokens")] = settings.new_tokens
+    return args
+
+
+def _last(answer):
+    """A streamed answer run to its end (its last update); any other answer as it is."""
+    if hasattr(answer, "__next__"):
+        for answer in answer:  # noqa: B007 - the last one is kept
+            pass
+    return answer
 
 
 def latency(settings: Settings) -> list[dict]:

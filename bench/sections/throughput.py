@@ -123,7 +123,7 @@ def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], d
     from demos import common, nli, sentiment
     from models.loader import using
 
-    inputs = {"SENTIMENT": [(text, None) for text, *_ in sentiment.EXAMPLES],
+    inputs = {"SENTIMENT": [(text,) for text, *_ in sentiment.EXAMPLES],
               "NLI": [(premise, hypothesis) for premise, hypothesis, *_ in nli.EXAMPLES]}
     gains: dict[str, float] = {}
     rates: dict[str, object] = {}
@@ -134,9 +134,9 @@ def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], d
                                                      lambda: common.classify_many(model, batch),
                                                      repeats=1 if settings.quick else 3)
             config = model.runner.model.config
-            flops = sum(encoder_flops(config, len(model.tokenizer(text, pair, truncation=True,
+            flops = sum(encoder_flops(config, len(model.tokenizer(*texts, truncation=True,
                                                                   max_length=model.max_length)["input_ids"]))
-                        for text, pair in batch)
+                        for texts in batch)
         gains[key] = float(np.median(one_by_one) / np.median(together))
         rates[key] = {"one_by_one_gflops": flops / float(np.median(one_by_one)) / 1e9,
                       "batched_gflops": flops / float(np.median(together)) / 1e9}
@@ -166,7 +166,7 @@ def mixed_lengths(settings: Settings, size: int) -> dict[str, float]:
     with using("SENTIMENT") as model:
         one_call, grouped = measure.time_pair(
             lambda: model.runner(texts, top_k=None, truncation=True, max_length=model.max_length, batch_size=size),
-            lambda: common.classify_many(model, [(text, None) for text in texts]),
+            lambda: common.classify_many(model, [(text,) for text in texts]),
             repeats=1 if settings.quick else 3)
     return {"one_padded_call_s": float(np.median(one_call)), "length_groups_s": float(np.median(grouped)),
             "gain": float(np.median(one_call) / np.median(grouped))}

@@ -65,9 +65,11 @@ def test_too_many_sentences_and_blank_input(model):
     with pytest.raises(InputError, match="12"):
         contextual.contextual_vectors(model, "\n".join(["ABC"] * 13), "ABC")
     with pytest.raises(InputError, match="Please enter"):
-        contextual.contextual_vectors(model, " \n ", "ABC")
+        contextual.CONTEXTUAL.compute(model, " \n ", "ABC")
     with pytest.raises(InputError, match="Please enter"):
-        contextual.contextual_vectors(model, "ABC", " ")
+        contextual.CONTEXTUAL.compute(model, "ABC", " ")
+    with pytest.raises(InputError, match="too long"):
+        contextual.CONTEXTUAL.compute(model, "ABC", "A" * (contextual.MAX_WORD_CHARS + 1))
 
 
 def test_outputs_are_escaped_and_read_for_a_student(model):
@@ -117,7 +119,7 @@ def test_fill_mask_refusals(model):
     with pytest.raises(InputError, match="Too many masks"):
         contextual.fill_masks(model, "＿" * (contextual.MAX_MASKS + 1))
     with pytest.raises(InputError, match="Please enter"):
-        contextual.fill_masks(model, "  ")
+        contextual.FILL_MASK.compute(model, "  ")
 
 
 def test_handlers_give_the_gradio_values(model, monkeypatch, model_env):

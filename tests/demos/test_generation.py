@@ -17,7 +17,8 @@ def model(load_model):
 
 
 def test_top_k_is_sorted_probabilities_of_the_models_distribution(model):
-    candidates = generation.next_token_distribution(model, PROMPT, top_k=5)
+    result = generation.next_token_distribution(model, PROMPT, top_k=5)
+    candidates = result.candidates
     assert len(candidates) == 5
     probabilities = [c.probability for c in candidates]
     assert probabilities == sorted(probabilities, reverse=True)
@@ -31,6 +32,10 @@ def test_top_k_is_sorted_probabilities_of_the_models_distribution(model):
     top = torch.topk(expected, 5)
     assert [c.token_id for c in candidates] == top.indices.tolist()
     assert probabilities == pytest.approx(top.values.tolist(), abs=1e-6)
+    # The stages are the same pass: the prompt's ids and the logits the probabilities come from.
+    assert result.stages.ids == tuple(ids[0].tolist()) and result.stages.rows == (ids.shape[1] - 1,)
+    assert torch.softmax(torch.tensor(result.stages.outputs), -1)[top.indices].tolist() == pytest.approx(
+        top.values.tolist(), abs=1e-6)
 
 
 def test_label_keys_stay_distinct():
@@ -58,8 +63,7 @@ def test_streaming_yields_growing_text_within_the_cap(model):
 
 def test_seed_makes_sampling_reproducible(model):
     def sample(seed):
-        settings = generation.sampling_settings(True, 1.5, 1.0, 0, seed)
-        return list(generation.generate_stream(model, PROMPT, 10, settings))[-1]
+        return list(generation.generate_stream(model, PROMPT, 10, True, 1.5, 1.0, 0, seed))[-1]
 
     assert sample(7) == sample(7)
     assert len({sample(seed) for seed in range(5)}) > 1
@@ -70,12 +74,12 @@ def test_seed_makes_sampling_reproducible(model):
     [((True, math.nan, 2.0, -3, -1), (1.0, 1.0, 0, 0)), ((True, 99, 0.0, 10**9, 2**40), (2.0, 0.01, 500, 2**31 - 1))],
 )
 def test_sampling_settings_are_clamped(raw, expected):
-    settings = generation.sampling_settings(*raw)
-    assert (settings.temperature, settings.top_p, settings.top_k, settings.seed) == expected
+    checked = generation.GENERATE.checked(PROMPT, "GENERATION", 10, *raw)
+    assert (checked["temperature"], checked["top_p"], checked["top_k"], checked["seed"]) == expected
 
 
 def test_max_new_tokens_above_the_cap_is_capped(model):
-    steps = list(generation.generate_stream(model, "今日", max_new_tokens=10**6))
+    steps = list(generation.GENERATE.compute(model, "今日", "GENERATION", 10**6))
     assert len(steps) <= generation.MAX_NEW_TOKENS
 
 
@@ -86,13 +90,13 @@ def test_long_prompt_keeps_its_end_within_the_positions(model):
 
 def test_only_registry_keys_can_be_chosen():
     with pytest.raises(InputError):
-        generation._check_key("gpt2")
-    assert generation._check_key("GENERATION_SMALL") == "GENERATION_SMALL"
+        generation.MODEL_CHOICE.check("gpt2")
+    assert generation.MODEL_CHOICE.check("GENERATION_SMALL") == "GENERATION_SMALL"
 
 
 def test_blank_prompt_is_refused(model):
     with pytest.raises(InputError):
-        generation.next_token_distribution(model, "  ")
+        generation.NEXT_TOKEN.compute(model, "  ")
 
 
 def test_closing_a_stream_releases_the_model_for_others(model_env, monkeypatch):
@@ -111,22 +115,9 @@ def test_closing_a_stream_releases_the_model_for_others(model_env, monkeypatch):
     assert not entry.lock.locked()
 
 
-def _counting(monkeypatch, module, name):
-    """Replace module.name with a wrapper that counts its calls (the handlers look it up when called)."""
-    calls = []
-    original = getattr(module, name)
-
-    def counted(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
-
-
-def test_a_repeated_generation_is_answered_from_the_first_one_at_once(model, monkeypatch):
+def test_a_repeated_generation_is_answered_from_the_first_one_at_once(model, monkeypatch, count_forward):
     monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
-    runs = _counting(monkeypatch, generation, "generate_stream")
+    runs = count_forward("generate")
     first = list(generation.generate(PROMPT, "GENERATION", 6))
     again = list(generation.generate(PROMPT, "GENERATION", 6))
     assert len(runs) == 1 and len(first) == 7  # the prompt, then six tokens one by one
@@ -140,9 +131,9 @@ def test_a_repeated_generation_is_answered_from_the_first_one_at_once(model, mon
         sampled[-1]]
 
 
-def test_a_generation_cut_short_by_stop_is_never_reused(model, monkeypatch):
+def test_a_generation_cut_short_by_stop_is_never_reused(model, monkeypatch, count_forward):
     monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
-    runs = _counting(monkeypatch, generation, "generate_stream")
+    runs = count_forward("generate")
     stream = generation.generate(PROMPT, "GENERATION", 6)
     next(stream), next(stream)
     stream.close()  # what Stop does
@@ -150,18 +141,18 @@ def test_a_generation_cut_short_by_stop_is_never_reused(model, monkeypatch):
     assert len(runs) == 2 and len(whole) == 7
 
 
-def test_a_repeated_next_token_request_runs_the_model_once(model, monkeypatch):
+def test_a_repeated_next_token_request_runs_the_model_once(model, monkeypatch, count_forward):
     monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
-    runs = _counting(monkeypatch, generation, "next_token_distribution")
+    runs = count_forward("next_token")
     first = generation.next_token(PROMPT, "GENERATION", 5)
     assert generation.next_token(PROMPT, "GENERATION", 5) == first and len(runs) == 1
     generation.next_token(PROMPT, "GENERATION", 4)
     assert len(runs) == 2
 
 
-def test_with_the_cache_off_every_request_runs_the_model(model, monkeypatch):
+def test_with_the_cache_off_every_request_runs_the_model(model, monkeypatch, count_forward):
     monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
-    runs = _counting(monkeypatch, generation, "generate_stream")
+    runs = count_forward("generate")
     assert list(generation.generate(PROMPT, "GENERATION", 3)) == list(generation.generate(PROMPT, "GENERATION", 3))
     assert len(runs) == 2
 

@@ -29,7 +29,7 @@ def _found(entities):
     ],
 )
 def test_entities_point_at_the_original_characters(load_model, text, expected):
-    entities = ner.recognize(load_model("NER"), text)
+    entities = ner.recognize(load_model("NER"), text).entities
     assert _found(entities) == expected
     for entity in entities:
         assert text[entity.start : entity.end] == entity.text
@@ -38,7 +38,7 @@ def test_entities_point_at_the_original_characters(load_model, text, expected):
 
 def test_highlights_rebuild_the_input_character_for_character(load_model):
     text = "\u3000ＡＢＣの山田　太郎さんが\n東京😀と東京へ行った  "
-    entities = ner.recognize(load_model("NER"), text)
+    entities = ner.recognize(load_model("NER"), text).entities
     pieces = ner.to_highlights(text, entities)
     assert "".join(piece for piece, _ in pieces) == text
     assert [(p, label) for p, label in pieces if label] == [
@@ -49,7 +49,7 @@ def test_entities_past_the_model_limit_are_still_found(load_model):
     model = load_model("NER")
     filler = "今日は天気が良いので散歩に行きます。" * 12  # well past 64 tokens
     text = filler + "山田太郎さんは京都へ行きます。" + filler + "大阪"
-    found = _found(ner.recognize(model, text))
+    found = _found(ner.recognize(model, text).entities)
     first = len(filler)
     assert found == [
         ("山田太郎", "人名", first, first + 4),
@@ -60,7 +60,7 @@ def test_entities_past_the_model_limit_are_still_found(load_model):
 
 def test_a_long_sentence_without_punctuation_is_cut_at_token_boundaries(load_model):
     text = "天気" * 150 + "東京"
-    found = _found(ner.recognize(load_model("NER"), text))
+    found = _found(ner.recognize(load_model("NER"), text).entities)
     assert found == [("東京", "地名", 300, 302)]
 
 
@@ -75,7 +75,7 @@ def test_highlights_of_text_without_entities_is_the_text():
 
 def test_only_the_beginning_of_a_very_long_text_is_analysed_and_said_so(load_model):
     text = "東京。" + "あ" * ner.MAX_NER_CHARS + "大阪"
-    entities = ner.recognize(load_model("NER"), text)
+    entities = ner.recognize(load_model("NER"), text).entities
     assert _found(entities) == [("東京", "地名", 0, 2)]  # 大阪 lies past the analysed part
     pieces = ner.to_highlights(text, entities)
     assert "".join(p for p, _ in pieces) == text  # the whole text is still shown
@@ -86,7 +86,7 @@ def test_only_the_beginning_of_a_very_long_text_is_analysed_and_said_so(load_mod
 
 def test_whitespace_only_is_refused(load_model):
     with pytest.raises(InputError):
-        ner.recognize(load_model("NER"), " \n\u3000")
+        ner.NER.compute(load_model("NER"), " \n\u3000")
 
 
 def _entities(*labels):

@@ -33,10 +33,10 @@ def test_max_new_tokens_bounds_the_length(load_model):
 
 
 @pytest.mark.parametrize(
-    "value, expected", [(math.nan, 64), (None, 64), (-5, 1), (0, 1), (10**9, 256), (12.7, 12)]
+    "value, expected", [(math.nan, 64), (None, 64), (-5, 8), (0, 8), (10**9, 256), (12.7, 12)]
 )
 def test_generation_length_is_clamped(value, expected):
-    assert summarization._bounded(value, 1, summarization.MAX_NEW_TOKENS, 64) == expected
+    assert summarization.SUMMARIZE.input("max_new_tokens").check(value) == expected
 
 
 def test_long_article_is_truncated_and_said_so(load_model):
@@ -51,13 +51,10 @@ def test_beam_search_runs(load_model):
     assert summary.text
 
 
-def test_a_repeated_summary_request_runs_the_model_once(load_model, monkeypatch):
+def test_a_repeated_summary_request_runs_the_model_once(load_model, count_forward, monkeypatch):
     monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
     load_model("SUMMARIZATION")
-    calls = []
-    original = summarization.summarize_article
-    monkeypatch.setattr(summarization, "summarize_article",
-                        lambda *args, **kwargs: calls.append(args) or original(*args, **kwargs))
+    calls = count_forward("summarize")
     first = summarization.summarize(ARTICLE, 8, 1)
     assert summarization.summarize(ARTICLE, 8, 1) == first and len(calls) == 1
     summarization.summarize(ARTICLE, 8, 2)  # another beam width: another summary

@@ -167,7 +167,7 @@ def test_a_batch_size_outside_1_to_64_is_refused_not_bent(monkeypatch, raw):
 
 def test_a_padded_batch_gives_each_text_its_own_scores(load_model):
     model = load_model("SENTIMENT")
-    together = classify_many(model, [(text, None) for text in TEXTS])
+    together = classify_many(model, [(text,) for text in TEXTS])
     for text, scores in zip(TEXTS, together):
         alone = classify(model, text)
         assert scores.probabilities == pytest.approx(alone.probabilities, abs=1e-5)
@@ -178,11 +178,11 @@ def test_padded_pairs_match_single_pairs(load_model):
     pairs = [(TEXTS[i], TEXTS[-1 - i]) for i in range(len(TEXTS))]
     nli_model, sts_model, simcse_model = load_model("NLI"), load_model("STS"), load_model("SIMCSE")
     for (a, b), scores in zip(pairs, classify_many(nli_model, pairs)):
-        assert scores.probabilities == pytest.approx(nli.predict(nli_model, a, b).probabilities, abs=1e-5)
+        assert scores.probabilities == pytest.approx(nli.NLI.compute(nli_model, a, b).probabilities, abs=1e-5)
     for (a, b), result in zip(pairs, similarity.sts_many(sts_model, pairs)):
-        assert result.value == pytest.approx(similarity.sts_score(sts_model, a, b).value, abs=1e-5)
+        assert result.value == pytest.approx(similarity.STS.compute(sts_model, a, b).value, abs=1e-5)
     for (a, b), result in zip(pairs, similarity.simcse_many(simcse_model, pairs)):
-        assert result.value == pytest.approx(similarity.simcse_similarity(simcse_model, a, b).value, abs=1e-5)
+        assert result.value == pytest.approx(similarity.SIMCSE.compute(simcse_model, a, b).value, abs=1e-5)
 
 
 def test_the_sentiment_handler_answers_a_crowd(load_model, monkeypatch):
@@ -263,7 +263,7 @@ def test_a_long_review_runs_apart_from_short_ones_with_the_same_scores(load_mode
     model = load_model("SENTIMENT")
     counting = dataclasses.replace(model, runner=_CountingRunner(model.runner))
     texts = ["良い。", "残念だった", "東京" * 200, "面白い映画でした。"]
-    together = classify_many(counting, [(text, None) for text in texts])
+    together = classify_many(counting, [(text,) for text in texts])
     assert sorted(counting.runner.calls) == [1, 3]
     for text, scores in zip(texts, together):
         assert scores.probabilities == pytest.approx(classify(model, text).probabilities, abs=1e-5)
