@@ -2,14 +2,13 @@
 
 A forward pass makes and frees large tensors (a 512-token input's feed-forward activation is 6 MB).
 glibc's malloc gives allocations that large their own mapping (mmap) and unmaps them when freed, and
-trims freed memory at the top of its heap back to the kernel: the next forward pass gets fresh pages,
-which the kernel zeroes on first touch (docs/benchmarks.md has the figures).
+trims freed memory at the top of its heap: the next forward pass gets fresh pages, which the kernel
+zeroes on first touch (docs/benchmarks.md, threads and memory of the CPU runtime).
 
-``keep_freed_memory()`` raises the two thresholds with ``mallopt``: allocations up to 32 MB (glibc's
-ceiling for this setting) come from the heap, and up to 256 MB of freed memory stays at its top, for a
-little more resident memory. An operator's own glibc malloc variables (``MALLOC_MMAP_THRESHOLD_``,
-``MALLOC_TRIM_THRESHOLD_``, ``glibc.malloc.*`` in ``GLIBC_TUNABLES``) stand. Off glibc (macOS, Windows,
-musl) this does nothing. The keep_freed_memory tuning (models/tunings.py) calls it as a CPU model loads.
+``keep_freed_memory()`` raises both thresholds with ``mallopt``, for a little more resident memory.
+An operator's own glibc malloc variables (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
+``glibc.malloc.*`` in ``GLIBC_TUNABLES``) stand; off glibc (macOS, Windows, musl) this does nothing.
+The keep_freed_memory tuning (models/tunings.py) calls it as a CPU model loads.
 """
 
 from __future__ import annotations
@@ -26,8 +25,8 @@ log = logging.getLogger(__name__)
 # mallopt's parameter numbers (glibc's malloc.h)
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024  # the largest value glibc accepts on 64-bit systems
-TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
+MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024  # allocations up to this come from the heap (glibc's ceiling on 64-bit)
+TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024  # freed memory kept at the heap's top
 OPERATOR_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 MALLOC_TUNABLES = "glibc.malloc."  # in GLIBC_TUNABLES, the prefix of malloc's own settings
 

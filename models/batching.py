@@ -1,15 +1,11 @@
 """Requests to one model that arrive together run through it as one batch.
 
-A classroom clicks at once: sixteen sentiment requests, one forward pass each,
-queue behind each other. Run as one padded batch they take little longer than
-one. Requests for one (model key, batch function) pair queue together; whoever
-finds the model idle runs everything queued (up to the batch size) as one batch,
-in its own thread. A lone request never waits for company and runs just as a
-direct call would; a batch forms only while the model is already busy.
-
-If a batch fails, its items run again one by one, so a bad input fails only its
-own request. ``JNLP_BATCH_SIZE`` sets the largest batch (default 16); 1 turns
-batching off (each request runs in its own thread, as without this module).
+A classroom clicks at once: sixteen requests, one forward pass each, would queue behind each other;
+as one padded batch they take little longer than one. Requests for one (model key, batch function)
+pair queue together; whoever finds the model idle runs everything queued (up to the batch size) as
+one batch, in its own thread. A lone request never waits for company: a batch forms only while the
+model is already busy. If a batch fails, its items run again one by one, so a bad input fails only
+its own request. ``JNLP_BATCH_SIZE`` sets the largest batch (default 16); 1 turns batching off.
 """
 
 from __future__ import annotations
@@ -40,18 +36,12 @@ def batch_size() -> int:
 
 # --- padded batches of similar lengths ---------------------------------------------------------------
 #
-# A padded batch costs as if every input were as long as its longest one: one 512-token review
-# among fifteen short ones made the whole batch take 8.2 s instead of 1.1 s for the short ones
-# as one batch and the long one alone (full-size BERT, 2 cores). So a batch runs as groups of
-# similar length, each one padded call. Measured on the same machine, a BERT forward pass costs
-# about 0.85 ms per padded token plus about 25 ms per call, i.e. a call costs as much as ~30
-# more tokens; lengths are counted in characters (at most one WordPiece token per character,
-# about 0.7 on Japanese text), so one call is worth about 40 characters.
+# A padded batch costs as if every input were as long as its longest one, so one long review would
+# slow a batch of short ones: a batch runs as groups of similar length, one padded call each. A call's
+# own cost is worth about this many characters of padding (lengths are counted in characters, an upper
+# bound of the WordPiece tokens; docs/benchmarks.md, figures behind JNLP_BATCH_SIZE).
 CALL_COST_IN_CHARACTERS = 40
-# Batching pays for short inputs only. Measured per sequence (BERT-base, oneDNN's kernels, 2 cores):
-# 32 tokens 30 ms alone, 20 ms four at a time; 128 tokens 78 vs 75 ms; 256 tokens 134 vs 151-154 ms
-# and 512 tokens 278 vs 314-318 ms, slower together (with torch's default kernels 512 tokens came
-# out even). So an input longer than this (in characters, at least its tokens) runs alone.
+# Long inputs ran slower batched than alone, so an input longer than this (in characters) runs alone.
 LONGEST_TO_BATCH = 192
 
 
@@ -59,10 +49,9 @@ def similar_length_groups(lengths: Sequence[int], call_cost: int = CALL_COST_IN_
                           longest_to_batch: int = LONGEST_TO_BATCH) -> list[list[int]]:
     """The indices of inputs of these lengths, split into groups to run as one padded batch each.
 
-    Of all splits of the inputs, in length order, into runs of neighbours where no input longer
-    than `longest_to_batch` shares a group, the one with the least total cost: for each group,
-    `call_cost` plus its size times its longest length. Equal or close lengths stay together; an
-    outlier gets a group of its own. Groups come shortest first.
+    Of all splits of the inputs, in length order, into runs of neighbours where no input longer than
+    `longest_to_batch` shares a group, the one with the least total cost (per group, `call_cost` plus its
+    size times its longest length): close lengths stay together, an outlier goes alone. Shortest first.
     """
     order = sorted(range(len(lengths)), key=lambda index: lengths[index])
     # cheapest[end]: least cost of the first `end` inputs in order; start[end]: where its last group begins
@@ -120,12 +109,10 @@ class _Request:
 class _Batcher:
     """Runs the queued inputs of one (model key, batch function) pair as batches, in the callers' threads.
 
-    There is no worker thread: the caller that finds the model idle runs the batch itself
-    (a lone request runs in its own thread, as a direct call would: no hand-over to another
-    thread, no second OpenMP thread team for torch). Callers that arrive while a batch runs
-    queue up; when the running batch is done, its leader hands the turn to the first of them,
-    whose batch takes everything queued (up to the batch size) and so includes its own input.
-    A caller's latency is thus its wait plus one batch, never other callers' later batches.
+    No worker thread: a hand-over to one would cost time and a second OpenMP thread team for torch.
+    When the running batch is done, its leader hands the turn to the first caller queued, whose batch
+    takes everything queued (up to the batch size), its own input first. A caller's latency is thus
+    its wait plus one batch, never other callers' later batches.
     """
 
     def __init__(self, key: str, run: BatchFunction):

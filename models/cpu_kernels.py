@@ -2,16 +2,14 @@
 
 PyTorch's CPU build multiplies float32 matrices with MKL, which picks its code path by the processor's
 vendor: on AMD processors it stays on AVX2 even when the CPU has AVX-512. oneDNN, also part of every
-PyTorch CPU build, picks by instruction set. The arithmetic is the same float32 arithmetic, only summed
-in another order: outputs agree to about 1e-6.
+PyTorch CPU build, picks by instruction set; its sums are the same float32 arithmetic in another order.
 
 `use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
-its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. Every
-model of the app gets it (KERNEL_TASKS) where ``JNLP_ONEDNN`` says so: ``auto`` (default) on AMD
-processors with AVX-512 (``onednn_is_faster``), ``1`` on any CPU, ``0`` never. Only CPU models are
-touched: on a GPU neither library runs the layers. ``JNLP_QUANTIZE=int8`` instead quantises the BERT
-models' Linear layers (``quantize_linear_layers``). The onednn and int8 tunings (models/tunings.py)
-call these when a model loads; ``python -m bench --only kernels`` measures them.
+its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. ``JNLP_ONEDNN``
+chooses: ``auto`` (default) on AMD processors with AVX-512 (``onednn_is_faster``), ``1`` on any CPU, ``0``
+never; only CPU models are touched (on a GPU neither library runs). ``JNLP_QUANTIZE=int8`` instead quantises
+the BERT models' Linear layers. The onednn and int8 tunings (models/tunings.py) call these as a model loads;
+``python -m bench --only kernels`` measures them (docs/benchmarks.md, dense-layer kernels).
 """
 
 from __future__ import annotations
@@ -52,13 +50,9 @@ def cpu_vendor() -> str:
 
 
 def onednn_is_faster(vendor: str | None = None, capability: str | None = None) -> bool:
-    """Whether oneDNN's kernels beat MKL's on this CPU: an AMD processor with AVX-512.
-
-    There MKL stays on its AVX2 path and oneDNN uses AVX-512: twice the work per instruction.
-    On Intel processors MKL already uses the widest path, and without AVX-512 both libraries use
-    AVX2: the default stays. Decided from the CPU, not timed: a timing taken while the server is
-    busy flipped between the two.
-    """
+    """Whether oneDNN's kernels beat MKL's on this CPU: an AMD processor with AVX-512, where MKL stays on
+    AVX2 (on Intel MKL already uses the widest path). Decided from the CPU, not timed: a timing taken while
+    the server is busy flipped between the two."""
     import torch
 
     if not torch.backends.mkldnn.is_available():
@@ -84,8 +78,8 @@ def _shared_weights(model: Any) -> set[int]:
     return {key for key, count in seen.items() if count > 1}
 
 
-# The batch a packed weight is laid out for, in rows (tokens of all inputs together): any number of rows
-# works with any packing, and this one was among the fastest across batch sizes.
+# The rows (tokens of all inputs together) a packed weight is laid out for: any number works with any
+# packing; this one was among the fastest across batch sizes.
 PACKING_ROWS = 128
 
 
@@ -104,12 +98,9 @@ def kernels_available() -> bool:
 
 @functools.cache  # made once: torch is imported late
 def packed_linear_class() -> Any:
-    """The module class of a dense layer on oneDNN's kernels.
-
-    ``PackedLinear`` keeps its weight packed by oneDNN for its own kernels and calls them on
-    ordinary tensors (the operators torch.compile uses for its CPU dense layers). torch's
-    ``MkldnnLinear`` converts each input into oneDNN's layout and each output back: slower per layer.
-    """
+    """The module class of a dense layer on oneDNN's kernels, called on ordinary tensors (the operators
+    torch.compile uses for its CPU dense layers); torch's ``MkldnnLinear`` converts each input and output
+    to oneDNN's layout and back, which made it slower per layer."""
     import torch
 
     pack, multiply = torch.ops.mkldnn._reorder_linear_weight, torch.ops.mkldnn._linear_pointwise
@@ -133,11 +124,8 @@ def packed_linear_class() -> Any:
 
 
 def _dense_weight(layer: Any) -> Any:
-    """A dense layer's weight as (out, in), or None for any other module.
-
-    GPT-2's Conv1D computes x @ weight + bias with its weight stored (in, out): its transpose,
-    a view, is packed directly (faster than packing a contiguous copy).
-    """
+    """A dense layer's weight as (out, in), or None for any other module. GPT-2's Conv1D stores its weight
+    (in, out): its transpose, a view, is packed directly (faster than packing a contiguous copy)."""
     import torch
     from transformers.pytorch_utils import Conv1D
 
@@ -151,11 +139,10 @@ def _dense_weight(layer: Any) -> Any:
 def packed_layers(model: Any) -> list[tuple[Any, str, Any]]:
     """(parent module, attribute name, PackedLinear) for each of the model's dense layers to swap.
 
-    Reads the model and changes nothing, so it may run while the model answers requests; the
-    swap itself is ``install``. Left out: a layer whose weight another module shares (an output
-    layer tied to the input embeddings: swapping it would copy the shared matrix), quantised
-    layers (neither Linear nor Conv1D), and layers that are not float32 on the CPU (a checkpoint
-    saved in half precision loads as such; its activations would not match a float32 weight).
+    Reads the model and changes nothing, so it may run while the model answers requests (``install``
+    swaps). Left out: a layer whose weight another module shares (an output layer tied to the input
+    embeddings: swapping would copy the shared matrix), quantised layers, and layers that are not
+    float32 on the CPU (a half-precision checkpoint's activations would not match a float32 weight).
     """
     import torch
 
@@ -173,11 +160,9 @@ def packed_layers(model: Any) -> list[tuple[Any, str, Any]]:
 
 
 def install(model: Any, replacements: list[tuple[Any, str, Any]]) -> int:
-    """Put the packed layers in place; returns how many. The model must not be running meanwhile.
-
-    After a swap every tensor the model keeps is its own copy, so the checkpoint file that transformers
-    memory-maps is let go: its pages would otherwise stay resident beside their copies and count twice.
-    """
+    """Put the packed layers in place; returns how many. The model must not be running meanwhile. Every other
+    tensor is then copied too, so the checkpoint file transformers memory-maps is let go: its pages would
+    otherwise stay resident beside the copies and count twice."""
     import torch
 
     for parent, name, layer in replacements:
@@ -203,7 +188,7 @@ def dense_bytes(model: Any) -> int:
 
 def quantize_linear_layers(model: Any) -> None:
     """Replace the model's Linear layers by int8 dynamically quantised ones, in place: faster on a CPU, but
-    scores move slightly (the labels agree on the app's examples, see the tests), so it is off by default."""
+    scores move slightly (labels agree on the app's examples, see the tests), so it is off by default."""
     import warnings
 
     import torch

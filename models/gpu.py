@@ -1,15 +1,13 @@
 """Hugging Face ZeroGPU support: the one place that knows about the ``spaces`` package.
 
-On a ZeroGPU Space (``SPACES_ZERO_GPU=true``, set by the platform) the process has no GPU of its own. A GPU is
-attached only while a function decorated with ``spaces.GPU`` runs, and that function runs in a forked worker
-process: its arguments and its results (each yielded item, for a generator) are pickled across, and the worker
-sees the parent's memory as it was at the fork. Model weights are therefore loaded, and moved to "cuda", in
-the parent beforehand; ZeroGPU emulates CUDA there and moves the weights onto the real GPU when a worker
-starts. Everywhere else (a laptop, CPU Spaces, a server with its own GPU) nothing here does anything:
-``gpu_task`` returns the function itself, and ``spaces`` is never imported.
-
-The tabs call their model through ``run`` (one result) or ``stream`` (a generator), which load the model
-first, outside the GPU call, and then run ``function(model, *args)`` under the model's lock inside it.
+On a ZeroGPU Space (``SPACES_ZERO_GPU=true``, set by the platform) a GPU is attached only while a function
+decorated with ``spaces.GPU`` runs, in a forked worker process: its arguments and results (each yielded item,
+for a generator) are pickled across, and the worker sees the parent's memory as it was at the fork. So model
+weights are loaded, and moved to "cuda", in the parent beforehand (ZeroGPU emulates CUDA there and moves
+them onto the real GPU when a worker starts). Everywhere else ``gpu_task`` returns the function itself and
+``spaces`` is never imported. The tabs call their model through ``run`` (one result) or ``stream`` (a
+generator): the model loads first, outside the GPU call, then ``function(model, *args)`` runs inside it
+under the model's lock.
 """
 
 from __future__ import annotations
@@ -29,9 +27,8 @@ from models.registry import MODELS
 log = logging.getLogger(__name__)
 
 ZERO_GPU_ENV = "SPACES_ZERO_GPU"
-# GPU time asked for per call, in seconds. ZeroGPU gives shorter requests a place further ahead
-# in its queue, and stops a call that overruns. Starting a worker (moving every model's weights
-# onto the GPU) counts too.
+# GPU seconds asked for per call: ZeroGPU queues shorter requests further ahead and stops a call that
+# overruns. Starting a worker (moving every model's weights onto the GPU) counts too.
 QUICK_SECONDS = 30  # a forward pass of a BERT, one next-token step
 LONG_SECONDS = 120  # T5 beam search, a stream of up to 200 GPT-2 tokens
 
@@ -39,11 +36,8 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 def on_zero_gpu(environ: dict[str, str] | None = None) -> bool:
-    """Whether this process runs on a ZeroGPU Space.
-
-    The same reading of the variable as the ``spaces`` package's own (1, t or true, any case), so the two
-    never disagree about where they are.
-    """
+    """Whether this process runs on a ZeroGPU Space: the variable read as ``spaces`` reads it (1, t or true,
+    any case), so the two never disagree."""
     value = (os.environ if environ is None else environ).get(ZERO_GPU_ENV)
     return value is not None and value.lower() in ("1", "t", "true")
 
@@ -60,23 +54,16 @@ def has_gpu(environ: dict[str, str] | None = None) -> bool:
 
 @dataclass(frozen=True)
 class _Raised:
-    """An exception raised inside the GPU worker, carried back as a value.
-
-    ``spaces`` re-raises a gr.Error from the worker as is, but replaces any other exception by a bare "ZeroGPU
-    worker error": the bilingual message of an InputError (a word not in the sentences, a text without a mask)
-    would be lost. Returned as a value, the exception is raised again in the request's thread, where the tab's
-    friendly_errors wrapper turns it into the usual message.
-    """
+    """An exception raised inside the GPU worker, carried back as a value: ``spaces`` replaces any exception
+    but a gr.Error by a bare "ZeroGPU worker error", which would lose an InputError's bilingual message. It is
+    raised again in the request's thread, where the tab's friendly_errors wrapper makes the usual message."""
 
     error: Exception
 
 
 def _portable(error: Exception) -> Exception:
-    """The exception itself if it survives pickling (the trip back from the worker), else a stand-in.
-
-    Unpickling rebuilds an exception as ``type(error)(*error.args)`` (BaseException.__reduce__); trying
-    exactly that tells without unpickling anything (the app never unpickles).
-    """
+    """The exception itself if it survives the pickled trip back from the worker, else a stand-in. Unpickling
+    rebuilds it as ``type(error)(*error.args)``: trying exactly that tells without unpickling anything."""
     try:
         pickle.dumps(error)
         type(error)(*error.args)
@@ -88,9 +75,9 @@ def _portable(error: Exception) -> Exception:
 def gpu_task(duration: int | Callable[..., int] = QUICK_SECONDS) -> Callable[[Function], Function]:
     """Decorator: on ZeroGPU the function runs with a GPU attached (``spaces.GPU``); elsewhere it is unchanged.
 
-    ``duration`` is the GPU time to ask for, in seconds, or a function of the same arguments that returns it.
-    Decided once, when the function is decorated (at import): ZeroGPU wants its GPU functions registered
-    before the app launches. Generator functions stay generators.
+    ``duration``: the GPU seconds to ask for, or a function of the same arguments that returns them. Decided
+    at import, when the function is decorated: ZeroGPU wants its GPU functions registered before launch.
+    Generator functions stay generators.
     """
 
     def decorate(function: Function) -> Function:
@@ -156,9 +143,8 @@ def _requested(seconds: int, *_: Any) -> int:
     return seconds
 
 
-# The function of a tab (recognize, summarize_article …) travels to the worker by name (pickle
-# refers to module-level functions by their qualified name), the model key as a string: the model
-# itself is never pickled, the worker finds it in the memory it forked from.
+# A tab's function travels to the worker by its qualified name (pickle's way for module-level functions),
+# the model key as a string: the model is never pickled, the worker finds it in the memory it forked from.
 @gpu_task(duration=_requested)
 def _call_on_gpu(seconds: int, key: str, function: Callable[..., Any], args: tuple) -> Any:
     with loader.using(key) as model:
@@ -177,20 +163,16 @@ def _stream_on_gpu(seconds: int, key: str, function: Callable[..., Iterator[Any]
 def run(key: str, function: Callable[..., Any], *args: Any, seconds: int = QUICK_SECONDS) -> Any:
     """``function(model, *args)`` for the model of ``key``, on the GPU on ZeroGPU.
 
-    The model is loaded here, before the GPU call: ZeroGPU attaches a GPU only for the call, and a download
-    inside it would spend the call's GPU time. ``function`` must be a module-level function and ``args`` and
-    the result picklable (ZeroGPU's worker is another process).
+    The model loads here, before the GPU call: a download inside it would spend the call's GPU time.
+    ``function`` must be module-level, and ``args`` and the result picklable (the worker is another process).
     """
     loader.load(key)
     return _call_on_gpu(seconds, key, function, args)
 
 
 def stream(key: str, function: Callable[..., Iterator[Any]], *args: Any, seconds: int = LONG_SECONDS) -> Iterator[Any]:
-    """The items of the generator ``function(model, *args)``, on the GPU on ZeroGPU.
-
-    The model is loaded now, when ``stream`` is called, not when the first item is asked for: a model that
-    cannot load fails before the tab shows anything.
-    """
+    """The items of the generator ``function(model, *args)``, on the GPU on ZeroGPU. The model loads now, not
+    at the first item: a model that cannot load fails before the tab shows anything."""
     loader.load(key)
     return _stream_on_gpu(seconds, key, function, args)
 
@@ -199,10 +181,8 @@ def preload_models() -> None:
     """Load every registry model now, in this thread (on ZeroGPU, before the app launches).
 
     ZeroGPU's CUDA emulation is a torch mode entered in the thread that imported ``spaces`` (the main thread):
-    a model moved to "cuda" in a request's thread would reach for a real GPU, which the process does not have.
-    So on ZeroGPU every model loads at start-up, the way ZeroGPU's guide loads them at import, and ZeroGPU
-    packs their weights when the app launches. A model that fails here is logged; its tab shows the reason
-    when used.
+    a model moved to "cuda" in a request's thread would reach for a real GPU, which the process lacks. So every
+    model loads at start-up, as ZeroGPU's guide does at import. A failure is logged; its tab shows it when used.
     """
     if loader.memory_cap():
         log.warning("%s is set: on ZeroGPU every model must stay loaded; unset it", loader.MEMORY_CAP_ENV)

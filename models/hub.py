@@ -1,12 +1,10 @@
 """Whether the Hugging Face Hub can be reached, asked once and quickly, and where a model's files are.
 
 Without a network the Hub's client retries each file with growing pauses, for tens of seconds per
-click (docs/benchmarks.md). Here one short request decides instead: when the Hub does not answer, a
-model already downloaded loads from the local cache at once, and one that is not fails at once with
-a message that says what to do.
-
-The answer is remembered for a while, so that a class on a flaky network sees every later click
-fail fast too; it is asked again afterwards, so that a click after the network is back loads.
+click (docs/benchmarks.md, without a network). Here one short request decides instead: when the Hub
+does not answer, a model already downloaded loads from the local cache at once, and one that is not
+fails at once with a message that says what to do. The answer is remembered for a while, so that a
+class on a flaky network sees later clicks fail fast too, and asked again after, for when it is back.
 """
 
 from __future__ import annotations
@@ -75,12 +73,8 @@ def _ask() -> None:
 
 
 def reachable() -> bool:
-    """Whether the Hub answers, by a remembered answer when it is fresh enough.
-
-    The first question waits for the probe (at most PROBE_TIMEOUT_S). A stale answer is asked
-    again in the background; the caller waits REFRESH_WAIT_S at most for it, then takes the
-    answer it had.
-    """
+    """Whether the Hub answers, by a remembered answer when it is fresh enough. The first question waits
+    for the probe; a stale answer is asked again in the background, awaited REFRESH_WAIT_S at most."""
     global _probing
     with _guard:
         answer, probing = _answer, _probing
@@ -160,13 +154,13 @@ class LoadError(RuntimeError):
                 f"Could not load {named_en}: {problem.en}.\n{problem.advice_en.format(env=env)}")
 
 
-def cached_snapshot(repo_id: str, repo_type: str = "model") -> str | None:
-    """The local folder of a repository already downloaded to the Hugging Face cache, or None."""
+def cached_snapshot(repo_id: str, repo_type: str = "model", revision: str | None = None) -> str | None:
+    """The local folder of a repository (at a revision) already downloaded to the Hugging Face cache, or None."""
     from huggingface_hub import snapshot_download
 
     try:
-        return snapshot_download(repo_id, repo_type=repo_type, local_files_only=True)
-    except Exception:  # noqa: BLE001 - not in the cache, or not a Hub id at all
+        return snapshot_download(repo_id, repo_type=repo_type, revision=revision, local_files_only=True)
+    except Exception:  # noqa: BLE001 - not in the cache (at this revision), or not a Hub id at all
         return None
 
 

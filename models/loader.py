@@ -2,13 +2,10 @@
 
 A model is loaded on its first request, exactly once even when several requests arrive together
 (one lock per key), and then reused. A failed load is not remembered, so the next request tries
-again: the operator may have fixed the network or the folder in between.
-
-An operator on a small machine can cap the memory the loaded models take together
-(``JNLP_MAX_MODEL_MEMORY``, e.g. ``4GB``): before a model loads, the least recently used ones are
-unloaded until it fits, and they load again on their next request. Unset, nothing is ever unloaded.
-
-Speed tunings are not loader code: the loader runs their hooks at a few fixed points (models/tunings.py).
+again: the operator may have fixed the network or the folder in between. ``JNLP_MAX_MODEL_MEMORY``
+(e.g. ``4GB``) caps the memory the loaded models take together: before a model loads, the least
+recently used ones are unloaded until it fits (they load again on their next request); unset, nothing
+is unloaded. Speed tunings are not loader code: their hooks run at a few fixed points (models/tunings.py).
 """
 
 from __future__ import annotations
@@ -73,8 +70,7 @@ class LoadedModel:
     model_id: str
     runner: Any  # a transformers Pipeline, a Seq2SeqModel or a TokenizerOnly
     max_length: int  # tokens the model accepts, special tokens included
-    # Gradio runs different events in parallel threads; a tokenizer's MeCab tagger is not thread-safe,
-    # so calls into one model are serialised.
+    # Calls into one model are serialised: Gradio runs events in parallel threads, and MeCab is not thread-safe.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     memory_bytes: int = 0  # weights and buffers; 0 for a tokenizer alone
     # Set once the model runs on its final layers (the onednn tuning packs a large model's in the background).
@@ -87,13 +83,12 @@ class LoadedModel:
         return self.runner.tokenizer
 
 
-# Loaded entries in least-recently-used order (the oldest first); _order_guard protects the order and
-# the eviction, the per-key locks protect the loading.
+# Loaded entries, least recently used first; _order_guard guards order and eviction, per-key locks the loading.
 _entries: OrderedDict[str, LoadedModel] = OrderedDict()
 _order_guard = threading.Lock()
 # One load at a time, whatever the key: transformers 5's from_pretrained swaps process-wide functions
-# (PreTrainedModel.tie_weights, torch.linspace) for placeholders while it builds a model, and two loads
-# at once can leave the placeholders in place for good (every later T5/GPT-2 then fails); the first
+# (PreTrainedModel.tie_weights, torch.linspace) for placeholders while it builds a model, and two loads at
+# once can leave them in place for good (every later T5/GPT-2 then fails); the first
 # `from transformers import pipeline` in two threads at once can fail too.
 _build_guard = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
@@ -125,12 +120,9 @@ def _forget(key: str) -> LoadedModel:
 
 
 def _make_room(incoming_key: str, incoming_bytes: int) -> None:
-    """Unload least recently used models until the incoming one fits under the cap.
-
-    A model larger than the cap by itself still loads (alone): a slow tab beats a broken one. An
-    unloaded model that a request is still running keeps working (the request holds it); its memory
-    is freed when that request ends.
-    """
+    """Unload least recently used models until the incoming one fits under the cap. A model larger than the
+    cap still loads (alone): a slow tab beats a broken one. An unloaded model still running a request keeps
+    working; its memory is freed when that request ends."""
     cap = memory_cap()
     if cap is None:
         return

@@ -1,9 +1,8 @@
 """MeCab morphemes (fugashi + unidic-lite) with exact spans in the original text.
 
-fugashi's nodes are views into the tagger's last parse and a tagger is not
-thread-safe, so each thread keeps its own tagger and every feature is copied
-out at once. A tagger also interns every surface it has seen, so it is
-replaced after a number of parses to keep memory flat on a long-running server.
+fugashi's nodes are views into the tagger's last parse and a tagger is not thread-safe, so each thread
+keeps its own tagger and every feature is copied out at once. A tagger also interns every surface it has
+seen, so it is replaced now and then to keep memory flat on a long-running server.
 """
 
 from __future__ import annotations

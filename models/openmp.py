@@ -1,16 +1,15 @@
 """One OpenMP thread team at a time: a thread lets its helper threads go when its model call ends.
 
-PyTorch's CPU build runs each parallel operation on an OpenMP team: the calling thread plus helper
-threads that the OpenMP runtime (libgomp) keeps for it, spinning between two operations so that the
-next starts at once. Gradio runs each request, and each step of a stream, on whichever worker thread is
-free, so several Python threads come to keep a team; libgomp then counts more threads than cores and
-lets every helper spin only briefly before it sleeps, and each of the hundreds of small operations of a
-forward pass waits for a helper to wake (docs/benchmarks.md has the figures).
+PyTorch's CPU build runs each parallel operation on an OpenMP team: the calling thread plus helpers
+that the OpenMP runtime (libgomp) keeps spinning between operations, so that the next starts at once.
+Gradio runs each request, and each step of a stream, on whichever worker thread is free, so several
+threads come to keep a team; libgomp then counts more threads than cores and lets helpers spin only
+briefly, and each of a forward pass's hundreds of small operations waits for one to wake
+(docs/benchmarks.md, threads and memory of the CPU runtime).
 
-``release_thread_team()`` lets the calling thread's helpers go (OpenMP 5's ``omp_pause_resource_all``,
-which libgomp implements as ending the calling thread's team). The openmp_release tuning
-(models/tunings.py) calls it when a model call or a step of a stream ends, so only threads inside a
-model call keep a team; the next call creates its helper again, cheaply.
+``release_thread_team()`` ends the calling thread's team (OpenMP 5's ``omp_pause_resource_all``). The
+openmp_release tuning (models/tunings.py) calls it when a model call or a step of a stream ends, so only
+threads inside a model call keep a team; the next call creates its helper again, cheaply.
 """
 
 from __future__ import annotations
@@ -59,11 +58,8 @@ def _find_pause() -> Callable[[int], int] | None:
 
 
 def release_thread_team() -> None:
-    """End the calling thread's OpenMP team, if it has one; nothing to do before torch is imported.
-
-    Where the runtime cannot be found (Windows, a runtime without OpenMP 5) this does nothing:
-    the teams stay as they always did.
-    """
+    """End the calling thread's OpenMP team, if it has one. Where no OpenMP 5 runtime is found (Windows,
+    an older runtime) this does nothing: the teams stay as they always did."""
     if "torch" not in sys.modules:
         return  # no torch operation has run, so no team exists yet
     pause = _find_pause()

@@ -6,12 +6,11 @@ For a classroom without network: run this while online, then start the app with 
     python -m models.prefetch --dir DIR    # into DIR/<key>, and print the JNLP_MODEL_* / JNLP_DATASET_* lines to use
     python -m models.prefetch --check      # download nothing: check what is already there
 
-A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is checked, never
-downloaded. The check reads each model's config and tokenizer and looks for its weight files; it loads
-no weights. The book's corpora for the word2vec tab (models/book_corpora.py) are fetched only as far as
-the app reads them, and checked by reading them. The exit status is 0 when every model is ready: a
-corpus is an extra (without it the word2vec tab trains on its generated corpus), so one that cannot be
-fetched is reported ("--") without failing.
+A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is checked, never downloaded.
+The check reads each model's config and tokenizer and looks for its weight files, loading no weights. The
+word2vec tab's corpora (models/book_corpora.py) are fetched as far as the app reads them, and checked by
+reading them. The exit status is 0 when every model is ready: a corpus is an extra (the word2vec tab can
+train on its generated corpus), so one that cannot be fetched is reported ("--") without failing.
 """
 
 from __future__ import annotations

@@ -1,13 +1,11 @@
 """Results kept for a while, by what made them: a bounded, thread-safe least-recently-used store.
 
-word2vec keeps its trained models in one (models/word2vec.py). The tabs whose answers take
-seconds keep their last answers in another (``RESULTS``): in a classroom thirty students click the
-same example at once, and each endpoint answers one request at a time, so the thirtieth waited
-for twenty-nine identical summaries or generations. Those answers are exact repeats: the same
-model, the same input and the same settings give the same text (greedy and beam search pick the
-most likely tokens; sampling draws from its own generator seeded by the request). So a request
-that matches a recent one gets its answer at once. ``JNLP_RESULT_CACHE=0`` turns this off
-(the benchmarks do, to time the models).
+word2vec keeps its trained models in one (models/word2vec.py). The tabs whose answers take seconds
+keep their last answers in another (``RESULTS``): thirty students clicking the same example at once
+would otherwise wait, one endpoint request at a time, for identical summaries or generations. They are
+exact repeats: the same model, input and settings give the same text (greedy and beam search pick the
+most likely tokens; sampling draws from a generator seeded by the request). ``JNLP_RESULT_CACHE=0``
+turns this off (the benchmarks do, to time the models).
 """
 
 from __future__ import annotations

@@ -21,10 +21,8 @@ class ModelSpec:
 
     key: str
     hub_id: str
-    # The transformers pipeline task. transformers 5 cannot infer it for a
-    # local folder or offline, so it is always named here. "summarization" is
-    # not a pipeline any more in transformers 5: the loader builds a
-    # tokenizer + seq2seq model pair for it instead.
+    # The transformers pipeline task: transformers 5 cannot infer it for a local folder or offline.
+    # "summarization" is no pipeline in transformers 5: the loader builds a tokenizer + seq2seq model.
     task: str
     description: str
     pipeline_kwargs: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
@@ -36,8 +34,7 @@ class ModelSpec:
     def resolve_id(self, environ: Mapping[str, str] | None = None) -> str:
         """The Hub id or local folder to load: the operator's override, else the default."""
         environ = os.environ if environ is None else environ
-        override = environ.get(self.env_var, "").strip()
-        return override or self.hub_id
+        return environ.get(self.env_var, "").strip() or self.hub_id
 
 
 def _spec(key: str, hub_id: str, task: str, description: str, **pipeline_kwargs: object) -> ModelSpec:

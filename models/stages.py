@@ -14,10 +14,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Stages:
-    """What one sequence's forward pass read and gave: its token ids (special tokens in, padding out) and
-    the model's raw outputs for them as float32 numbers: logits per label, per token or over the
-    vocabulary, a regression value, or vectors. ``rows``: the token positions the outputs' rows are
-    for, where they are not every token's (fill-mask's masks, the next token after the last)."""
+    """One sequence's token ids (special tokens in, padding out) and the model's raw float32 outputs for
+    them: logits per label, per token or over the vocabulary, a regression value, or vectors. ``rows``:
+    the positions the outputs' rows are for, where not every token's (fill-mask's masks, the next token)."""
 
     ids: tuple[int, ...]
     outputs: Any = field(repr=False)  # a numpy array
@@ -26,12 +25,9 @@ class Stages:
 
 @contextmanager
 def recorded_passes(model: Any, first_token_only: bool = False) -> Iterator[list[Stages]]:
-    """The Stages of each sequence ``model`` runs while inside, in order (one per row of each batch).
-
-    A forward hook reads what a pipeline keeps to itself (the ids and the raw outputs) from the very
-    forward pass that gives the answer: nothing runs twice. ``first_token_only`` keeps the [CLS] row
-    of a hidden state alone (a sentence vector), not hundreds of kilobytes per sentence.
-    """
+    """The Stages of each sequence ``model`` runs while inside, in order (one per row of each batch), read
+    by a forward hook from what a pipeline keeps to itself: nothing runs twice. ``first_token_only`` keeps
+    a hidden state's [CLS] row alone (a sentence vector), not hundreds of kilobytes per sentence."""
     passes: list[Stages] = []
 
     def keep(module: Any, args: tuple, kwargs: dict, output: Any) -> None:

@@ -7,19 +7,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from models.loader import LoadedModel
 
-# A tokenizer that does not know its limit reports a huge placeholder
-# (transformers' VERY_LARGE_INTEGER); anything above this is treated as unknown.
+# A tokenizer that does not know its limit reports a huge placeholder (transformers' VERY_LARGE_INTEGER).
 _UNKNOWN_LIMIT = 1_000_000
 _FALLBACK_LIMIT = 512
 
 
 def input_limit(tokenizer: Any, config: Any) -> int:
-    """How many tokens the model accepts; also fixes a tokenizer that does not know it.
-
-    Some tokenizer configs lack ``model_max_length`` (or state more than the model has positions for); the
-    pipelines would then not truncate and a long text would overflow BERT's position embeddings. The smaller
-    known limit wins.
-    """
+    """How many tokens the model accepts (the smallest known limit); also sets it on the tokenizer, since
+    a config that lacks ``model_max_length`` (or states more than the model's positions) would let the
+    pipelines pass a long text uncut, overflowing BERT's position embeddings."""
     stated = (getattr(tokenizer, "model_max_length", None), getattr(config, "max_position_embeddings", None),
               getattr(config, "n_positions", None))
     known = [value for value in stated if isinstance(value, int) and 0 < value <= _UNKNOWN_LIMIT]
@@ -41,8 +37,8 @@ HEAD_CHARACTERS_PER_TOKEN_LIMIT = 8
 def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -> bool:
     """Whether the model would cut this input (more tokens than it accepts).
 
-    Counting means tokenizing the text a second time (the pipeline already did once), so a cheap bound answers
-    first: no tokenizer here makes more tokens than twice the UTF-8 bytes of the normalised, lower-cased text
+    Counting tokenizes the text a second time (the pipeline did once), so a cheap bound answers first: no
+    tokenizer here makes more tokens than twice the UTF-8 bytes of the normalised, lower-cased text
     (WordPiece makes at most one per character, SentencePiece one per byte plus a word marker), plus a few
     special tokens. Only inputs near the limit are counted in full.
     """
@@ -52,9 +48,8 @@ def exceeds_limit(entry: LoadedModel, text: str, text_pair: str | None = None) -
     bound = sum(2 * len(unicodedata.normalize("NFKC", piece).lower().encode("utf-8")) for piece in pieces) + 8
     if bound <= entry.max_length:
         return False
-    # Far over the limit (a pasted article), the start decides: if the first few thousand characters
-    # already make twice the limit in tokens, the whole input makes more than the limit (cutting inside
-    # a word changes the count only there).
+    # Far over the limit (a pasted article), the start decides: if its head already makes twice the limit
+    # in tokens, the whole input makes more (cutting inside a word changes the count only there).
     head = HEAD_CHARACTERS_PER_TOKEN_LIMIT * entry.max_length
     if any(len(piece) > head for piece in pieces):
         start = count_tokens(entry, text[:head], None if text_pair is None else text_pair[:head])

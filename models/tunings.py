@@ -1,11 +1,10 @@
 """The speed tunings, listed in one place (TUNINGS): switchable hooks the loader runs at a few fixed points.
 
-Each tuning names the setting that switches it (models/settings.py; docs/configuration.md), the
-``python -m bench --only SECTION`` that measures it (the figures are in docs/benchmarks.md) and the
-phases it runs in. ``run(phase, entry)`` runs the hooks of a phase: each gets the LoadedModel, or
-nothing, and never reaches into the loader's own state. A hook that raises never breaks a load or a
-call: one line is logged and its tuning is off until the process ends (a private torch operator that
-a torch upgrade removed, say); the model answers without it.
+Each tuning names the setting that switches it (models/settings.py), the ``python -m bench --only``
+sections that measure it (figures in docs/benchmarks.md) and the phases it runs in. ``run(phase, entry)``
+runs a phase's hooks: each gets the LoadedModel, or nothing, and never reaches into the loader's state.
+A hook that raises never breaks a load or a call (a private torch operator that a torch upgrade removed,
+say): one line is logged, its tuning is off until the process ends, and the model answers without it.
 """
 
 from __future__ import annotations
@@ -172,10 +171,9 @@ _vocabularies_guard = threading.Lock()
 
 
 def _share_vocabulary(entry: Any) -> None:
-    """Point a WordPiece tokenizer at the tables of an earlier one with the very same vocabulary (the
-    chapter's BERT models are all fine-tuned from one base model). Tokenizers only read these tables, so
-    threads can share them; the MeCab tagger, not thread-safe, stays one per tokenizer. Only tables equal
-    entry for entry are shared, so every token gets the id it had."""
+    """Point a WordPiece tokenizer at the tables of an earlier one equal entry for entry, so every token keeps
+    its id (the chapter's BERT models share one base model). Tokenizers only read these tables, so threads
+    can share them; the MeCab tagger, not thread-safe, stays one per tokenizer."""
     tokenizer = entry.tokenizer
     vocab = getattr(tokenizer, "vocab", None)
     ids_to_tokens = getattr(tokenizer, "ids_to_tokens", None)
@@ -193,21 +191,16 @@ def _share_vocabulary(entry: Any) -> None:
 
 TUNINGS: tuple[Tuning, ...] = (
     Tuning("warm_up", "JNLP_WARM_UP", lambda s: s.warm_up, {LAUNCH: _warm_up}, ("cold_tabs",)),
-    # Before the first forward pass, and before int8's and onednn's hooks copy the weights. No section times
-    # malloc's thresholds on against off (docs/benchmarks.md has the figures); `latency`'s 512-token rows use them.
+    # Before the first forward pass, and before int8's and onednn's hooks copy the weights.
     Tuning("keep_freed_memory", "JNLP_KEEP_FREED_MEMORY", lambda s: s.keep_freed_memory,
            {BUILT: lambda entry: _on_cpu(entry) and allocator.keep_freed_memory()}, ()),
     Tuning("int8", cpu_kernels.QUANTIZE_ENV, lambda s: s.quantize == "int8", {BUILT: _quantize}, ("quantization",)),
-    # `tokenizer` times the tab it speeds most; no section times the collector's freeze off.
     Tuning("gc_freeze", "JNLP_GC_FREEZE", lambda s: s.gc_freeze,
            {IMPORTED: _freeze, CACHED: _freeze, EVICTED: _unfreeze}, ("tokenizer",)),
-    # `cold_tabs` reports when the large GPT-2's background packing ended.
     Tuning("onednn", cpu_kernels.ONEDNN_ENV, lambda s: s.onednn != "0",
            {BUILT: _pack_now_or_later, CACHED: _pack_in_background}, ("kernels", "cold_tabs")),
-    # A memory tuning: no section measures it (cold_tabs's memory with every tab loaded includes it).
     Tuning("shared_vocabulary", "JNLP_SHARED_VOCABULARY", lambda s: s.shared_vocabulary,
            {BUILT: _share_vocabulary}, ()),
-    # No section times it on against off (docs/benchmarks.md has the figures).
     Tuning("openmp_release", "JNLP_OPENMP_RELEASE", lambda s: s.openmp_release,
            {CALL_ENDED: lambda _: openmp.release_thread_team()}, ()),
 )
