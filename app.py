@@ -11,16 +11,20 @@ import os
 import signal
 import sys
 
-# demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py), ~1.5 s sooner.
-from demos import DEMOS, api_inputs, i18n, lean_start, links, texts, theme
-from demos.components import FILES_KEPT_HOURS
-from models import gpu, loader, settings, tunings
+from models import settings
 
 if __name__ == "__main__":
-    try:  # every setting, before anything is built: a typo stops the app in one line instead of being ignored
-        settings.read(os.environ)
+    try:  # every setting, before anything is built (Gradio reads its own at import): a typo stops the app
+        settings.read(os.environ)  # in one line instead of being ignored or ending in a traceback
     except settings.SettingError as error:
         sys.exit(str(error))
+
+# demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py).
+from demos import DEMOS, api_inputs, i18n, lean_start, links, texts, theme  # noqa: E402
+from demos.components import FILES_KEPT_HOURS  # noqa: E402
+from models import gpu, loader, tunings  # noqa: E402
+
+if __name__ == "__main__":
     lean_start.leave_out_notebook_support()  # a server started as a script is never a notebook
 
 import gradio as gr  # noqa: E402 - after demos, see above
@@ -28,9 +32,8 @@ from starlette.middleware import Middleware  # noqa: E402
 
 
 # After every request Gradio's queue summarises all the requests it remembers (up to 10,000) with
-# pandas, for that dashboard: about 1 ms of CPU per request after 1,000 requests and 6 ms after
-# 10,000 here, holding the interpreter lock. With the dashboard off nobody reads the summary, so
-# it is never computed. Gradio reads this variable (requests between summaries) when the queue
+# pandas, for that dashboard, holding the interpreter lock (docs/benchmarks.md). With the dashboard
+# off nobody reads the summary, so it is never computed. Gradio reads this variable (requests between summaries) when the queue
 # is made; an operator's own value is kept.
 SUMMARY_EVERY_ENV = "GRADIO_ANALYTICS_CACHE_FREQUENCY"
 NEVER = str(2**62)

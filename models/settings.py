@@ -1,10 +1,10 @@
 """Every setting an operator gives the app through the environment, read and checked in one place.
 
-Each setting is declared once (SETTINGS: its variable, default, meaning and allowed values), with the same
-strictness for all: a value that is not understood raises SettingError, whose one line names the variable,
-the value and what is allowed. `python app.py` checks them all before it builds the page and stops on the
-first bad one; anywhere else (tests, notebooks, the bench) the first use raises the same error. The model
-and corpus ids (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) are any Hub id or folder: models/registry.py and
+Each setting is declared once (SETTINGS: variable, default, meaning, allowed values), with the same
+strictness for all: a value not understood raises SettingError, one line naming the variable, the value
+and what is allowed. `python app.py` checks them all before it builds the page, stopping on the first
+bad one; elsewhere (tests, notebooks, the bench) the first use raises the same error. The model and
+corpus ids (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) are any Hub id or folder: models/registry.py and
 models/book_corpora.py read them.
 """
 
@@ -60,6 +60,18 @@ _SWITCH = _one_of("0", "1", meaning={"0": False, "1": True})
 MIN_BATCH_SIZE, MAX_BATCH_SIZE = 1, 64
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(text)
+    return int(text)
+
+
+def _host(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", text):
+        raise ValueError(text)
+    return text
+
+
 def _batch_size(text: str) -> int:
     if not text.isdigit() or not MIN_BATCH_SIZE <= int(text) <= MAX_BATCH_SIZE:
         raise ValueError(text)
@@ -96,6 +108,11 @@ SETTINGS: tuple[Setting, ...] = (
             "every endpoint as an MCP tool at /gradio_api/mcp/", _SWITCH),
     Setting("JNLP_SHARE", "share", "0", "1 to ask Gradio for a public share link, or 0",
             "a public *.gradio.live link", _SWITCH),
+    # Gradio reads these itself, at import: checked here first, so a typo stops the app in one line too.
+    Setting("GRADIO_SERVER_NAME", "server_name", "127.0.0.1", "a host name or address, such as 0.0.0.0",
+            "the address to listen on", _host),
+    Setting("GRADIO_SERVER_PORT", "server_port", "7860", "a port number from 1 to 65535", "the port to listen on",
+            _port),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -117,6 +134,8 @@ class Settings:
     monitoring: bool
     mcp: bool
     share: bool
+    server_name: str
+    server_port: int
 
 
 def read(environ: Mapping[str, str]) -> Settings:

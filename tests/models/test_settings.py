@@ -26,6 +26,8 @@ READINGS = {
     "JNLP_MONITORING": ([("", False), ("0", False), ("1", True)], "true"),
     "JNLP_MCP": ([("", False), ("1", True)], "on"),
     "JNLP_SHARE": ([("", False), ("1", True)], "yes please"),
+    "GRADIO_SERVER_NAME": ([("", "127.0.0.1"), ("0.0.0.0", "0.0.0.0"), ("localhost", "localhost")], "my laptop"),
+    "GRADIO_SERVER_PORT": ([("", 7860), ("8080", 8080)], "80a"),
 }
 
 
@@ -51,10 +53,10 @@ def test_current_follows_a_changed_variable(monkeypatch):
     assert settings.current().batch_size == 8
 
 
-@pytest.mark.parametrize("name", ["JNLP_BATCH_SIZE", "JNLP_QUANTIZE", "JNLP_RESULT_CACHE"])
+@pytest.mark.parametrize("name", ["JNLP_BATCH_SIZE", "JNLP_QUANTIZE", "JNLP_RESULT_CACHE", "GRADIO_SERVER_PORT"])
 def test_python_app_py_stops_on_a_bad_value_with_one_line(name):
     typo = READINGS[name][1]
-    env = {**os.environ, name: typo, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": "1"}
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": "1", name: typo}
     result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0
@@ -63,7 +65,7 @@ def test_python_app_py_stops_on_a_bad_value_with_one_line(name):
 
 def test_every_setting_is_documented_with_its_default_and_every_documented_one_exists():
     table = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
-    rows = {match.group(1): match.group(2) for match in re.finditer(r"^\| `(JNLP_[A-Z_]+)` \| ([^|]*) \|", table, re.M)}
+    rows = {match.group(1): match.group(2) for match in re.finditer(r"^\| `((?:JNLP|GRADIO_SERVER)_[A-Z_]+)` \| ([^|]*) \|", table, re.M)}
     for setting in settings.SETTINGS:
         assert rows.get(setting.name, "").strip() == f"`{setting.default}`", setting.name
     model_and_corpus = {name for name in rows if name.startswith(("JNLP_MODEL_", "JNLP_DATASET_"))}
