@@ -28,7 +28,8 @@ REQUIRED = inspect.Parameter.empty
 
 @dataclass(frozen=True)
 class Input:
-    """One input of a Task: a text (required), a whole number, a number, a switch or a choice."""
+    """One input of a Task: a text (required), a whole number, a number, a switch or a choice; or, with
+    ``kind=None``, anything its handler reads and checks itself (an optional corpus, a file)."""
 
     name: str
     meaning: str  # a sentence for the API docstring; the kind, bounds and default are added to it
@@ -49,6 +50,8 @@ class Input:
         Numbers out of bounds are brought within them, and nothing or NaN means the default: the page's
         sliders refuse such values before this (demos/components.py), Python callers get the nearest.
         """
+        if self.kind is None:
+            return value
         if self.choices:
             if value not in self.choices:
                 listed = ", ".join(self.choices)
@@ -75,6 +78,8 @@ class Input:
 
     def described(self) -> str:
         """The docstring line: meaning, then kind, bounds and default, all from this declaration."""
+        if self.kind is None:
+            return f"{self.name}: {self.meaning}"
         if self.choices:
             facts = f"one of {', '.join(repr(choice) for choice in self.choices)}, default {self.default!r}"
         elif self.kind is str:
@@ -165,13 +170,7 @@ class Task:
         return recent.answer_key(self.name, model_key, *deciding)
 
     def signature(self) -> inspect.Signature:
-        return inspect.Signature([inspect.Parameter(declared.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                    default=declared.default) for declared in self.inputs])
-
-    def docstring(self) -> str:
-        lines = [self.summary, "", "Args:", *(f"    {declared.described()}" for declared in self.inputs),
-                 "", "Returns:", *(f"    {line}" for line in self.returns)]
-        return "\n".join(lines)
+        return signature(self.inputs)
 
     def endpoint(self, format: Callable[[Answer], Any]) -> Callable[..., Any]:
         """The Gradio handler: run this task on the request's inputs, then ``format`` the Answer.
@@ -190,11 +189,25 @@ class Task:
         else:
             def handler(*args: Any, **kwargs: Any) -> Any:
                 return format(run(TASKS[name], *args, **kwargs))
-        handler.__name__ = handler.__qualname__ = name
-        handler.__doc__ = self.docstring()
-        handler.__signature__ = self.signature()  # type: ignore[attr-defined]
         handler.task = self  # type: ignore[attr-defined]
-        return friendly_errors(handler)
+        return declared_handler(handler, name, self.summary, self.inputs, self.returns)
+
+
+def signature(inputs: tuple[Input, ...], *more: inspect.Parameter) -> inspect.Signature:
+    """A handler's signature from its declared inputs (their names and defaults), then ``more``."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(i.name, kind, default=i.default) for i in inputs] + list(more))
+
+
+def declared_handler(handler: Callable[..., Any], name: str, summary: str, inputs: tuple[Input, ...],
+                     returns: tuple[str, ...], *more: inspect.Parameter) -> Callable[..., Any]:
+    """``handler`` named, with its signature and docstring (the API page, MCP) made from its declared
+    inputs, and its failures turned into readable messages (common.friendly_errors)."""
+    handler.__name__ = handler.__qualname__ = name
+    handler.__doc__ = "\n".join([summary, "", "Args:", *(f"    {declared.described()}" for declared in inputs),
+                                 "", "Returns:", *(f"    {line}" for line in returns)])
+    handler.__signature__ = signature(inputs, *more)  # type: ignore[attr-defined]
+    return friendly_errors(handler)
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,23 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import html
+import inspect
 import math
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
-from demos import i18n, texts
-from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File, Number, Radio, Slider
-from demos.common import (COMMON, InputError, blank, clickable_examples, explanation, friendly_errors,
+from demos import i18n, tasks, texts
+from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File
+from demos.common import (COMMON, InputError, blank, clickable_examples, explanation,
                           markdown_literal, PLOT_FONT, plotly_plot, plotly_text, stop_button, stoppable, stops,
                           usable_text)
+from demos.tasks import Input
 from models import book_corpora
 from models import word2vec as w2v
 from models.corpus import default_corpus
@@ -88,10 +93,7 @@ def _corpus_text(corpus_text: str | None, upload: str | None, corpus_choice: str
             raise InputError(f"アップロードしたファイルはもうサーバーにありません（{FILES_KEPT_HOURS} 時間で消えます）。"
                              f"もう一度アップロードしてください。 / The uploaded file is no longer on the server "
                              f"(uploads are kept {FILES_KEPT_HOURS} hours): please upload it again.") from None
-        try:
-            return w2v.decode_upload(data), "アップロードしたファイル / uploaded file"
-        except w2v.CorpusError as exc:
-            raise InputError(str(exc)) from None
+        return w2v.decode_upload(data), "アップロードしたファイル / uploaded file"
     if corpus_text and not blank(corpus_text):
         if len(corpus_text) > MAX_CORPUS_CHARS:
             raise InputError(f"文章が長すぎます（上限 {MAX_CORPUS_CHARS:,} 文字）。 / The text is too long "
@@ -104,17 +106,6 @@ def _corpus_text(corpus_text: str | None, upload: str | None, corpus_choice: str
         corpus = book_corpora.load_corpus_text(BOOK_CORPORA[corpus_choice], progress)
         return corpus.text, corpus.description
     return default_corpus(), "既定のコーパス / default corpus"
-
-
-def trained_model(corpus_text, upload, use_lemma, content_only, params: w2v.Params, on_epoch=None,
-                  corpus_choice: str = GENERATED, progress=None):
-    text, source = _corpus_text(corpus_text, upload, corpus_choice, progress)
-    sentences = w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only))
-    try:
-        trained, cached = w2v.train_cached(sentences, params, on_epoch)
-    except w2v.CorpusError as exc:
-        raise InputError(str(exc)) from None
-    return trained, cached, source
 
 
 def query_words(words: str | None) -> list[str]:
@@ -135,10 +126,8 @@ def suggestions(vectors, word: str, n: int = 5) -> list[str]:
 def unknown_message(vectors, unknown: list[str], escape=markdown_literal) -> str:
     """A line per unknown word, with vocabulary words close to it.
 
-    The words are the user's and the corpus's (possibly an upload), so each is
-    escaped for where the message is shown: ``markdown_literal`` for the note
-    (gr.Markdown), ``html.escape`` for an error (Gradio renders a gr.Error
-    message as HTML in its toast).
+    The words are the user's and the corpus's (possibly an upload), so each is escaped for where the message is
+    shown: ``markdown_literal`` for the note (gr.Markdown), ``html.escape`` for an error (a gr.Error's toast is HTML).
     """
     parts = []
     for word in unknown:
@@ -162,11 +151,9 @@ def neighbours(vectors, words: list[str], topn: int) -> tuple[list[list[object]]
 
 # ------------------------------------------------------------------ the neighbours' scatter
 #
-# With a small corpus a query's ten neighbours can all sit at cosine 0.99 and one more word at 0.6: a plain
-# PCA of the raw vectors drew the ten as one blob of overlapping labels, and the far word stretched the axes.
-# Here the projection is fitted to the shown words only, on their unit vectors (projection); each axis is
-# then spread out (spread_axis); a few labels are drawn, placed apart (place_labels), and every word is named
-# with its cosine on hover.
+# A plain PCA of the raw vectors drew a query's close neighbours as one blob of overlapping labels, and a far word
+# stretched the axes. So the projection is fitted to the shown words' unit vectors (projection), each axis is spread
+# out (spread_axis), a few labels are placed apart (place_labels), and every word is named with its cosine on hover.
 
 VIEWS = ("2D", "3D")
 # Flat labels, placed apart, read on a phone and on a projector alike; 3D is one click away.
@@ -224,8 +211,7 @@ def projection(matrix, dims: int):
 
     Fitted to the shown words alone, so the axes are the directions in which they differ. Unit length first:
     distances then follow cosine similarity, the measure the table shows (a frequent word's longer vector
-    would otherwise sit apart for its length alone). One SVD: scikit-learn's PCA, which does the same, takes
-    seconds to import.
+    would otherwise sit apart for its length alone). One SVD: scikit-learn's PCA does the same, with a slow import.
     """
     import numpy as np
 
@@ -527,16 +513,114 @@ def loss_figure(losses: list[float]):
                         "title": title, "modebar": {"remove": TOOLBAR_REMOVE}})
 
 
-def _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible) -> w2v.Params:
-    return w2v.checked_params(vector_size=vector_size, window=window, min_count=min_count, negative=negative,
-                              epochs=epochs, seed=seed, sg=architecture != "CBOW", reproducible=reproducible)
+# ------------------------------------------------------------------ the endpoints
+#
+# Each input is declared once (demos/tasks.py's Input): the page's controls, the checks, the handlers' signatures and
+# docstrings (the API page, MCP) and the inputs their events are wired to are made from these declarations.
+
+def _label(name: str):
+    """A setting's label on the page: its own words, by its name (use_lemma's key is older than the name)."""
+    return COMMON("seed") if name == "seed" else WORDS({"use_lemma": "lemma"}.get(name, name))
 
 
-def _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs,
-                 seed, architecture, reproducible, corpus_choice=GENERATED, progress=None) -> w2v.Trained:
-    """The model for the tab's current settings: from the cache when already trained."""
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    return trained_model(corpus_text, upload, use_lemma, content_only, params, None, corpus_choice, progress)[0]
+def _bounded(name: str, meaning: str, step: int = 1) -> Input:
+    """A training setting within w2v.BOUNDS, its default w2v.Params's: what training itself holds to."""
+    ja, en = i18n.pair(_label(name))
+    return Input(name, meaning, int, getattr(w2v.Params(), name), *w2v.BOUNDS[name], step, ja=ja, en=en.lower())
+
+
+CORPUS_TEXT = Input("corpus_text", f"Japanese text to train on (str; several sentences, up to {MAX_CORPUS_CHARS:,}"
+                    " characters). Empty uses the app's default corpus of everyday sentences.", kind=None)
+# What every endpoint that trains takes, in this order, after corpus_text and the endpoint's own inputs.
+SETTINGS = (
+    Input("upload", f"A .txt corpus file (UTF-8, UTF-16 or Shift_JIS, at most {w2v.MAX_UPLOAD_BYTES // 1_000_000} MB)"
+          " used instead of corpus_text, or null (default).", kind=None, default=None),
+    Input("use_lemma", "Whether words are reduced to their dictionary form (lemma) by MeCab first", bool, False),
+    Input("content_only", "Whether only content words (nouns, verbs, adjectives) are kept, dropping particles and"
+          " symbols", bool, True),
+    _bounded("vector_size", "Dimensions of the word vectors", step=10),
+    _bounded("window", "Context window, words on each side of the centre word"),
+    _bounded("min_count", "Words seen fewer times are left out of the vocabulary"),
+    _bounded("negative", "Negative samples per positive pair"),
+    _bounded("epochs", "Passes over the corpus"),
+    _bounded("seed", "Random seed; with reproducible, the same settings give the same vectors"),
+    Input("architecture", "The training architecture; skip-gram is the book's", default="skip-gram",
+          choices=("skip-gram", "CBOW")),
+    Input("reproducible", "Train with one worker thread so a seed gives the same vectors every time; False is faster"
+          " but not reproducible", bool, True),
+)
+SETTING = {declared.name: declared for declared in SETTINGS}
+# The last input of every endpoint that trains (after the ones it had before the choice existed).
+CORPUS_CHOICE = Input("corpus_choice", "What to train on when corpus_text is empty and nothing is uploaded: generated"
+                      " (the app's sentences), livedoor (the book's livedoor news corpus) or jawiki (the book's"
+                      " Wikipedia sentences); the book's corpora are downloaded on first use, capped",
+                      default=GENERATED, choices=CORPUS_CHOICES)
+QUERY = Input("words", f"Up to {MAX_QUERY_WORDS} query words, separated by spaces or commas, e.g. 犬 東京")
+TOPN = Input("topn", "How many neighbours per query word", int, 10, 1, MAX_TOPN, ja="件数", en="top-n")
+VIEW = Input("view", "The plot's dimensions", default=DEFAULT_VIEW, choices=VIEWS)
+ANALOGY = (Input("a", "The word to start from, e.g. 父"), Input("b", "The word to subtract, e.g. 母"),
+           Input("c", "The word to add, e.g. 兄"))
+PAIRS = (Input("sentence", "A Japanese sentence; it is split into words by MeCab and its first 60 words are used"),
+         dataclasses.replace(SETTING["window"], default=2), SETTING["use_lemma"],
+         dataclasses.replace(SETTING["content_only"], default=False))
+
+
+@contextmanager
+def _corpus_errors() -> Iterator[None]:
+    """A corpus or setting the student can fix (w2v.CorpusError) is an InputError, its message unchanged."""
+    try:
+        yield
+    except w2v.CorpusError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _endpoint(*inputs: Input, returns: tuple[str, ...], progress: bool = True):
+    """The Gradio handler of ``body(values)`` (the request's inputs by name, numbers and switches checked),
+    made from ``inputs`` as a Task's is (tasks.declared_handler). ``progress`` adds a last parameter whose
+    default is a gr.Progress: the only kind Gradio passes a tracker to."""
+    more = [inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress())] * progress
+    signature = tasks.signature(inputs, *more)
+
+    def values(args: tuple, kwargs: dict) -> dict[str, Any]:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return {**bound.arguments, **{i.name: i.check(bound.arguments[i.name]) for i in inputs if i.kind is not str}}
+
+    def endpoint(body: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:
+        if inspect.isgeneratorfunction(body):
+            def handler(*args: Any, **kwargs: Any) -> Any:
+                with _corpus_errors():
+                    yield from body(values(args, kwargs))
+        else:
+            def handler(*args: Any, **kwargs: Any) -> Any:
+                with _corpus_errors():
+                    return body(values(args, kwargs))
+        handler.inputs = inputs  # type: ignore[attr-defined]  # what build() wires, in this order
+        return tasks.declared_handler(handler, body.__name__, inspect.getdoc(body), inputs, returns, *more)
+
+    return endpoint
+
+
+def _trains(*own: Input, after: tuple[Input, ...] = (), corpus_text: Input = CORPUS_TEXT, **endpoint: Any):
+    """_endpoint of one that trains: corpus_text, its own inputs, the settings, ``after``, and corpus_choice."""
+    return _endpoint(corpus_text, *own, *SETTINGS, *after, CORPUS_CHOICE, **endpoint)
+
+
+def _corpus(values: dict[str, Any]) -> tuple[str, str]:
+    return _corpus_text(values["corpus_text"], values["upload"], values["corpus_choice"], values.get("progress"))
+
+
+def _sentences(text: str, values: dict[str, Any]) -> list[list[str]]:
+    return w2v.tokenize_corpus(text, bool(values["use_lemma"]), bool(values["content_only"]))
+
+
+def _params(values: dict[str, Any]) -> w2v.Params:
+    return w2v.checked_params(**values, sg=values["architecture"] != "CBOW")
+
+
+def _trained(values: dict[str, Any]) -> w2v.Trained:
+    """The vectors for the request's corpus and settings: from the cache when already trained."""
+    return w2v.train_cached(_sentences(_corpus(values)[0], values), _params(values))[0]
 
 
 # How the vectors came, when a search or an analogy trained them (or found them trained) before the Train button.
@@ -555,238 +639,142 @@ def _status(trained: w2v.Trained, source: str, how: str) -> str:
             f"{how} {reproducible}")
 
 
-# The corpus and training settings every endpoint that trains takes, described once for their docstrings
-# (Gradio builds the API and MCP tool documentation from them).
-_CORPUS_ARG = ("corpus_text: Japanese text to train on (str; several sentences, up to 2,000,000 characters). "
-               "Empty uses the app's default corpus of everyday sentences.")
-_SETTINGS_ARGS = """\
-upload: A .txt corpus file (UTF-8, UTF-16 or Shift_JIS, at most 2 MB) used instead of corpus_text, or null (default).
-use_lemma: Whether words are reduced to their dictionary form (lemma) by MeCab before training (bool, default False).
-content_only: Whether only content words (nouns, verbs, adjectives) are kept, dropping particles and symbols (bool, default True).
-vector_size: Dimensions of the word vectors (whole number, 10 to 300, default 100).
-window: Context window, words on each side of the centre word (whole number, 1 to 10, default 5).
-min_count: Words seen fewer times are left out of the vocabulary (whole number, 1 to 50, default 5).
-negative: Negative samples per positive pair (whole number, 1 to 20, default 5).
-epochs: Passes over the corpus (whole number, 1 to 30, default 5).
-seed: Random seed (whole number, 0 to 2147483647, default 1); with reproducible, the same settings give the same vectors.
-architecture: "skip-gram" (default, the book's) or "CBOW".
-reproducible: Train with one worker thread so a seed gives the same vectors every time (bool, default True); False is faster but not reproducible."""
-# The last input of every endpoint that trains (after the ones it had before the choice existed).
-_CORPUS_CHOICE_ARG = ('corpus_choice: What to train on when corpus_text is empty and nothing is uploaded: "generated" '
-                      '(default, the app\'s sentences), "livedoor" (the book\'s livedoor news corpus) or "jawiki" '
-                      "(the book's Wikipedia sentences); the book's corpora are downloaded on first use, capped.")
-
-
-def _settings_documented(handler):
-    """``handler`` with the corpus and training settings described in place of ``{corpus_text}`` and ``{settings}``."""
-    indented = _SETTINGS_ARGS.replace("\n", "\n        ").rstrip()
-    handler.__doc__ = handler.__doc__.replace("{corpus_text}", _CORPUS_ARG).replace("{settings}", indented) \
-        .replace("{corpus_choice}", _CORPUS_CHOICE_ARG)
-    return handler
-
-
-@friendly_errors
-@_settings_documented
-def train_tab(corpus_text: str = "", upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-              min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-              corpus_choice=GENERATED, progress=gr.Progress()):
+@_trains(corpus_text=dataclasses.replace(CORPUS_TEXT, default=""), returns=(
+    "A Markdown status line: progress while training, then the corpus source, word and vocabulary counts and the time"
+    " taken (streamed)", "A Plotly figure of the training loss per epoch"))
+def train_tab(values):
     """Train word2vec (gensim) on a Japanese corpus tokenized by MeCab, reporting the loss epoch by epoch (book section 1.3).
 
     Stop (or leaving) ends the training. Models are cached: the same corpus and settings reuse the trained vectors.
-
-    Args:
-        {corpus_text}
-        {settings}
-        {corpus_choice}
-
-    Returns:
-        A Markdown status line: progress while training, then the corpus source, word and vocabulary counts and the time taken (streamed)
-        A Plotly figure of the training loss per epoch
     """
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    text, source = _corpus_text(corpus_text, upload, corpus_choice, progress)
+    params = _params(values)
+    text, source = _corpus(values)
     started = time.perf_counter()
     source_ja, _, source_en = source.partition(" / ")
     yield f"⏳ 形態素解析中（{source_ja}）… / tokenizing the {source_en}…", gr.skip()
-    sentences = w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only))
-    try:
-        for step in w2v.train_streaming(sentences, params):
-            if step.trained is None:
-                yield (f"⏳ 学習中 epoch {step.epoch}/{params.epochs} / training, epoch {step.epoch} of "
-                       f"{params.epochs}", loss_figure(step.losses))
-            else:
-                yield (_status(step.trained, source, trained_how(step.cached, time.perf_counter() - started)),
-                       loss_figure(step.trained.losses))
-    except w2v.CorpusError as exc:
-        raise InputError(str(exc)) from None
+    for step in w2v.train_streaming(_sentences(text, values), params):
+        if step.trained is None:
+            yield (f"⏳ 学習中 epoch {step.epoch}/{params.epochs} / training, epoch {step.epoch} of {params.epochs}",
+                   loss_figure(step.losses))
+        else:
+            yield (_status(step.trained, source, trained_how(step.cached, time.perf_counter() - started)),
+                   loss_figure(step.trained.losses))
 
 
-@friendly_errors
-def training_shown(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-                   min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-                   corpus_choice=GENERATED):
+@_trains(progress=False, returns=("The status line and the loss figure; gr.skip() for both when not trained",))
+def training_shown(values):
     """The status line and loss curve of the vectors for these settings, if trained; nothing changes otherwise.
 
     Runs after a search, an analogy or an export (privately, not an API endpoint): those train the vectors
     when needed, and a student who never pressed Train would otherwise see an empty loss plot and no word
     of what was trained. Never trains: only the cache is read.
     """
-    params = _params(vector_size, window, min_count, negative, epochs, seed, architecture, reproducible)
-    text, source = _corpus_text(corpus_text, upload, corpus_choice)
-    trained = w2v.already_trained(w2v.tokenize_corpus(text, bool(use_lemma), bool(content_only)), params)
+    text, source = _corpus(values)
+    trained = w2v.already_trained(_sentences(text, values), _params(values))
     if trained is None:  # dropped from the cache meanwhile: the last status stays
         return gr.skip(), gr.skip()
     return _status(trained, source, TRAINED_BEFOREHAND), loss_figure(trained.losses)
 
 
-@friendly_errors
-@_settings_documented
-def explore(corpus_text: str, words: str, upload=None, use_lemma=False, content_only=True, vector_size=100,
-            window=5, min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-            topn=10, view=DEFAULT_VIEW, corpus_choice=GENERATED, progress=gr.Progress()):
+@_trains(QUERY, after=(TOPN, VIEW), returns=(
+    "A table with the columns query, word, cosine (headers in Japanese and English): each query word's nearest words"
+    " by cosine similarity",
+    "A 2D or 3D PCA scatter of the query words and their neighbours, each with its cosine on hover (a Plotly figure)",
+    "A Markdown note naming query words that are not in the vocabulary, with suggestions; empty when all were found"))
+def explore(values):
     """The words closest to some query words in word2vec vectors trained on a Japanese corpus, with a PCA plot (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
-
-    Args:
-        {corpus_text}
-        words: Up to 5 query words, separated by spaces or commas (str, required), e.g. 犬 東京.
-        {settings}
-        topn: How many neighbours per query word (whole number, 1 to 30, default 10).
-        view: The plot's dimensions: "2D" (default) or "3D".
-        {corpus_choice}
-
-    Returns:
-        A table with the columns query, word, cosine (headers in Japanese and English): each query word's nearest words by cosine similarity
-        A 2D or 3D PCA scatter of the query words and their neighbours, each with its cosine on hover (a Plotly figure)
-        A Markdown note naming query words that are not in the vocabulary, with suggestions; empty when all were found
     """
-    wanted = query_words(words)
-    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible, corpus_choice, progress)
-    topn = int(min(MAX_TOPN, max(1, topn if topn == topn else 10)))
-    rows, unknown = neighbours(trained.vectors, wanted, topn)
+    wanted = query_words(values["words"])
+    trained = _trained(values)
+    rows, unknown = neighbours(trained.vectors, wanted, values["topn"])
     if not rows:
         raise InputError(unknown_message(trained.vectors, unknown, html.escape))
-    return rows, scatter(trained.vectors, rows, view), unknown_message(trained.vectors, unknown)
+    return rows, scatter(trained.vectors, rows, values["view"]), unknown_message(trained.vectors, unknown)
 
 
-@friendly_errors
-@_settings_documented
-def analogy(corpus_text, a, b, c, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5,
-            min_count=5, negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True,
-            corpus_choice=GENERATED, progress=gr.Progress()):
+@_trains(*ANALOGY, returns=("A table with the columns word, cosine: the 10 words closest to a - b + c",))
+def analogy(values):
     """Word analogy a - b + c in word2vec vectors trained on a Japanese corpus, e.g. 父 - 母 + 兄 ≈ 姉 (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
-
-    Args:
-        {corpus_text}
-        a: The word to start from (str, required), e.g. 父.
-        b: The word to subtract (str, required), e.g. 母.
-        c: The word to add (str, required), e.g. 兄.
-        {settings}
-        {corpus_choice}
-
-    Returns:
-        A table with the columns word, cosine: the 10 words closest to a - b + c
     """
-    words = [query_words(x)[0] for x in (a, b, c)]
-    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible, corpus_choice, progress)
-    unknown = [x for x in words if x not in trained.vectors.key_to_index]
+    a, b, c = (query_words(values[name])[0] for name in "abc")
+    trained = _trained(values)
+    unknown = [x for x in (a, b, c) if x not in trained.vectors.key_to_index]
     if unknown:
         raise InputError(unknown_message(trained.vectors, unknown, html.escape))
-    results = trained.vectors.most_similar(positive=[words[0], words[2]], negative=[words[1]], topn=10)
-    return [[word, round(float(score), 4)] for word, score in results]
+    return [[word, round(float(score), 4)] for word, score in trained.vectors.most_similar(positive=[a, c],
+                                                                                             negative=[b], topn=10)]
 
 
-@friendly_errors
-def pairs(sentence: str, window: float = 2, use_lemma: bool = False, content_only: bool = False):
-    """The (centre word, context word) training pairs skip-gram word2vec makes from one Japanese sentence (book section 1.3).
-
-    Args:
-        sentence: A Japanese sentence (str, required); it is split into words by MeCab and its first 60 words are used.
-        window: Context window, words on each side of the centre word (whole number, 1 to 10, default 2).
-        use_lemma: Whether words are reduced to their dictionary form (lemma) first (bool, default False).
-        content_only: Whether only content words are kept (bool, default False).
-
-    Returns:
-        A table with the columns centre, context: one row per training pair, in order
-    """
-    tokens = [t for s in w2v.tokenize_corpus(sentence or "", bool(use_lemma), bool(content_only)) for t in s]
+@_endpoint(*PAIRS, progress=False,
+           returns=("A table with the columns centre, context: one row per training pair, in order",))
+def pairs(values):
+    """The (centre word, context word) training pairs skip-gram word2vec makes from one Japanese sentence (book section 1.3)."""
+    tokens = [t for s in _sentences(values["sentence"] or "", values) for t in s]
     if not tokens:
         raise InputError("文を入力してください。 / Please enter a sentence.")
-    size = int(min(w2v.BOUNDS["window"][1], max(1, window if window == window else 2)))
-    return [[centre, context] for centre, context in w2v.skipgram_pairs(tokens[:60], size)]
+    return [[centre, context] for centre, context in w2v.skipgram_pairs(tokens[:60], values["window"])]
 
 
-@friendly_errors
-@_settings_documented
-def export(corpus_text, upload=None, use_lemma=False, content_only=True, vector_size=100, window=5, min_count=5,
-           negative=5, epochs=5, seed=1, architecture="skip-gram", reproducible=True, corpus_choice=GENERATED,
-           progress=gr.Progress()):
+@_trains(returns=("A .txt file in the word2vec text format: a header line (vocabulary size, dimensions), then one word"
+                  " and its numbers per line; gensim's KeyedVectors.load_word2vec_format reads it",))
+def export(values):
     """Export word2vec vectors trained on a Japanese corpus as a file in the plain word2vec text format (book section 1.3).
 
     The vectors are trained first with the given settings, or reused when already trained. Models are cached: the same corpus and settings reuse the trained vectors.
-
-    Args:
-        {corpus_text}
-        {settings}
-        {corpus_choice}
-
-    Returns:
-        A .txt file in the word2vec text format: a header line (vocabulary size, dimensions), then one word and its numbers per line; gensim's KeyedVectors.load_word2vec_format reads it
     """
-    trained = _trained_for(corpus_text, upload, use_lemma, content_only, vector_size, window, min_count, negative,
-                           epochs, seed, architecture, reproducible, corpus_choice, progress)
-    return w2v.export_file(trained)
+    return w2v.export_file(_trained(values))
+
+
+def _control(declared: Input) -> gr.Component:
+    """A training setting's control on the page, made from its declaration."""
+    label = _label(declared.name)
+    if declared.kind is bool:
+        return gr.Checkbox(value=declared.default, label=label)
+    if declared.choices:
+        return declared.radio(str, label)
+    if declared.name == "seed":
+        return declared.number_box(label)
+    return declared.slider(label, min_width=SIDE_BY_SIDE_MIN_WIDTH)
 
 
 def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("word2vec"))
     with gr.Row():
         with gr.Column(scale=2):
-            corpus_choice = Radio([(WORDS(choice), choice) for choice in CORPUS_CHOICES], value=GENERATED,
-                                  label=WORDS("corpus_choice"), info=WORDS("corpus_choice_info"))
-            corpus_text = gr.Textbox(label=WORDS("corpus"), lines=4, placeholder=WORDS("corpus_placeholder"))
-            upload = File(label=WORDS("upload"), file_types=[".txt"], type="filepath")
+            # Every input an endpoint is wired to, by its declared name (wired below).
+            shown = {"corpus_choice": CORPUS_CHOICE.radio(WORDS, WORDS("corpus_choice"),
+                                                          info=WORDS("corpus_choice_info")),
+                     "corpus_text": gr.Textbox(label=WORDS("corpus"), lines=4, placeholder=WORDS("corpus_placeholder")),
+                     "upload": File(label=WORDS("upload"), file_types=[".txt"], type="filepath")}
             with gr.Row():
-                use_lemma = gr.Checkbox(value=False, label=WORDS("lemma"))
-                content_only = gr.Checkbox(value=True, label=WORDS("content_only"))
+                shown.update({name: _control(SETTING[name]) for name in ("use_lemma", "content_only")})
         with gr.Column(scale=2):
-            with gr.Row():
-                architecture = Radio(["skip-gram", "CBOW"], value="skip-gram", label=WORDS("architecture"))
-                reproducible = gr.Checkbox(value=True, label=WORDS("reproducible"))
-            with gr.Row():
-                vector_size = Slider(*w2v.BOUNDS["vector_size"], value=100, step=10, label=WORDS("vector_size"),
-                                     min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                window = Slider(*w2v.BOUNDS["window"], value=5, step=1, label=WORDS("window"),
-                                min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                min_count = Slider(*w2v.BOUNDS["min_count"], value=5, step=1, label=WORDS("min_count"),
-                                   min_width=SIDE_BY_SIDE_MIN_WIDTH)
-            with gr.Row():
-                negative = Slider(*w2v.BOUNDS["negative"], value=5, step=1, label=WORDS("negative"),
-                                  min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                epochs = Slider(*w2v.BOUNDS["epochs"], value=5, step=1, label=WORDS("epochs"),
-                                min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                seed = Number(value=1, precision=0, minimum=0, maximum=w2v.BOUNDS["seed"][1], label=COMMON("seed"))
+            for row in (("architecture", "reproducible"), ("vector_size", "window", "min_count"),
+                        ("negative", "epochs", "seed")):
+                with gr.Row():
+                    shown.update({name: _control(SETTING[name]) for name in row})
             with gr.Row():
                 train_button = gr.Button(WORDS("train"), variant="primary")
                 stop = stop_button(COMMON("stop"))
     status = gr.Markdown()
     losses = gr.Plot(label=WORDS("loss"))
-    settings = [upload, use_lemma, content_only, vector_size, window, min_count, negative, epochs, seed, architecture,
-                reproducible]
+
+    def wired(handler) -> list[gr.Component]:
+        return [shown[declared.name] for declared in handler.inputs]
+
     # Training and anything that may train share one slot: a user's training cannot starve the rest.
     shared = {"concurrency_id": "word2vec", "concurrency_limit": 1}
     # On a phone the sub-tabs wrap onto a second row; by default Gradio hid the last two in a "…" menu.
     with gr.Tabs(overflow_behavior="wrap"):
         with gr.Tab(WORDS("similar_tab")):
             with gr.Row():
-                words = gr.Textbox(label=WORDS("words"), value="犬 東京")
-                topn = Slider(1, MAX_TOPN, value=10, step=1, label=WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
-                view = Radio(list(VIEWS), value=DEFAULT_VIEW, label=WORDS("view"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                words = shown["words"] = gr.Textbox(label=WORDS("words"), value="犬 東京")
+                shown["topn"] = TOPN.slider(WORDS("topn"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
+                view = shown["view"] = VIEW.radio(str, WORDS("view"), min_width=SIDE_BY_SIDE_MIN_WIDTH)
             explore_button = gr.Button(WORDS("find_similar"), variant="primary")
             explore_note = gr.Markdown()
             with gr.Row():
@@ -794,42 +782,39 @@ def build() -> dict[str, gr.Component]:
                 table = gr.Dataframe(headers=TABLE_HEADERS, interactive=False, max_height=520)
                 plot = gr.Plot(label=WORDS("pca"))
             # Like every tab's examples, a click searches at once (training the vectors first when needed).
-            searched = [corpus_text, words, *settings, topn, view, corpus_choice]
             example_searches = clickable_examples(EXAMPLE_WORDS, [words], COMMON("examples"),
-                                                  [(explore, searched, [table, plot, explore_note])], **shared)
+                                                  [(explore, wired(explore), [table, plot, explore_note])], **shared)
         with gr.Tab(WORDS("analogy_tab")):
             with gr.Row():
-                a = gr.Textbox(value="父", label="a")
-                b = gr.Textbox(value="母", label="− b")
-                c = gr.Textbox(value="兄", label="+ c")
+                shown.update(a=gr.Textbox(value="父", label="a"), b=gr.Textbox(value="母", label="− b"),
+                             c=gr.Textbox(value="兄", label="+ c"))
             analogy_button = gr.Button("a − b + c", variant="primary")
             analogy_table = gr.Dataframe(headers=TABLE_HEADERS[1:], interactive=False)
         with gr.Tab(WORDS("pairs_tab")):
             sentence = gr.Textbox(value="犬が庭で楽しそうに走っている。", label=WORDS("sentence"))
-            pair_window = Slider(1, w2v.BOUNDS["window"][1], value=2, step=1, label=WORDS("window"))
+            pair_window = PAIRS[1].slider(WORDS("window"))
             pairs_button = gr.Button(WORDS("show_pairs"), variant="primary")
             pairs_table = gr.Dataframe(headers=["中心語 / centre", "文脈語 / context"], interactive=False, max_height=400)
         with gr.Tab(WORDS("export_tab")):
             export_button = gr.Button(WORDS("export"))
             exported = gr.File(label=WORDS("vectors"))
     # Stop is on while a training, search, analogy or export runs (each may train).
-    training = stoppable(stop, [train_button.click], train_tab, inputs=[corpus_text, *settings, corpus_choice],
-                         outputs=[status, losses], api_name="train_word2vec", **shared)
+    training = stoppable(stop, [train_button.click], train_tab, inputs=wired(train_tab), outputs=[status, losses],
+                         api_name="train_word2vec", **shared)
     # Enter in a one-line box runs what its button runs (one event either way: one endpoint, one queue slot).
     # Switching the view searches again (the vectors come from the cache): the same endpoint, view last.
-    exploring = stoppable(stop, [explore_button.click, words.submit, view.input], explore, inputs=searched,
+    exploring = stoppable(stop, [explore_button.click, words.submit, view.input], explore, inputs=wired(explore),
                           outputs=[table, plot, explore_note], api_name="word2vec", **shared)
-    solving = stoppable(stop, [analogy_button.click, a.submit, b.submit, c.submit], analogy,
-                        inputs=[corpus_text, a, b, c, *settings, corpus_choice], outputs=[analogy_table],
-                        api_name="analogy", **shared)
-    gr.on([pairs_button.click, sentence.submit], pairs, inputs=[sentence, pair_window, use_lemma],
+    solving = stoppable(stop, [analogy_button.click, *(shown[name].submit for name in "abc")], analogy,
+                        inputs=wired(analogy), outputs=[analogy_table], api_name="analogy", **shared)
+    gr.on([pairs_button.click, sentence.submit], pairs, inputs=[sentence, pair_window, shown["use_lemma"]],
           outputs=[pairs_table], api_name="skipgram_pairs")
-    exporting = stoppable(stop, [export_button.click], export, inputs=[corpus_text, *settings, corpus_choice],
-                          outputs=[exported], api_name="export_vectors", **shared)
+    exporting = stoppable(stop, [export_button.click], export, inputs=wired(export), outputs=[exported],
+                          api_name="export_vectors", **shared)
     # What a search, an analogy or an export trained is shown as if Train had been pressed (not an API endpoint:
     # it only reads the cache). Outside the shared slot: it never trains, and needs no turn behind a training.
     for event in (exploring, *example_searches, solving, exporting):
-        event.success(training_shown, inputs=[corpus_text, *settings, corpus_choice], outputs=[status, losses],
+        event.success(training_shown, inputs=wired(training_shown), outputs=[status, losses],
                       api_visibility="private", show_progress="hidden")
     # Stop ends a training between two epochs (train_streaming); the other events are freed at once.
     stops(stop, [training, exploring, *example_searches, solving, exporting])

@@ -1,7 +1,6 @@
 """word2vec on a corpus: MeCab tokenisation, gensim training with per-epoch loss, a bounded cache.
 
-Pure helpers (tokenising, skip-gram pairs, decoding uploads) come first; the
-training cache is the module's only state besides the model registry's.
+Pure helpers (tokenising, skip-gram pairs, decoding uploads) come first; the training cache is the module's only state.
 """
 
 from __future__ import annotations
@@ -27,16 +26,11 @@ from models.recent import LeastRecentlyUsed
 log = logging.getLogger(__name__)
 
 CONTENT_POS = ("名詞", "動詞", "形容詞")  # nouns, verbs, adjectives
-MAX_UPLOAD_BYTES = 2_000_000  # 2 MB of text is several hundred thousand words
+MAX_UPLOAD_BYTES = 2_000_000
 
 
 class CorpusError(ValueError):
     """A corpus or parameter a student can fix (bilingual message)."""
-
-
-@lru_cache(maxsize=4)
-def _tokenized(text: str, use_lemma: bool, content_only: bool) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(s) for s in _tokenize(text, use_lemma, content_only))
 
 
 def tokenize_corpus(text: str, use_lemma: bool = False, content_only: bool = True) -> list[list[str]]:
@@ -47,12 +41,11 @@ def tokenize_corpus(text: str, use_lemma: bool = False, content_only: bool = Tru
     return [list(s) for s in _tokenized(text, use_lemma, content_only)]
 
 
-def _tokenize(text: str, use_lemma: bool, content_only: bool) -> list[list[str]]:
+@lru_cache(maxsize=4)
+def _tokenized(text: str, use_lemma: bool, content_only: bool) -> tuple[tuple[str, ...], ...]:
     parse = tagger()
     sentences = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    for line in filter(str.strip, text.splitlines()):
         words = []
         for node in parse(line):
             feature = node.feature
@@ -64,8 +57,8 @@ def _tokenize(text: str, use_lemma: bool, content_only: bool) -> list[list[str]]
             base = getattr(feature, "orthBase", None)
             words.append(base if use_lemma and base and base != "*" else node.surface)
         if words:
-            sentences.append(words)
-    return sentences
+            sentences.append(tuple(words))
+    return tuple(sentences)
 
 
 def skipgram_pairs(tokens: list[str], window: int) -> list[tuple[str, str]]:
@@ -119,28 +112,17 @@ class Params:
     workers: int = 1  # 1 is bit-reproducible with a seed; more is faster but not
 
 
-BOUNDS = {
-    "vector_size": (10, 300),
-    "window": (1, 10),
-    "min_count": (1, 50),
-    "negative": (1, 20),
-    "epochs": (1, 30),
-    "seed": (0, 2**31 - 1),
-}
+# What each setting is held to (checked_params); the tab's sliders and API docs are made from it (demos/word2vec.py).
+BOUNDS = {"vector_size": (10, 300), "window": (1, 10), "min_count": (1, 50), "negative": (1, 20), "epochs": (1, 30),
+          "seed": (0, 2**31 - 1)}
 
 
 def checked_params(**values) -> Params:
     """Params within BOUNDS; NaN or a missing value takes the default."""
-    defaults = Params()
-    settled = {}
-    for name, (low, high) in BOUNDS.items():
-        value = values.get(name)
-        if value is None or value != value:
-            value = getattr(defaults, name)
-        settled[name] = int(min(high, max(low, int(value))))
-    sg = 1 if values.get("sg", 1) else 0
+    settled = {name: getattr(Params(), name) if values.get(name) is None or values[name] != values[name]
+               else int(min(high, max(low, int(values[name])))) for name, (low, high) in BOUNDS.items()}
     workers = 1 if values.get("reproducible", True) else max(1, min(4, os.cpu_count() or 1))
-    return Params(sg=sg, workers=workers, **settled)
+    return Params(sg=1 if values.get("sg", 1) else 0, workers=workers, **settled)
 
 
 @dataclass
@@ -203,16 +185,10 @@ TRAINED_MODELS_KEPT = 6
 CACHE: LeastRecentlyUsed[Trained] = LeastRecentlyUsed(TRAINED_MODELS_KEPT)
 
 
-def train_cached(sentences: list[list[str]], params: Params,
-                 on_epoch: Callable[[int, float], None] | None = None) -> tuple[Trained, bool]:
+def train_cached(sentences: list[list[str]], params: Params) -> tuple[Trained, bool]:
     """A trained model for this corpus and these parameters, and whether it came from the cache."""
-    key = _cache_key(sentences, params)
-    found = CACHE.get(key)
-    if found is not None:
-        return found, True
-    trained = train(sentences, params, on_epoch)
-    CACHE.put(key, trained)
-    return trained, False
+    *_, last = train_streaming(sentences, params)
+    return last.trained, last.cached
 
 
 def already_trained(sentences: list[list[str]], params: Params) -> Trained | None:
@@ -242,10 +218,9 @@ class Progress:
 def train_streaming(sentences: list[list[str]], params: Params) -> Iterator[Progress]:
     """Train (or take from the cache), yielding after every epoch; the last step carries the model.
 
-    The training runs in a worker thread so that its caller can report each epoch
-    while it happens. Closing this iterator (Gradio does so when the user presses
-    Stop or closes the page) stops the training at the end of the current epoch,
-    freeing the CPU for others; a stopped training is not cached.
+    The training runs in a worker thread so that its caller can report each epoch while it happens. Closing this
+    iterator (Gradio does so on Stop or a closed page) stops the training at the end of the current epoch, freeing
+    the CPU for others; a stopped training is not cached.
     """
     key = _cache_key(sentences, params)
     found = CACHE.get(key)
@@ -291,13 +266,10 @@ def train_streaming(sentences: list[list[str]], params: Params) -> Iterator[Prog
 
 # --- exported vectors -----------------------------------------------------------------------------------
 #
-# Gradio copies a file a handler returns into its cache, in a folder named by the file's content
-# hash, under the file's own name. A fresh temporary name on every export left one new file in the
-# temp folder and one more copy in Gradio's cache per click (200 KB each for the default corpus,
-# up to hundreds of MB for a large corpus at 300 dimensions). So one trained model is written once,
-# under one name, and exporting it again returns the same file, which Gradio finds already cached.
-# The folder is this process's own and keeps the newest files only, as many as the training cache
-# keeps models; it goes when the process ends.
+# Gradio copies a returned file into its cache under the file's name: a fresh name per export left one more copy
+# per click. So a trained model is written once, under one name, and exporting it again returns that file. The
+# folder is this process's own, keeps as many of the newest files as the training cache keeps models, and goes
+# when the process ends.
 MAX_EXPORT_FILES = CACHE.capacity
 _export_lock = threading.Lock()
 _export_numbers = itertools.count(1)

@@ -11,6 +11,12 @@ CORPUS = "\n".join(["犬と猫が庭で遊ぶ。", "猫と犬が部屋で眠る�
 SETTINGS = (None, False, True, 20, 2, 2, 5, 3, 1, "skip-gram", True)  # upload … reproducible, as _explore trains
 
 
+def _values(corpus_text, *settings, corpus_choice=tab.GENERATED) -> dict:
+    """What the endpoints hand their helpers (tab._trained, tab._params): the corpus and the settings by name."""
+    return {"corpus_text": corpus_text, **dict(zip([s.name for s in tab.SETTINGS], settings)),
+            "corpus_choice": corpus_choice}
+
+
 def _explore(words, **settings):
     return tab.explore(CORPUS, words, None, False, True, 20, 2, settings.get("min_count", 2), 5,
                        settings.get("epochs", 3), 1, "skip-gram", True, 3, *settings.get("view", ()))
@@ -50,6 +56,36 @@ def test_3d_is_one_argument_away_and_the_api_keeps_its_inputs_first():
     # Inputs added later come last, each with its default: an older call keeps its meaning.
     assert [(p.name, p.default) for p in parameters[-2:]] == [("view", "2D"), ("corpus_choice", "generated")]
     assert tab.DEFAULT_VIEW == "2D"
+
+
+def test_each_setting_is_declared_once_for_the_api_docs_the_signatures_and_the_sliders():
+    import inspect
+
+    import gradio as gr
+    from gradio.utils import get_function_description
+
+    from models import word2vec as w2v
+
+    expected = {name: (low, high, getattr(w2v.Params(), name)) for name, (low, high) in w2v.BOUNDS.items()}
+    for handler in (tab.train_tab, tab.explore, tab.analogy, tab.export):
+        parameters = inspect.signature(handler).parameters
+        described = get_function_description(handler)[1]
+        for name, (low, high, default) in expected.items():
+            assert parameters[name].default == default and f"{low} to {high}, default {default}" in described[name]
+        assert list(parameters)[-1] == "progress" and isinstance(parameters["progress"].default, gr.Progress)
+    with gr.Blocks() as demo:
+        tab.build()
+    config = demo.get_config_file()
+    components = {c["id"]: c for c in config["components"]}
+    for api_name, handler in (("train_word2vec", tab.train_tab), ("word2vec", tab.explore)):
+        endpoint = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+        props = {name: components[i]["props"] for name, i in zip(inspect.signature(handler).parameters,
+                                                                  endpoint["inputs"])}
+        assert {name: (props[name]["minimum"], props[name]["maximum"], props[name]["value"])
+                for name in expected} == expected
+    # A Python caller's number out of bounds gets the nearest allowed one, as the slider's bounds say.
+    rows, _, _ = tab.explore(CORPUS, "犬", *SETTINGS, 10**6)
+    assert len(rows) == min(tab.MAX_TOPN, len(tab._trained(_values(CORPUS, *SETTINGS)).vectors) - 1)
 
 
 # ---------------------------------------------------------------- the scatter: projection and spread
@@ -180,7 +216,7 @@ def test_labels_are_the_queries_and_their_closest_words_placed_apart():
 
 def test_each_point_shows_the_cosine_gensim_gives_as_the_table_does():
     rows, figure, _ = _explore("犬 東京")
-    vectors = tab._trained_for(CORPUS, *SETTINGS).vectors
+    vectors = tab._trained(_values(CORPUS, *SETTINGS)).vectors
     expected = {(query, word): score for query in ("犬", "東京") for word, score in vectors.most_similar(query, topn=3)}
     assert {(row[0], row[1]): row[2] for row in rows} == {key: round(s, 4) for key, s in expected.items()}
     for view in tab.VIEWS:
@@ -358,14 +394,14 @@ def test_what_a_search_trained_is_shown_as_the_train_button_would_show_it():
     assert all(isinstance(value, type(gr.skip())) for value in tab.training_shown(CORPUS, *settings))
     tab.explore(CORPUS, "犬", *settings, 3)  # trains the vectors for these settings
     status, figure = tab.training_shown(CORPUS, *settings)
-    trained = w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*settings[3:]))
+    trained = w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(_values(CORPUS, *settings)))
     assert tab.TRAINED_BEFOREHAND in status and "入力した文章 / pasted text" in status
     assert f"語彙 {len(trained.vectors.index_to_key):,}" in status
     assert figure_of(figure)["data"][0]["y"] == trained.losses and len(trained.losses) == 3
     # Other settings were never trained: nothing is shown for them, and nothing trains.
     other = (*settings[:8], 8, *settings[9:])
     assert isinstance(tab.training_shown(CORPUS, *other)[0], type(gr.skip()))
-    assert w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(*other[3:])) is None
+    assert w2v.already_trained(w2v.tokenize_corpus(CORPUS), tab._params(_values(CORPUS, *other))) is None
 
 
 @pytest.mark.parametrize("epochs", [1, 5, 10, 11, 30])
