@@ -95,10 +95,8 @@ def folder_state(folder: str) -> str:
 
 
 def cache_state(repo_id: str, cache_dir: str | Path | None = None) -> str:
-    """Whether a Hub model's config.json and weights are in the Hugging Face cache (a disk lookup only).
-
-    ``cache_dir`` None means the cache huggingface_hub (and so transformers) uses in this process.
-    """
+    """Whether a Hub model's config.json and weights are in the Hugging Face cache (a disk lookup only);
+    ``cache_dir`` None means the cache huggingface_hub (and so transformers) uses in this process."""
     from huggingface_hub import try_to_load_from_cache
 
     try:
@@ -156,21 +154,12 @@ def environment_rows() -> EnvironmentStatus:
         # Any task of the list answers for all: the setting and the CPU decide, not the task.
         onednn_in_use = device == "cpu" and cpu_kernels.wanted("text-classification") and tunings.is_on("onednn")
     return EnvironmentStatus(
-        python=platform.python_version(),
-        versions=versions,
-        torch_threads=threads,
-        cuda=cuda,
-        device=device,
+        python=platform.python_version(), versions=versions, torch_threads=threads, cuda=cuda, device=device,
         # As huggingface_hub read it at import: what this process actually does, whatever the variable says now.
-        hf_offline=bool(constants.HF_HUB_OFFLINE),
-        hf_cache=str(constants.HF_HUB_CACHE),
-        memory_cap=loader.memory_cap(),
-        loaded_bytes=sum(loader.loaded_memory().values()),
-        batch_size=batching.batch_size(),
-        quantize_int8=tunings.is_on("int8"),
-        onednn_setting=cpu_kernels.onednn_setting(),
-        onednn_in_use=onednn_in_use,
-        results_kept=recent.results_kept(),
+        hf_offline=bool(constants.HF_HUB_OFFLINE), hf_cache=str(constants.HF_HUB_CACHE),
+        memory_cap=loader.memory_cap(), loaded_bytes=sum(loader.loaded_memory().values()),
+        batch_size=batching.batch_size(), quantize_int8=tunings.is_on("int8"),
+        onednn_setting=cpu_kernels.onednn_setting(), onednn_in_use=onednn_in_use, results_kept=recent.results_kept(),
     )
 
 
@@ -178,12 +167,9 @@ def environment_rows() -> EnvironmentStatus:
 
 def human_bytes(size: int) -> str:
     """``418 MB``, ``1.2 GB``: decimal units, as JNLP_MAX_MODEL_MEMORY reads them."""
-    if size >= 10**9:
-        return f"{size / 10**9:.1f} GB"
-    if size >= 10**6:
-        return f"{size / 10**6:.0f} MB"
-    if size >= 10**3:
-        return f"{size / 10**3:.0f} kB"
+    for unit, scale, decimals in (("GB", 10**9, 1), ("MB", 10**6, 0), ("kB", 10**3, 0)):
+        if size >= scale:
+            return f"{size / scale:.{decimals}f} {unit}"
     return f"{size} B"
 
 
@@ -224,18 +210,8 @@ def _device_cell(row: ModelStatus) -> str:
 
 def models_table(rows: list[ModelStatus]) -> list[list[str]]:
     """The value of the models gr.Dataframe (columns as MODEL_HEADERS)."""
-    return [
-        [
-            row.key,
-            row.model_id,
-            _SOURCE[row.source],
-            _OFFLINE[row.offline],
-            _loaded_cell(row),
-            human_bytes(row.memory_bytes) if row.model_loaded else "—",
-            _device_cell(row),
-        ]
-        for row in rows
-    ]
+    return [[row.key, row.model_id, _SOURCE[row.source], _OFFLINE[row.offline], _loaded_cell(row),
+             human_bytes(row.memory_bytes) if row.model_loaded else "—", _device_cell(row)] for row in rows]
 
 
 def _on_off(value: bool) -> str:
@@ -297,9 +273,9 @@ def build() -> None:
                           pinned_columns=1, elem_classes=["jnlp-wide-table"])
     environment = gr.Dataframe(headers=ENVIRONMENT_HEADERS, label=WORDS("environment"), interactive=False,
                                wrap=True, max_height=900)
-    # Computed when the tab is opened (importing torch for its thread count costs a second or two, once: not
-    # something every visitor of the other tabs should pay at page load), and on Refresh. Built outside a tab
-    # (tests, another layout), it is computed when the page loads instead.
+    # Computed when the tab is opened (importing torch for its thread count takes a while, once: not something
+    # every visitor of the other tabs should pay at page load), and on Refresh. Built outside a tab (tests,
+    # another layout), it is computed when the page loads instead.
     opened = tab.select if isinstance(tab, gr.Tab) else gr.context.Context.root_block.load
     gr.on([opened, refresh.click], status, outputs=[models, environment], api_name="status",
           show_progress="minimal")

@@ -5,16 +5,15 @@ Each tab registers its words next to its code::
     WORDS = i18n.register("sentiment", {"classify": ("分類する", "Classify"), ...})
     gr.Button(WORDS("classify"))
 
-A registered entry is always a (Japanese, English) pair, so no word can exist in one
-language only; asking for a key nobody registered fails when the UI is built, not in
-front of a class. The browser shows the language of its own setting: English for an
-English browser, Japanese for a Japanese one and for every other language (the app is
-for readers of a Japanese book). Gradio's footer "設定 / Settings" → Language switches it.
+A registered entry is always a (Japanese, English) pair, so no word can exist in one language only;
+asking for a key nobody registered fails when the UI is built, not in front of a class. The browser
+shows the language of its own setting: English for an English browser, Japanese for a Japanese one and
+for every other language (the app is for readers of a Japanese book). Gradio's footer
+"設定 / Settings" → Language switches it.
 
-Only words fixed when the UI is built can be translated this way: Gradio translates
-them in the browser. What a handler returns (results, notes, error messages) is made on
-the server, which does not know the reader's choice, so it stays bilingual: Japanese,
-then " / " and English.
+Only words fixed when the UI is built can be translated this way: Gradio translates them in the browser.
+What a handler returns (results, notes, error messages) is made on the server, which does not know the
+reader's choice, so it stays bilingual: Japanese, then " / " and English.
 """
 
 from __future__ import annotations
@@ -29,9 +28,8 @@ from gradio.i18n import I18nData
 
 JA, EN = "ja", "en"
 
-# The locales Gradio's own interface is translated into (its Settings → Language list),
-# English aside. Giving each of them the Japanese words makes Japanese the default for
-# every browser that is not set to English.
+# The locales Gradio's own interface is translated into (its Settings → Language list), English aside.
+# Giving each of them the Japanese words makes Japanese the default for every browser not set to English.
 _OTHER_GRADIO_LOCALES = (
     "ar", "ca", "ckb", "de", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "ja", "ko", "lt", "nb", "nl", "pl",
     "pt-BR", "pt", "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW",
@@ -69,8 +67,6 @@ def key_of(value: object) -> str | None:
     if isinstance(value, I18nData):
         return value.key
     if isinstance(value, str) and value.startswith("__i18n__"):
-        import json
-
         return json.loads(value[len("__i18n__"):]).get("key")
     return None
 
@@ -111,11 +107,11 @@ def translations() -> gr.I18n:
 
 # ------------------------------------------------------------ ?lang= on the page's URL
 #
-# Gradio picks the language once, from the browser, before anything of the app's own can
-# run (a launch(head=...) script comes later), and its Settings switch leaves the titles of
-# tabs not yet opened in the old language. A link with ?lang=en or ?lang=ja (the intro's
-# language links; a teacher's hand-out) opens the whole page in that language: the page's
-# HTML gets a first script that makes the browser report that language to Gradio.
+# Gradio picks the language once, from the browser, before anything of the app's own can run (a
+# launch(head=...) script comes later), and its Settings → Language switch leaves the titles of tabs not
+# yet opened in the old language. A link with ?lang=en or ?lang=ja (the intro's language links; a
+# teacher's hand-out) opens the whole page in that language: the page's HTML gets a first script that
+# makes the browser report that language to Gradio.
 
 LANGUAGES = (JA, EN)
 _QUERY_LANGUAGE = re.compile(rb"(?:^|&)lang=([a-z]{2})(?:&|$)")
@@ -138,13 +134,12 @@ def language_script(language: str) -> bytes:
     )
 
 
-# Gradio's Settings → Language switches the words in place but leaves the titles of tabs not yet
-# opened in the old language. This script (launch(head=...)) watches the language Gradio sets on
-# <html> and reopens the page with ?lang= for the new one, on the tab that is open, so every word
-# switches. Other languages of Gradio's list are left to Gradio.
-# The intro's language link (texts.LANGUAGE_SWITCH, an <a data-jnlp-lang=...>) reopens the page the
-# same way: its address is set to the open tab's just before the browser follows it (a click, Enter,
-# a middle click or "open in new tab"); without script it still opens the page in that language.
+# This script (launch(head=...)) mends Gradio's switch: it watches the language the switch sets on <html>
+# and reopens the page with ?lang= for the new one, on the tab that is open, so every word switches.
+# Other languages of Gradio's list are left to Gradio. The intro's language link (texts.LANGUAGE_SWITCH,
+# an <a data-jnlp-lang=...>) reopens the page the same way: its address is set to the open tab's just
+# before the browser follows it (a click, Enter, a middle click or "open in new tab"); without script it
+# still opens the page in that language.
 LANGUAGE_LINK_ATTRIBUTE = "data-jnlp-lang"
 RELOAD_ON_SWITCH_SCRIPT = """<script>
 (() => {
@@ -165,8 +160,7 @@ RELOAD_ON_SWITCH_SCRIPT = """<script>
         if (chosen === shown) return;
         shown = chosen;
         if (!languages.includes(chosen)) return;
-        const url = new URL(window.location.href);
-        if (url.searchParams.get("lang") === chosen) return;
+        if (new URL(window.location.href).searchParams.get("lang") === chosen) return;
         window.location.assign(address(chosen));
     }).observe(page, {attributes: true, attributeFilter: ["lang"]});
     const follow = (event) => {
@@ -186,9 +180,8 @@ class LanguageFromURL:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        language = None
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in ("", "/"):
-            language = requested_language(scope.get("query_string", b""))
+        is_page = scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in ("", "/")
+        language = requested_language(scope.get("query_string", b"")) if is_page else None
         if language is None:
             await self.app(scope, receive, send)
             return

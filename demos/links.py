@@ -1,11 +1,10 @@
 """Shareable links: a URL that opens a tab with its inputs filled in.
 
-A teacher hands out ``…/?tab=nli&premise=…&hypothesis=…`` (and ``&lang=en`` for English,
-demos/i18n.py): the page opens on that tab with those texts in its boxes, ready to run.
-Each tab with link fields has a "link to this tab" accordion that writes such a link from
-the current inputs, in the browser.
-Each tab's build() returns its link fields, named like its API parameters; a field a tab
-does not list is ignored, so a link can fill text boxes and nothing else.
+A teacher hands out ``…/?tab=nli&premise=…&hypothesis=…`` (and ``&lang=en`` for English, demos/i18n.py):
+the page opens on that tab with those texts in its boxes, ready to run. Each tab with link fields has a
+"link to this tab" accordion that writes such a link from the current inputs, in the browser. Each tab's
+build() returns its link fields, named like its API parameters; a field a tab does not list is ignored,
+so a link can fill text boxes and nothing else.
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ MAX_LINK_URL_CHARS = 8_000
 # Page queries longer than this get a short bilingual explanation (414) instead of the page. Longer
 # than any link the app writes, and under 16 KiB: the server (uvicorn's h11 parser) drops a request
 # whose unparsed head outgrows 16 KiB with a bare "400 Invalid HTTP request", so a longer address
-# reached this guard only when it happened to arrive in one piece (on loopback, most of the time; at
-# 60,000 one request in 25 was reset here). Gradio itself fails on addresses over 65,536 characters.
+# reached this guard only when it happened to arrive in one piece (docs/benchmarks.md, long links).
 MAX_PAGE_QUERY_BYTES = 12_000
 
 
@@ -38,12 +36,11 @@ def tab_id(module: ModuleType) -> str:
     return module.__name__.rsplit(".", 1)[-1]
 
 
-def read_link(query: Mapping[str, str], fields: Mapping[str, Mapping[str, object]]) -> tuple[str | None, dict[str, str]]:
-    """The tab a link names (None when it names no known tab) and the values of that tab's fields.
-
-    ``fields`` maps each tab id to its link fields. Values are cut to MAX_LINK_VALUE_CHARS and
-    made usable text (no NUL, no lone surrogates), like typed input.
-    """
+def read_link(query: Mapping[str, str],
+              fields: Mapping[str, Mapping[str, object]]) -> tuple[str | None, dict[str, str]]:
+    """The tab a link names (None when it names no known tab) and the values of that tab's fields
+    (``fields`` maps each tab id to its link fields). Values are cut to MAX_LINK_VALUE_CHARS and made
+    usable text (no NUL, no lone surrogates), like typed input."""
     tab = query.get("tab", "")
     if tab not in fields:
         return None, {}
@@ -67,7 +64,8 @@ def attach(blocks: gr.Blocks, tabs: gr.Tabs, fields: Mapping[str, Mapping[str, g
 
 TOO_LONG_LINK = (
     f"リンクが長すぎます（{{length}} 文字。{MAX_LINK_URL_CHARS:,} 文字まで）。入力を短くしてからもう一度作ってください。"
-    f" / The link would be too long ({{length}} characters; at most {MAX_LINK_URL_CHARS:,}): shorten the inputs and try again."
+    f" / The link would be too long ({{length}} characters; at most {MAX_LINK_URL_CHARS:,}):"
+    " shorten the inputs and try again."
 )
 
 WORDS = i18n.register("links", {

@@ -1,11 +1,11 @@
 """The page's behaviour beyond Gradio's theme: plots that follow light and dark mode, answers that
-say when they are stale, and phone fixes.
+say when they are stale, and phone fixes. app.py passes CSS and HEAD to launch() and calls
+mark_results_stale_on_edit.
 
-app.py passes CSS and HEAD to launch() and calls mark_results_stale_on_edit. Plotly draws its
-figures with colours fixed in the figure (white paper, dark grey text), which stayed bright white
-in dark mode. The figures are made with transparent backgrounds and grey grid lines, readable on
-either page (PLOT_LOOK, applied by common.plotly_plot), and a script gives their text the colour
-of the page's text.
+Plotly draws its figures with colours fixed in the figure (white paper, dark grey text), which stayed
+bright white in dark mode. The figures are made with transparent backgrounds and grey grid lines,
+readable on either page (PLOT_LOOK, applied by common.plotly_plot), and a script gives their text the
+colour of the page's text.
 """
 
 from __future__ import annotations
@@ -27,11 +27,23 @@ PLOT_LOOK = {
     "scene": {"xaxis": _SCENE_AXIS, "yaxis": _SCENE_AXIS, "zaxis": _SCENE_AXIS},
 }
 
-# Gradio's plot component draws with plotly.js and leaves it as window.Plotly. After each drawing
-# of a figure (a new answer, a redraw while training) its text gets the colour its block's text has
-# in the current mode; a switch between light and dark (the body's class) recolours every figure.
+# Plots: Gradio's plot component draws with plotly.js and leaves it as window.Plotly. After each drawing
+# of a figure (a new answer, a redraw while training) its text gets the colour its block's text has in the
+# current mode; a switch between light and dark (the body's class) recolours every figure.
+# Stale answers: see mark_results_stale_on_edit.
 HEAD = """<script>
 (() => {
+    // ``task`` once in the next frame, however many changes ask for it before then.
+    const onceAFrame = (task) => {
+        let pending = false;
+        return () => {
+            if (pending) return;
+            pending = true;
+            requestAnimationFrame(() => { pending = false; task(); });
+        };
+    };
+    const whenReady = (start) => document.body ? start() : document.addEventListener("DOMContentLoaded", start);
+
     const recolour = (plot) => {
         if (!window.Plotly || !plot._fullLayout) return;
         const colour = getComputedStyle(plot).color;
@@ -46,23 +58,16 @@ HEAD = """<script>
         }
         recolour(plot);
     });
-    let pending = false;
-    const soon = () => {
-        if (pending) return;
-        pending = true;
-        requestAnimationFrame(() => { pending = false; all(); });
-    };
-    const start = () => {
+    const soon = onceAFrame(all);
+    whenReady(() => {
         new MutationObserver(soon).observe(document.body, {childList: true, subtree: true});
         for (const root of [document.documentElement, document.body])
             new MutationObserver(soon).observe(root, {attributes: true, attributeFilter: ["class"]});
         soon();
-    };
-    if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
-})();
-(() => {
-    // The events of each input and each starter, read from their classes once drawn: an example click
-    // later sets the input's classes back to those Gradio saw when the examples were made, without these.
+    });
+
+    // Stale answers. The events of each input and each starter, read from their classes once drawn: an
+    // example click later resets the input's classes to those Gradio saw when making the examples, without these.
     const remember = () => {
         for (const role of ["in", "run"])
             document.querySelectorAll(`[class*='jnlp-${role}-']:not([data-jnlp-${role}])`).forEach((element) => {
@@ -75,6 +80,10 @@ HEAD = """<script>
         if (!tagged) return [];
         const numbers = tagged.dataset[`jnlp${role === "in" ? "In" : "Run"}`].split(" ");
         return numbers.flatMap((number) => [...document.querySelectorAll(`.jnlp-out-${number}`)]);
+    };
+    const answered = (answer) => {
+        answer.classList.remove("jnlp-stale");
+        answer.dataset.jnlpAnswered = "yes";
     };
     const edited = (event) => {
         remember();
@@ -91,23 +100,15 @@ HEAD = """<script>
     const started = (event) => {
         if (event.type === "keydown" && event.key !== "Enter") return;
         remember();
-        for (const answer of answersOf(event.target, "run")) {
-            answer.classList.remove("jnlp-stale");
-            answer.dataset.jnlpAnswered = "yes";
-        }
+        answersOf(event.target, "run").forEach(answered);
     };
     document.addEventListener("click", started, true);
     document.addEventListener("keydown", started, true);
     document.addEventListener("input", edited, true);
     document.addEventListener("change", edited, true);
     // Read as inputs are drawn, and again before anything a click or a key could start.
-    let pending = false;
-    const start = () => new MutationObserver(() => {
-        if (pending) return;
-        pending = true;
-        requestAnimationFrame(() => { pending = false; remember(); });
-    }).observe(document.body, {childList: true, subtree: true});
-    if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+    const rememberSoon = onceAFrame(remember);
+    whenReady(() => new MutationObserver(rememberSoon).observe(document.body, {childList: true, subtree: true}));
     for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, remember, true);
     // A run started some other way (a shared link) shows the output's status tracker.
     new MutationObserver((records) => {
@@ -119,21 +120,20 @@ HEAD = """<script>
             const hidden = (classes) => classes.split(" ").includes("hide");
             if (!hidden(record.oldValue || "") || hidden(tracker.className)) continue;
             const answer = tracker.closest("[class*='jnlp-out-']");
-            if (!answer) continue;
-            answer.classList.remove("jnlp-stale");
-            answer.dataset.jnlpAnswered = "yes";
+            if (answer) answered(answer);
         }
     }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["class"],
                                           attributeOldValue: true});
 })();
 </script>"""
 
+
 def mark_results_stale_on_edit(blocks: Any) -> None:
     """Let each answer on the page say so when the inputs it came from have been edited since.
 
     A student changed a review and read the old probabilities as the new ones. Every event that
     runs a function tags its inputs, its outputs and what starts it (a button, an example, Enter
-    in a box) with classes naming the event; the second script in HEAD reads them: editing a tagged
+    in a box) with classes naming the event; the second half of HEAD's script reads them: editing a tagged
     input greys its event's answers with a note, and starting the event again clears it. Call it
     inside the page's ``gr.Blocks``, after every tab is built (Gradio writes the page's settings,
     classes included, when the block closes).
@@ -146,7 +146,11 @@ def mark_results_stale_on_edit(blocks: Any) -> None:
         answers = [c for c in fn.outputs if id(c) not in typed_into]
         if fn.fn is None or not fn.inputs or not answers:
             continue
-        starters = [blocks.blocks[target] for target, _ in _first_of_chain(fns, fn).targets if target in blocks.blocks]
+        # What starts it is what starts the first event of its chain of .then() events (a click, a key).
+        first = fn
+        while first.trigger_after is not None and first.trigger_after in fns:
+            first = fns[first.trigger_after]
+        starters = [blocks.blocks[target] for target, _ in first.targets if target in blocks.blocks]
         for role, components in (("in", fn.inputs), ("out", answers), ("run", starters)):
             for component in components:
                 classes = component.elem_classes if isinstance(component.elem_classes, list) else \
@@ -154,17 +158,9 @@ def mark_results_stale_on_edit(blocks: Any) -> None:
                 component.elem_classes = [*classes, f"jnlp-{role}-{number}"]
 
 
-def _first_of_chain(fns: dict, fn: Any) -> Any:
-    """The event a chain of .then() events starts with: the one a click or a key sets off."""
-    while fn.trigger_after is not None and fn.trigger_after in fns:
-        fn = fns[fn.trigger_after]
-    return fn
-
-
 CSS = """
 /* Error toasts keep their line breaks: which model and why, then what to do, in each language. */
 [data-testid="toast-text"] { white-space: pre-line; }
-/* On a phone Plotly's toolbar sat over the plot's title and labels; pinching still zooms. */
 /* An answer whose inputs were edited since it was made (mark_results_stale_on_edit). */
 .jnlp-stale > * { opacity: 0.4; }
 .jnlp-stale::before {
@@ -175,6 +171,7 @@ CSS = """
 }
 .jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
 @media (max-width: 640px) {
+    /* Plotly's toolbar sat over the plot's title and labels; pinching still zooms. */
     .js-plotly-plot .modebar-container { display: none !important; }
     /* A table too wide for a phone says that it scrolls (the status table: seven columns). */
     .jnlp-wide-table::after {

@@ -1,36 +1,28 @@
 """The book's own corpora for the word2vec tab: livedoor news articles and Japanese Wikipedia sentences.
 
 The generated default corpus (models/corpus.py) gives nearly the same vector to every word of a kind;
-real text shows what word2vec learns from language. The book uses two corpora that suit this:
-``llm-book/livedoor-news-corpus`` (its summarization data) and ``llm-book/jawiki-sentences`` (its
-SimCSE data). They are read with the ``datasets`` library, through the same Hugging Face cache and
-offline rules as the models (models/hub.py): already downloaded, a corpus loads without a network;
-not downloaded and the Hub out of reach, it fails at once with a message that says what to do.
+real text shows what word2vec learns from language. The book has two that suit this:
+``llm-book/livedoor-news-corpus`` (its summarization data) and ``llm-book/jawiki-sentences`` (its SimCSE
+data), read with ``datasets`` through the same Hugging Face cache and offline rules as the models
+(models/hub.py). Each is read only up to a cap (sentences and characters), fetching only the data files
+needed to reach it (one Parquet shard of Wikipedia, not the whole dump), and comes back one sentence per
+line, the form ``models.word2vec.tokenize_corpus`` reads.
 
-Each corpus is read only up to a cap (sentences and characters), so that MeCab and gensim stay within
-a few seconds on two CPU cores, and only the data files needed to reach the cap are downloaded (one
-Parquet shard of Wikipedia, not the whole dump). The text comes back one sentence per line,
-the form ``models.word2vec.tokenize_corpus`` reads.
-
-Where the data comes from, and why (as found with datasets 5.2):
-both Hub repositories hold only a loading script (``livedoor-news-corpus.py`` fetches the original
-tarball from rondhuit.com, ``jawiki-sentences.py`` a 1.3 GB gzip from GitHub releases). ``datasets``
-4 and later refuse loading scripts ("Dataset scripts are no longer supported"), and the authors keep
-the scripts on purpose, so as not to redistribute the texts (ghmagazine/llm-book PR #58; issue #61
-plans Parquet). The Hub's dataset viewer once converted such repositories to Parquet on the branch
-``refs/convert/parquet`` (layout ``default/<split>/0000.parquet``); that branch is not guaranteed to
-exist for a script repository. So a Hub id is read from the first of these that holds data files
-for the split: ``main`` (should the authors convert it), then ``refs/convert/parquet``. When neither
-does, the message asks the operator for a local copy: ``JNLP_DATASET_<KEY>`` may name a folder of
-Parquet, JSON Lines, CSV or text files, or one written by ``save_to_disk`` (e.g. made with
-datasets 3.6, which still runs the scripts).
+Where the data comes from (as found with datasets 5.2): both Hub repositories hold only a loading script
+(``livedoor-news-corpus.py`` fetches the original tarball from rondhuit.com, ``jawiki-sentences.py`` a
+1.3 GB gzip from GitHub releases), which ``datasets`` 4 and later refuse ("Dataset scripts are no longer
+supported"); the authors keep the scripts so as not to redistribute the texts (ghmagazine/llm-book PR #58;
+issue #61 plans Parquet). The Hub's dataset viewer once converted such repositories to Parquet on
+``refs/convert/parquet`` (layout ``default/<split>/0000.parquet``), a branch not guaranteed to exist. So a
+Hub id is read from the first of ``main`` (should the authors convert it) and that branch that holds data
+files for the split; when neither does, the message asks the operator for a local copy.
+``JNLP_DATASET_<KEY>`` points a corpus at another Hub id or a folder of Parquet, JSON Lines, CSV or text
+files, or one written by ``save_to_disk`` (e.g. with datasets 3.6, which still runs the scripts); requests
+from users never choose one.
 
 Splits and fields, from the scripts: livedoor has train / validation / test (80/10/10, shuffled with
 seed 42) with url, date, title, content and category; jawiki-sentences has train only, with text
 (one sentence per row, an empty row between articles).
-
-The operator can point each corpus at another Hub id or a local folder with ``JNLP_DATASET_<KEY>``;
-requests from users never choose one.
 """
 
 from __future__ import annotations
@@ -106,13 +98,6 @@ CORPORA: Mapping[str, CorpusSpec] = MappingProxyType({
 })
 
 
-def get_corpus_spec(key: str) -> CorpusSpec:
-    try:
-        return CORPORA[key]
-    except KeyError:
-        raise KeyError(f"unknown corpus key {key!r}; known keys: {', '.join(CORPORA)}") from None
-
-
 _FETCH_ADVICE = (
     "ネットワークにつないでもう一度試すか、ネットワークのある所で python -m models.prefetch を実行してから"
     " HF_HUB_OFFLINE=1 で起動してください（{env} にローカルのフォルダを指定することもできます）。",
@@ -134,23 +119,13 @@ NO_DATA_FILES = hub.LoadProblem(
     "the Hub repository holds only a loading script (refused since datasets 4) and no Parquet export",
     "{env} に、このデータセットのコピー（Parquet / JSON Lines / CSV / テキストのフォルダ）を指定してください。",
     "Set {env} to a folder holding a copy of it (Parquet, JSON Lines, CSV or text files).")
-FOLDER_MISSING = hub.LoadProblem(
-    "フォルダが見つかりません", "folder not found",
-    "{env} に正しいフォルダを指定してください。", "Set {env} to an existing folder.")
+FOLDER_MISSING = hub.FOLDER_MISSING
 UNREADABLE = hub.LoadProblem(
     "ファイルを読み込めませんでした（詳しくはサーバーのログ）", "its files could not be read (details in the server log)",
     "もう一度試すか、{env} の指すデータを確かめてください。", "Try again, or check the data {env} names.")
 NO_SENTENCES = hub.LoadProblem(
     "文が一つもありません", "it holds no sentence",
     "{env} の指すデータを確かめてください。", "Check the data {env} names.")
-
-
-def _no_text_field(spec: CorpusSpec, columns: list[str]) -> hub.LoadProblem:
-    wanted = ", ".join((*spec.text_fields, "text"))
-    found = ", ".join(columns) or "-"
-    return hub.LoadProblem(f"テキストの列（{wanted}）がありません（あるのは {found}）",
-                         f"no text column ({wanted}); it has {found}",
-                         "{env} の指すデータを確かめてください。", "Check the data {env} names.")
 
 
 class CorpusLoadError(hub.LoadError):
@@ -181,8 +156,8 @@ class BookCorpusText:
 
     @property
     def description(self) -> str:
-        """For the status line: which corpus, how many sentences, from where, as "Japanese / English"
-        (the one " / " in it parts the two, as in the word2vec tab's other corpus sources)."""
+        """For the status line, as "Japanese / English" (the one " / " in it parts the two, as in the word2vec
+        tab's other corpus sources)."""
         label_ja, _, label_en = self.label.partition(" / ")
         capped_ja, capped_en = ("・上限", ", capped") if self.capped else ("", "")
         return (f"{label_ja}（{self.sentences:,} 文{capped_ja}、{self.source}） / "
@@ -198,11 +173,9 @@ _MIN_SENTENCE_CHARS = 2
 
 
 def split_sentences(text: str) -> list[str]:
-    """The sentences of a text, NFKC-normalised, one per item; lines holding a URL are dropped.
-
-    NFKC makes full-width letters and digits (ＰＣ, ２０１２) the same words as half-width ones, as the
-    book's BERT tokenizer does; livedoor articles mix both.
-    """
+    """The sentences of a text, one per item; lines holding a URL are dropped. NFKC makes full-width letters
+    and digits (ＰＣ, ２０１２) the same words as half-width ones, as the book's BERT tokenizer does; livedoor
+    articles mix both."""
     sentences = []
     for line in unicodedata.normalize("NFKC", text).splitlines():
         if _URL.search(line):
@@ -225,8 +198,7 @@ def _builder_for(path: str) -> str | None:
     """The datasets packaged builder that reads a data file, by its name; None for anything else."""
     name = path.lower()
     for suffix in _COMPRESSED:
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
+        name = name.removesuffix(suffix)
     return next((builder for ext, builder in _BUILDERS.items() if name.endswith(ext)), None)
 
 
@@ -266,28 +238,15 @@ def split_files(paths: list[str], spec: CorpusSpec, revision: str | None = None)
     return data if spec.split == "train" and not names_a_split else []
 
 
-def looks_like_folder(source: str) -> bool:
-    """Whether a source names a local folder: an existing one, or one written as a path (then missing)."""
-    return os.path.isdir(os.path.expanduser(source)) or os.path.isabs(source) or source.startswith(
-        ("./", "../", "~", ".\\"))
+looks_like_folder = hub.looks_like_folder
 
 
 def offline_mode() -> bool:
-    """Whether the operator said there is no network, as datasets 5 decides it: HF_DATASETS_OFFLINE
-    when it is set, else HF_HUB_OFFLINE."""
+    """Whether there is no network, as datasets 5 decides it: HF_DATASETS_OFFLINE when set, else HF_HUB_OFFLINE."""
     value = os.environ.get("HF_DATASETS_OFFLINE")
     if value is not None:
         return value.strip().upper() in ("1", "ON", "YES", "TRUE")
     return hub.offline_mode()
-
-
-def _cached_snapshot(repo_id: str, revision: str) -> str | None:
-    from huggingface_hub import snapshot_download
-
-    try:
-        return snapshot_download(repo_id, repo_type="dataset", revision=revision, local_files_only=True)
-    except Exception:  # noqa: BLE001 - not in the cache at this revision, or not a Hub id at all
-        return None
 
 
 def _files_in(folder: str) -> list[str]:
@@ -328,29 +287,24 @@ class _Located:
 def locate(spec: CorpusSpec, source: str, *, offline: bool | None = None, local_dir: str | None = None,
            report: Callable[[float, str], None] = lambda fraction, text: None) -> _Located:
     """Where the corpus's data is on disk, or how to fetch it; raises CorpusLoadError when it cannot be had.
-
-    A Hub id already in the local cache is read from there, without a network; else the Hub is
-    asked (at once failing when it cannot be reached), and only the files of the split are fetched,
-    one by one as reading needs them. ``local_dir`` fetches into that folder instead of the cache.
-    """
-    if looks_like_folder(source):
-        folder = os.path.expanduser(source)
+    A Hub id already in the local cache is read from there, without a network; else the Hub is asked
+    (failing at once when out of reach) and the split's files are fetched one by one as reading needs them,
+    into ``local_dir`` if given instead of the cache."""
+    offline = offline_mode() if offline is None else offline
+    folder = os.path.expanduser(source) if looks_like_folder(source) else None
+    if folder is None and local_dir is not None and offline:  # prefetch --check --dir: the folder it would fill
+        folder = os.path.abspath(os.path.expanduser(local_dir))
+    if folder is not None:
         if not os.path.isdir(folder):
             raise CorpusLoadError(spec, source, FOLDER_MISSING)
         return _Located(None, folder=folder)
-    offline = offline_mode() if offline is None else offline
     if local_dir is None:
         for revision in REVISIONS:
-            snapshot = _cached_snapshot(source, revision)
+            snapshot = hub.cached_snapshot(source, "dataset", revision)
             cached = split_files(_files_in(snapshot), spec, revision) if snapshot else []
             if cached:
                 return _Located(revision, files=tuple(
                     (lambda path=os.path.join(snapshot, name): path) for name in cached))
-    elif offline:  # prefetch --check --dir: the folder it would have filled
-        folder = os.path.abspath(os.path.expanduser(local_dir))
-        if not os.path.isdir(folder):
-            raise CorpusLoadError(spec, source, FOLDER_MISSING)
-        return _Located(None, folder=folder)
     if offline:
         raise CorpusLoadError(spec, source, OFFLINE_NOT_DOWNLOADED)
     if not hub.reachable():
@@ -398,8 +352,7 @@ def _datasets(spec: CorpusSpec, located: _Located) -> Iterator[Any]:
 
     if located.folder is not None:
         folder = located.folder
-        if os.path.exists(os.path.join(folder, "dataset_dict.json")) or os.path.exists(
-                os.path.join(folder, "state.json")):
+        if any(os.path.exists(os.path.join(folder, name)) for name in ("dataset_dict.json", "state.json")):
             saved = datasets.load_from_disk(folder)  # memory-mapped: nothing is read until iterated
             yield saved[spec.split] if isinstance(saved, datasets.DatasetDict) else saved
         else:
@@ -412,11 +365,12 @@ def _datasets(spec: CorpusSpec, located: _Located) -> Iterator[Any]:
 
 
 def _fields(spec: CorpusSpec, columns: list[str], source: str) -> list[str]:
-    fields = [field for field in spec.text_fields if field in columns]
-    if not fields and "text" in columns:
-        fields = ["text"]
+    fields = [field for field in spec.text_fields if field in columns] or (["text"] if "text" in columns else [])
     if not fields:
-        raise CorpusLoadError(spec, source, _no_text_field(spec, columns))
+        wanted, found = ", ".join((*spec.text_fields, "text")), ", ".join(columns) or "-"
+        raise CorpusLoadError(spec, source, hub.LoadProblem(
+            f"テキストの列（{wanted}）がありません（あるのは {found}）", f"no text column ({wanted}); it has {found}",
+            "{env} の指すデータを確かめてください。", "Check the data {env} names."))
     return fields
 
 
@@ -443,39 +397,11 @@ def _texts(spec: CorpusSpec, located: _Located, source: str) -> Iterator[list[st
                 yield [value or "" for row in zip(*(batch[field] for field in fields)) for value in row]
 
 
-class _Sentences:
-    """Sentences gathered up to a corpus's caps."""
-
-    def __init__(self, spec: CorpusSpec):
-        self.spec = spec
-        self.items: list[str] = []
-        self.characters = 0
-        self.capped = False
-
-    def add(self, texts: list[str]) -> bool:
-        """Take the sentences of these texts until a cap is reached; True once it is."""
-        for text in texts:
-            for sentence in split_sentences(text):
-                if len(self.items) >= self.spec.max_sentences or (
-                        self.characters + len(sentence) > self.spec.max_chars):
-                    self.capped = True
-                    return True
-                self.items.append(sentence)
-                self.characters += len(sentence)
-        return False
-
-    @property
-    def done(self) -> float:
-        return max(len(self.items) / self.spec.max_sentences, self.characters / self.spec.max_chars)
-
-
 def read_corpus(spec: CorpusSpec, source: str | None = None, progress: Progress | None = None, *,
                 offline: bool | None = None, local_dir: str | None = None) -> BookCorpusText:
     """Read a corpus up to its cap, fetching what is needed (not kept in memory: see load_corpus_text).
-
-    ``offline`` overrides the environment's offline mode; ``local_dir`` fetches a Hub id's files into
-    that folder instead of the cache (python -m models.prefetch --dir).
-    """
+    ``offline`` overrides the environment's offline mode; ``local_dir`` fetches a Hub id's files into that
+    folder instead of the cache (python -m models.prefetch --dir)."""
     source = spec.resolve_source() if source is None else source
     reached = [0.0]
 
@@ -487,24 +413,31 @@ def read_corpus(spec: CorpusSpec, source: str | None = None, progress: Progress 
 
     report(0.0, f"「{spec.label_ja}」を準備しています / preparing the {spec.label_en}")
     located = locate(spec, source, offline=offline, local_dir=local_dir, report=report)
-    sentences = _Sentences(spec)
+    sentences: list[str] = []
+    characters, capped = 0, False
     try:
         with closing(_texts(spec, located, source)) as batches:
             for texts in batches:
-                full = sentences.add(texts)
-                report(0.1 + 0.9 * sentences.done, f"「{spec.label_ja}」を読んでいます：{len(sentences.items):,} 文"
-                                                  f" / reading the {spec.label_en}: {len(sentences.items):,} sentences")
-                if full:
+                for sentence in (sentence for text in texts for sentence in split_sentences(text)):
+                    capped = len(sentences) >= spec.max_sentences or characters + len(sentence) > spec.max_chars
+                    if capped:
+                        break
+                    sentences.append(sentence)
+                    characters += len(sentence)
+                done = max(len(sentences) / spec.max_sentences, characters / spec.max_chars)
+                report(0.1 + 0.9 * done, f"「{spec.label_ja}」を読んでいます：{len(sentences):,} 文"
+                                         f" / reading the {spec.label_en}: {len(sentences):,} sentences")
+                if capped:
                     break
     except CorpusLoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the files becomes a readable message
         log.warning("could not read the corpus %s from %s", spec.key, source, exc_info=True)
         raise CorpusLoadError(spec, source, UNREADABLE) from exc
-    if not sentences.items:
+    if not sentences:
         raise CorpusLoadError(spec, source, NO_SENTENCES)
-    corpus = BookCorpusText(spec.key, spec.label, source, located.revision, "\n".join(sentences.items),
-                            len(sentences.items), sentences.characters, sentences.capped)
+    corpus = BookCorpusText(spec.key, spec.label, source, located.revision, "\n".join(sentences), len(sentences),
+                            characters, capped)
     report(1.0, corpus.description)
     return corpus
 
@@ -517,29 +450,21 @@ _loaded_guard = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
 
 
-def _lock_for(key: str) -> threading.Lock:
-    with _loaded_guard:
-        return _key_locks.setdefault(key, threading.Lock())
-
-
-def _already_loaded(key: str, source: str) -> BookCorpusText | None:
-    with _loaded_guard:
-        corpus = _loaded.get(key)
-    return corpus if corpus is not None and corpus.source == source else None
-
-
 def load_corpus_text(key: str, progress: Progress | None = None) -> BookCorpusText:
-    """The text of one of the book's corpora (CORPORA's keys), read once per process and then reused.
-
-    Requests that arrive together read it once. ``progress(fraction, description)`` hears how the
-    reading goes (a gr.Progress can be passed as it is), called from this thread. Raises
-    CorpusLoadError, whose ``message()`` is for the student.
-    """
-    spec = get_corpus_spec(key)
+    """The text of one of the book's corpora (CORPORA's keys), read once per process (once for requests that
+    arrive together) and then reused. ``progress`` (a gr.Progress fits) hears how the reading goes, from this
+    thread. Raises CorpusLoadError, whose ``message()`` is for the student."""
+    try:
+        spec = CORPORA[key]
+    except KeyError:
+        raise KeyError(f"unknown corpus key {key!r}; known keys: {', '.join(CORPORA)}") from None
     source = spec.resolve_source()
-    with _lock_for(key):
-        corpus = _already_loaded(key, source)
-        if corpus is None:
+    with _loaded_guard:
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:
+        with _loaded_guard:
+            corpus = _loaded.get(key)
+        if corpus is None or corpus.source != source:
             corpus = read_corpus(spec, source, progress)
             with _loaded_guard:
                 _loaded[key] = corpus

@@ -1,30 +1,24 @@
 """Map tokens of a normalising tokenizer back to exact spans of the user's original text.
 
-The book's BERT tokenizer (BertJapaneseTokenizer: MeCab + WordPiece) is a slow
-tokenizer: it gives no character offsets, NFKC-normalises the text first
-(full-width letters become half-width, ｶﾞ becomes ガ, ㈱ becomes (株)) and
-drops whitespace. To highlight entities on the text the user typed, we redo
-the alignment here: NFKC is applied cluster by cluster so every normalised
-character knows which original characters it came from, then each token is
-found in the normalised text in order.
+The book's BERT tokenizer (BertJapaneseTokenizer: MeCab + WordPiece) is a slow tokenizer: it gives no
+character offsets, NFKC-normalises the text first (full-width letters become half-width, ｶﾞ becomes ガ,
+㈱ becomes (株)) and drops whitespace. To highlight entities on the text the user typed, NFKC is applied
+here cluster by cluster, so every normalised character knows the original characters it came from, and
+each token is found in the normalised text in order.
 
-Whatever the tokenizer, the spans handed out are repaired (``repair_spans``)
-so that they never overlap and cover every non-space character exactly once:
-fast SentencePiece tokenizers (T5, the GPT-2s) give a lone "▁" piece the
-offsets of the character after it, which would show that character twice.
+Whatever the tokenizer, the spans handed out are repaired (``repair_spans``) so that they never overlap
+and cover every non-space character exactly once (fast SentencePiece tokenizers overlap them).
 """
 
 from __future__ import annotations
 
 import bisect
-
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-# Half-width katakana voicing marks: NFKC turns them into combining marks that
-# merge with the preceding kana (ｶ + ﾞ -> ガ).
+# Half-width katakana voicing marks: NFKC merges them with the preceding kana (ｶ + ﾞ -> ガ).
 _HALFWIDTH_VOICING = {"\uff9e", "\uff9f"}
 
 
@@ -42,15 +36,10 @@ def _joins_previous(char: str) -> bool:
 
 def _clusters(text: str) -> list[tuple[int, int]]:
     """Spans of the original text that NFKC normalises independently of each other."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(text)):
-        if not _joins_previous(text[i]):
-            spans.append((start, i))
-            start = i
-    if text:
-        spans.append((start, len(text)))
-    return spans
+    if not text:
+        return []
+    starts = [0] + [i for i in range(1, len(text)) if not _joins_previous(text[i])]
+    return list(zip(starts, [*starts[1:], len(text)]))
 
 
 @dataclass(frozen=True)
@@ -71,11 +60,8 @@ class NormalizedText:
 
 
 def _merge_mismatches(text: str, spans: list[tuple[int, int]], expected: str) -> list[tuple[int, int]]:
-    """Merge neighbouring clusters until their NFKC pieces spell the whole-text NFKC.
-
-    Only reached for rare scripts whose vowel signs compose with the letter
-    before them; Japanese text never needs it.
-    """
+    """Merge neighbouring clusters until their NFKC pieces spell the whole-text NFKC. Only reached for
+    rare scripts whose vowel signs compose with the letter before them; Japanese text never needs it."""
     merged: list[tuple[int, int]] = []
     cursor = 0
     i = 0
@@ -86,8 +72,7 @@ def _merge_mismatches(text: str, spans: list[tuple[int, int]], expected: str) ->
             piece = unicodedata.normalize("NFKC", text[start : spans[j][1]])
             if j + 1 == len(spans):
                 break
-            # Stop once the piece matches the expected text and the next cluster
-            # would not change it (it does not compose into it).
+            # Stop once the piece matches the expected text and the next cluster does not compose into it.
             following = unicodedata.normalize("NFKC", text[start : spans[j + 1][1]])
             if expected.startswith(piece, cursor) and following.startswith(piece):
                 break
@@ -123,9 +108,7 @@ def normalize_with_map(text: str) -> NormalizedText:
         ends.extend([end] * len(piece))
     normalized = "".join(pieces)
     if normalized != expected:  # last resort: never crash, map everything to the whole text
-        normalized = expected
-        starts = [0] * len(expected)
-        ends = [len(text)] * len(expected)
+        normalized, starts, ends = expected, [0] * len(expected), [len(text)] * len(expected)
     return NormalizedText(text, normalized, tuple(starts), tuple(ends))
 
 
@@ -143,15 +126,6 @@ class TokenSpan:
 
 def _word_tokenizer(tokenizer: Any) -> Any:
     return getattr(tokenizer, "word_tokenizer", None) if getattr(tokenizer, "do_word_tokenize", False) else None
-
-
-def _normalizes(tokenizer: Any) -> bool:
-    word_tokenizer = _word_tokenizer(tokenizer)
-    return bool(getattr(word_tokenizer, "normalize_text", False))
-
-
-def _lowercases(tokenizer: Any) -> bool:
-    return bool(getattr(tokenizer, "do_lower_case", False))
 
 
 _SPACE = re.compile(r"\s+")
@@ -186,23 +160,16 @@ def is_marker(token: str) -> bool:
     return bool(token) and token.strip(MARKER) == ""
 
 
-def _blank(char: str) -> bool:
-    """A character a marker may stand for: a space, or a "▁" typed by the user (read as a space)."""
-    return char.isspace() or char == MARKER
-
-
 def repair_spans(text: str, spans: list[TokenSpan]) -> list[TokenSpan]:
-    """The same tokens with spans that are sorted, never overlap and cover every non-space
-    character of ``text`` exactly once (when there is at least one token).
+    """The same tokens with spans that are sorted, never overlap and cover every non-space character of
+    ``text`` exactly once (when there is at least one token).
 
-    - A marker ("▁") whose span holds a character other than a space is given an empty span
-      where it stands (before the character it was wrongly given): a fast SentencePiece
-      tokenizer reports "▁" (2, 3) and "は" (2, 3) for the "は" of 今日は.
-    - Any other span is cut where it overlaps the span before it (an <unk> after such a marker,
-      a byte-fallback piece after the first piece of the same character).
-    - Characters no token covers although they are not spaces (a control or zero-width
-      character the tokenizer dropped or read as a space) go to the next token, or to the
-      last one at the end of the text, so the chips always spell the whole text.
+    - A marker ("▁") whose span holds a character other than a space gets an empty span where it stands:
+      a fast SentencePiece tokenizer reports "▁" (2, 3) and "は" (2, 3) for the "は" of 今日は.
+    - Any other span is cut where it overlaps the span before it (an <unk> after such a marker, a
+      byte-fallback piece after the first piece of the same character).
+    - Non-space characters no token covers (a control or zero-width character the tokenizer dropped or
+      read as a space) go to the next token, or the last one, so the chips always spell the whole text.
     """
     length = len(text)
     cut: list[list[int]] = []
@@ -210,11 +177,10 @@ def repair_spans(text: str, spans: list[TokenSpan]) -> list[TokenSpan]:
     for span in spans:
         start = min(max(span.start, 0), length)
         end = min(max(span.end, start), length)
-        if is_marker(span.token) and not all(_blank(c) for c in text[start:end]):
-            start = end = max(start, cursor)
-        else:
-            start = max(start, cursor)
-            end = max(end, start)
+        # A marker may stand for a space, or for a "▁" the user typed (read as a space), never for a letter.
+        stray_marker = is_marker(span.token) and not all(c.isspace() or c == MARKER for c in text[start:end])
+        start = max(start, cursor)
+        end = start if stray_marker else max(end, start)
         cut.append([start, end])
         cursor = end
 
@@ -238,8 +204,7 @@ def repair_spans(text: str, spans: list[TokenSpan]) -> list[TokenSpan]:
 
 def _deleted_prefix(tokenizer: Any, text: str) -> int:
     """How many characters at the start of ``text`` the fast tokenizer's normaliser deletes."""
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    normalizer = getattr(backend, "normalizer", None)
+    normalizer = getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None)
     if normalizer is None:
         return 0
     count = 0
@@ -249,13 +214,9 @@ def _deleted_prefix(tokenizer: Any, text: str) -> int:
 
 
 def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
-    """The tokenizer's tokens for ``text`` (as ``tokenizer.tokenize`` gives them, or for a fast
-    tokenizer as its ids name them), each with its exact span in the original ``text``.
-
-    The spans are sorted, never overlap and cover each non-space character of ``text`` once
-    (``repair_spans``); a "▁" marker that stands for no character gets an empty span.
-    An unknown-word token ([UNK]) covers the whole word it replaced.
-    """
+    """The tokenizer's tokens for ``text`` (as ``tokenizer.tokenize`` gives them, or for a fast tokenizer as
+    its ids name them), each with its exact span in ``text``, repaired (``repair_spans``). An unknown-word
+    token ([UNK]) covers the whole word it replaced."""
     if getattr(tokenizer, "is_fast", False):
         # A fast tokenizer knows its offsets into the original text: use them, repaired. Characters
         # its normaliser deletes at the very start (a control character such as a form feed) shift
@@ -271,14 +232,12 @@ def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
 
 
 def _align_slow(tokenizer: Any, text: str) -> list[TokenSpan]:
-    """Spans for a slow tokenizer (the book's BERT): each token found in the normalised text in order.
-
-    A token that cannot be found (never seen with the book's tokenizers) gets an empty span at
-    the current position rather than an error.
-    """
+    """Spans for a slow tokenizer (the book's BERT): each token found in the normalised text in order. A
+    token that cannot be found (never seen with the book's tokenizers) gets an empty span there, not an error."""
     tokens = tokenizer.tokenize(text)
-    mapping = normalize_with_map(text) if _normalizes(tokenizer) else identity_map(text)
-    fold = _lowercases(tokenizer)
+    normalizes = getattr(_word_tokenizer(tokenizer), "normalize_text", False)
+    mapping = normalize_with_map(text) if normalizes else identity_map(text)
+    fold = bool(getattr(tokenizer, "do_lower_case", False))
     haystack = mapping.text.lower() if fold else mapping.text
     unk = getattr(tokenizer, "unk_token", None)
     words: list[tuple[int, int]] | None = None  # computed only when an [UNK] needs it
