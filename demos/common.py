@@ -282,11 +282,9 @@ def _merge(target: dict, changes: dict) -> None:
 def plotly_plot(traces: list[dict], layout: dict) -> Any:
     """A Plotly figure for gr.Plot, written directly as the JSON plotly.js draws, in Plotly's default look.
 
-    ``go.Figure`` validates each property of each trace as it is built, and Gradio then serialises it:
-    about 3 ms per small figure here, where the BERT forward pass behind the contextual tab's two
-    figures takes about 35 ms (issue #6 allows a handler 5 % over its model call). Written as plain
-    data it takes 0.1 ms. The dicts must be in the form plotly.js reads (a title is {"text": ...});
-    gradio_client users get the same value as from a go.Figure (the type and the figure's JSON).
+    ``go.Figure`` validates every property as it is built, which cost a handler more than its 5 % over
+    its model call (docs/benchmarks.md). The dicts must be in the form plotly.js reads (a title is
+    {"text": ...}); gradio_client users get the same value as from a go.Figure.
     """
     import json
 

@@ -214,8 +214,8 @@ def contextual_vectors(model: LoadedModel, sentences_text: str, word: str, layer
 
 def _pca_2d(vectors) -> list[tuple[float, float]]:
     """The vectors projected on their first two principal components, as scikit-learn's PCA gives them
-    (each component's largest loading positive), computed with one SVD: scikit-learn's PCA object
-    took 0.5 ms of checks and set-up for these few vectors, more than the rest of the formatting."""
+    (each component's largest loading positive), with one SVD: scikit-learn's checks and set-up cost
+    more than the rest of the formatting for these few vectors."""
     import numpy as np
 
     if len(vectors) < 2:

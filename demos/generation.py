@@ -188,11 +188,6 @@ def starting_model() -> str:
     return MODEL_KEYS[0] if gpu.has_gpu() else MODEL_KEYS[1]
 
 
-def _model_label(key: str) -> str:
-    """A model choice as the model it will load (the operator may point a key at another model)."""
-    return get_spec(key).resolve_id()
-
-
 def _prompt(meaning: str) -> Input:
     return Input("prompt", meaning, ja="プロンプト", en="prompt")
 
@@ -272,7 +267,8 @@ generate = GENERATE.endpoint(prompt_and_continuation)
 
 def build() -> dict[str, gr.Component]:
     explanation(texts.EXPLAINED("generation"))
-    model_key = MODEL_CHOICE.radio(_model_label, WORDS("model"), info=WORDS("model_info"))
+    # Each choice shown as the model it will load (the operator may point a key at another model).
+    model_key = MODEL_CHOICE.radio(lambda key: get_spec(key).resolve_id(), WORDS("model"), info=WORDS("model_info"))
     prompt = gr.Textbox(label=WORDS("prompt"), lines=4, value=EXAMPLES[0][0])
     with gr.Tab(WORDS("next_token_tab")):
         with gr.Row():

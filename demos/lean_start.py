@@ -1,16 +1,12 @@
 """Import Gradio without the start-up work a running playground never uses.
 
-`import gradio` is most of the time from `python app.py` to a page (the app
-itself loads no model at start). On a 2-core machine it took about 2.5 s, and
-about half of that was work this app does not need:
+`import gradio` is most of the time from `python app.py` to a page, and about
+half of it is work this app does not need (docs/benchmarks.md, page_ready):
 
-- Gradio regenerates the type-stub file (.pyi) of each of its ~80 components
-  on every import: it parses each component's source with `ast` and rewrites
-  the stub in its own install folder when it differs. That serves Gradio's own
-  developers and their editors; a server never reads the stubs. (~0.9 s here.)
-- It imports optional packages for features this process may not use:
-  IPython, for the `%%blocks` notebook magic, and mcp, for `mcp_server=True`.
-  (~0.6 s together here, when they are installed.)
+- Gradio regenerates the type-stub file (.pyi) of each of its ~80 components on
+  every import, for its own developers' editors; a server never reads them.
+- It imports optional packages this process may not use: IPython (the
+  `%%blocks` notebook magic) and mcp (`mcp_server=True`).
 
 `import_gradio()` turns the stub writer into a no-op and, only while Gradio
 itself is being imported, hides those optional packages unless this process

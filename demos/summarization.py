@@ -75,9 +75,7 @@ def summarize_article(model: LoadedModel, article: str, max_new_tokens: int = DE
 
 
 def empty_output_note(summary: Summary) -> str:
-    if summary.text:
-        return ""
-    return "モデルは空の要約を出力しました。 / The model produced an empty summary."
+    return "" if summary.text else "モデルは空の要約を出力しました。 / The model produced an empty summary."
 
 
 def summary_and_notes(answer: Answer) -> tuple[str, str]:

@@ -143,7 +143,7 @@ class Task:
 
     def checked(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The request's inputs by name, defaults filled in and each checked (Input.check)."""
-        bound = self.signature().bind(*args, **kwargs)
+        bound = signature(self.inputs).bind(*args, **kwargs)
         bound.apply_defaults()
         return {declared.name: declared.check(bound.arguments[declared.name]) for declared in self.inputs}
 
@@ -168,9 +168,6 @@ class Task:
         deciding = [value for declared, value in zip(self.inputs, values.values())
                     if declared.name != "model_key" and (declared.used_when is None or values[declared.used_when])]
         return recent.answer_key(self.name, model_key, *deciding)
-
-    def signature(self) -> inspect.Signature:
-        return signature(self.inputs)
 
     def endpoint(self, format: Callable[[Answer], Any]) -> Callable[..., Any]:
         """The Gradio handler: run this task on the request's inputs, then ``format`` the Answer.
