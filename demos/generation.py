@@ -44,6 +44,9 @@ WORDS = i18n.register("generation", {
     "generate_tab": ("生成", "Generate"),
     "sample": ("サンプリング（オフなら貪欲法）", "Sample (off: greedy)"),
     "temperature": ("温度", "Temperature"),
+    "temperature_info": ("確率 = softmax(ロジット ÷ 温度)。同じロジットから計算し直すだけで、モデルは再実行しません。",
+                         "probabilities = softmax(logits ÷ temperature), from the same logits: the model does not run"
+                         " again."),
     "top_p": ("top-p", "top-p"),
     "top_k": ("top-k（0で無制限）", "top-k (0: off)"),
     "generate": ("生成", "Generate"),
@@ -109,6 +112,19 @@ def next_token_distribution(model: LoadedModel, prompt: str, top_k: int = DEFAUL
     return NextTokens([Candidate(int(i), model.tokenizer.decode([int(i)]), float(p))
                        for p, i in zip(values.tolist(), indices.tolist())],
                       Stages(ids, logits.cpu().numpy(), rows=(len(ids) - 1,)))
+
+
+def at_temperature(result: NextTokens, temperature: float) -> list[Candidate]:
+    """The same candidates with probabilities softmax(logits / T) over the whole vocabulary, from the logits the
+    pass kept (no new pass). Dividing by T keeps the order: T < 1 sharpens it (T → 0: greedy), T > 1 flattens it."""
+    import numpy as np
+
+    if temperature == 1:
+        return result.candidates
+    scaled = np.asarray(result.stages.outputs, dtype=np.float64) / temperature
+    probabilities = np.exp(scaled - scaled.max())
+    probabilities /= probabilities.sum()
+    return [Candidate(c.token_id, c.text, float(probabilities[c.token_id])) for c in result.candidates]
 
 
 def _visible(text: str) -> str:
@@ -201,15 +217,18 @@ NEXT_TOKEN = Task(
     " (book sections 1.2 and 1.4).",
     inputs=(_prompt("The beginning of a text, in Japanese; only its last tokens are read if it is longer than the"
                     " model's 1,024 positions"), MODEL_CHOICE,
-            Input("top_k", "How many candidates to return", int, DEFAULT_TOP_K, 1, MAX_TOP_K, ja="候補数", en="top-k")),
-    returns=("A label: the most likely next token and the probability of each of the top_k candidates (spaces shown"
-             " as ␣, line breaks as ⏎)",
+            Input("top_k", "How many candidates to return", int, DEFAULT_TOP_K, 1, MAX_TOP_K, ja="候補数", en="top-k"),
+            Input("temperature", "Probabilities are softmax(logits / temperature), from the same logits: below 1"
+                  " sharper (towards greedy), above 1 flatter", float, 1.0, 0.1, 3.0, 0.05, ja="温度", en="temperature",
+                  shapes_answer=True)),
+    returns=("A label: the most likely next token and the probability of each of the top_k candidates at this"
+             " temperature (spaces shown as ␣, line breaks as ⏎)",
              "The text of the most likely next token, ready to append to the prompt"),
     forward=next_token_distribution, example=(EXAMPLES[0][0], MODEL_KEYS[0]))
 
 
 def label_and_choices(answer: Answer) -> tuple[dict[str, float], Any]:
-    candidates = answer.result.candidates
+    candidates = at_temperature(answer.result, answer.inputs["temperature"])
     choices = [(f"{_visible(c.text)}  ({c.probability:.1%})", c.text) for c in candidates]
     return to_label(candidates), gr.update(choices=choices, value=choices[0][1] if choices else None)
 
@@ -274,6 +293,8 @@ def build() -> dict[str, gr.Component]:
         with gr.Row():
             with gr.Column():
                 top_k_view = NEXT_TOKEN.input("top_k").slider(WORDS("top_k_shown"))
+                next_temperature = NEXT_TOKEN.input("temperature").slider(WORDS("temperature"),
+                                                                          info=WORDS("temperature_info"))
                 predict_button = gr.Button(WORDS("predict_next"), variant="primary")
                 choice = gr.Dropdown(label=WORDS("token_to_append"), choices=[])
                 append_button = gr.Button(WORDS("append"))
@@ -291,9 +312,12 @@ def build() -> dict[str, gr.Component]:
                     generate_button = gr.Button(WORDS("generate"), variant="primary")
                     stop = stop_button(COMMON("stop"))
             output = gr.Textbox(label=WORDS("generated"), lines=10, buttons=["copy"], interactive=False)
-    predict_inputs = [prompt, model_key, top_k_view]
+    predict_inputs = [prompt, model_key, top_k_view, next_temperature]
     predict = predict_button.click(next_token, inputs=predict_inputs, outputs=[distribution, choice],
                                    api_name="next_token")
+    # Moving the temperature reshapes the kept logits at once: the answer is reused, no new forward pass.
+    next_temperature.release(next_token, inputs=predict_inputs, outputs=[distribution, choice],
+                             api_visibility="private")
     append_button.click(append_token, inputs=[prompt, choice], outputs=[prompt], api_visibility="private").success(
         next_token, inputs=predict_inputs, outputs=[distribution, choice], api_visibility="private")
     generate_inputs = [prompt, model_key, max_new_tokens, do_sample, temperature, top_p, top_k, seed]

@@ -43,6 +43,7 @@ class Input:
     en: str = "text"
     longest: int | None = None  # a text's most characters
     used_when: str | None = None  # the switch (a bool input) without which this input changes nothing
+    shapes_answer: bool = False  # read by the formatter only (a temperature over kept logits): no model call
 
     def check(self, value: Any) -> Any:
         """The value to run with, or an InputError a student can act on.
@@ -158,15 +159,18 @@ class Task:
     def model_for(self, values: dict[str, Any]) -> str:
         return self.model_key or values["model_key"]
 
-    @staticmethod
-    def model_inputs(values: dict[str, Any]) -> tuple:
-        """What ``forward`` gets after the model: every input but the choice of model, in order."""
-        return tuple(value for name, value in values.items() if name != "model_key")
+    def _for_model(self) -> list[Input]:
+        return [declared for declared in self.inputs if declared.name != "model_key" and not declared.shapes_answer]
+
+    def model_inputs(self, values: dict[str, Any]) -> tuple:
+        """What ``forward`` gets after the model: every input but the choice of model and those only the
+        formatter reads, in order."""
+        return tuple(values[declared.name] for declared in self._for_model())
 
     def reuse_key(self, model_key: str, values: dict[str, Any]) -> tuple:
-        """What names an answer: the task, the model, and every input that changes it."""
-        deciding = [value for declared, value in zip(self.inputs, values.values())
-                    if declared.name != "model_key" and (declared.used_when is None or values[declared.used_when])]
+        """What names an answer: the task, the model, and every input that changes what the model gives."""
+        deciding = [values[declared.name] for declared in self._for_model()
+                    if declared.used_when is None or values[declared.used_when]]
         return recent.answer_key(self.name, model_key, *deciding)
 
     def endpoint(self, format: Callable[[Answer], Any]) -> Callable[..., Any]:

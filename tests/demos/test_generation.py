@@ -169,3 +169,20 @@ def test_the_tab_starts_on_the_small_model_without_a_gpu_and_on_the_books_with_o
     driver.unlink()
     monkeypatch.setenv(gpu.ZERO_GPU_ENV, "true")
     assert generation.starting_model() == "GENERATION"
+
+
+def test_temperature_reshapes_the_kept_logits_without_a_new_forward_pass(model, monkeypatch, count_forward):
+    monkeypatch.delenv("JNLP_RESULT_CACHE", raising=False)
+    calls = count_forward("next_token")
+    plain, _ = generation.next_token(PROMPT, "GENERATION", 5)
+    sharp, _ = generation.next_token(PROMPT, "GENERATION", 5, 0.5)
+    flat, _ = generation.next_token(PROMPT, "GENERATION", 5, 3.0)
+    assert len(calls) == 1  # one pass; the temperature only reshapes its logits
+    assert list(sharp) == list(flat) == list(plain)  # dividing by T keeps the order
+    result = generation.next_token_distribution(model, PROMPT, 5)
+    expected = torch.softmax(torch.tensor(result.stages.outputs, dtype=torch.float64) / 0.5, -1)
+    assert [c.probability for c in generation.at_temperature(result, 0.5)] == pytest.approx(
+        expected[[c.token_id for c in result.candidates]].tolist(), abs=1e-9)
+    top = next(iter(plain))
+    assert sharp[top] > plain[top] > flat[top]  # T < 1 sharpens, T > 1 flattens
+    assert generation.at_temperature(result, 1.0) == result.candidates
