@@ -500,4 +500,7 @@ def build() -> dict[str, gr.Component]:
         fill_button.click(fill_mask, inputs=[text, top_k], outputs=fill_outputs, api_name="fill_mask")
         clickable_examples(FILL_EXAMPLES, [text], WORDS("fill_examples"),
                            [(fill_mask, [text, top_k], fill_outputs)])
+        from demos import inside  # here: inside reads every tab's Task
+
+        inside.section(["fill_mask"], [text])
     return {"sentences": sentences, "word": word, "masked": text}  # what a shared link may fill (demos/links.py)

@@ -299,6 +299,9 @@ def build() -> dict[str, gr.Component]:
                 choice = gr.Dropdown(label=WORDS("token_to_append"), choices=[])
                 append_button = gr.Button(WORDS("append"))
             distribution = gr.Label(label=WORDS("next_token_probabilities"))
+        from demos import inside  # here: inside reads every tab's Task
+
+        inside.section(["next_token"], [prompt], model_key)
     with gr.Tab(WORDS("generate_tab")):
         with gr.Row():
             with gr.Column():

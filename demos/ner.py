@@ -282,4 +282,7 @@ def build() -> dict[str, gr.Component]:
                          datatype=["str", "str", "number", "number", "number"])
     button.click(ner, inputs=[text], outputs=[highlighted, table, note], api_name="ner")
     clickable_examples(EXAMPLES, [text], COMMON("examples"), [(ner, [text], [highlighted, table, note])])
+    from demos import inside  # here: inside reads every tab's Task
+
+    inside.section(["ner"], [text])
     return {"text": text}  # what a shared link may fill (demos/links.py)

@@ -60,4 +60,7 @@ def build() -> dict[str, gr.Component]:
     clickable_examples(EXAMPLES, [premise, hypothesis],
                        WORDS("examples"),
                        [(nli, [premise, hypothesis], [label, note])])
+    from demos import inside  # here: inside reads every tab's Task
+
+    inside.section(["nli"], [premise, hypothesis])
     return {"premise": premise, "hypothesis": hypothesis}  # what a shared link may fill (demos/links.py)

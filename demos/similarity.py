@@ -160,4 +160,7 @@ def build() -> dict[str, gr.Component]:
     clickable_examples(EXAMPLES, [text1, text2], WORDS("examples"),
                        [(sts, [text1, text2], [score, score_note]),
                         (simcse, [text1, text2], [similarity, similarity_note])])
+    from demos import inside  # here: inside reads every tab's Task
+
+    inside.section(["sts", "simcse"], [text1, text2])
     return {"text1": text1, "text2": text2}  # what a shared link may fill (demos/links.py)

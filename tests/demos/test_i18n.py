@@ -30,6 +30,8 @@ def config():
 
 def _shown_texts(config):
     for component in config["components"]:
+        if component["type"] == "api":  # gr.api's stand-ins for an API-only endpoint: never drawn on the page
+            continue
         props = component["props"]
         for prop in SHOWN_PROPS + ("value",):
             if prop == "value" and component["type"] not in SHOWN_VALUE:

@@ -1,0 +1,269 @@
+"""中身を見る / Look inside: what a tab's pipeline hides, from the very pass behind its answer (book §1.2, §1.4).
+
+``steps`` lays one prediction out in order: the text, its NFKC form, the tokens with their ids and the
+characters each one covers, the model's raw outputs and the probabilities computed from them. It reads
+the Stages the Task's answer kept (models/stages.py): the same request is answered from the recent
+answers, so nothing runs twice. ``anatomy`` counts a model's parameters by part: the pre-trained body
+and the task head that fine-tuning added.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import numpy as np
+
+import gradio as gr
+
+from demos import contextual, generation, i18n, ner, nli, sentiment, similarity, tasks
+from demos.common import friendly_errors, markdown_literal
+from demos.tasks import Input
+from models import loader
+from models.registry import get_spec
+from models.text_alignment import align_tokens
+
+# The Tasks with a look inside, by the name the API takes.
+TASKS = {task.name: task for task in (sentiment.SENTIMENT, nli.NLI, similarity.STS, similarity.SIMCSE, ner.NER,
+                                      contextual.FILL_MASK, generation.NEXT_TOKEN)}
+TASK_CHOICE = Input("task", "Which tab's model", default="sentiment", choices=tuple(TASKS), ja="タスク", en="task")
+# Heads that come with pre-training (a language model's own); every other head is added by fine-tuning.
+PRETRAINED_HEADS = ("fill-mask", "text-generation")
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    scaled = np.asarray(logits, dtype=np.float64)
+    exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def token_spans(tokenizer: Any, ids: tuple[int, ...], texts: list[str]) -> list[list[int] | None]:
+    """For each id, ``[start, end]`` of the characters it covers in the text it came from (the first text, then
+    after a separator the second), or None for a special token. A prompt cut to its end keeps its last spans."""
+    # The tokens the tokenizer adds around the text ([CLS], [SEP] …); [UNK] and [MASK] stand for characters.
+    special = {getattr(tokenizer, f"{name}_token_id", None) for name in ("cls", "sep", "pad", "bos", "eos")} - {None}
+    segments = [align_tokens(tokenizer, text) for text in texts]
+    content = [i for i, token_id in enumerate(ids) if token_id not in special]
+    spans: list[list[int] | None] = [None] * len(ids)
+    segment, used = 0, 0
+    if len(texts) == 1 and len(segments[0]) > len(content) and ids and ids[0] not in special:
+        used = len(segments[0]) - len(content)  # a prompt longer than the model reads: its end was kept
+    for position, token_id in enumerate(ids):
+        if token_id in special:
+            if used and segment + 1 < len(segments):
+                segment, used = segment + 1, 0
+            continue
+        if used < len(segments[segment]):
+            span = segments[segment][used]
+            spans[position] = [span.start, span.end]
+            used += 1
+    return spans
+
+
+def _labelled(model: Any, logits: np.ndarray) -> dict[str, float]:
+    names = model.runner.model.config.id2label
+    return {names[i]: float(value) for i, value in enumerate(logits)}
+
+
+def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -> dict[str, Any]:
+    """The steps of one prediction as JSON (see the module docstring)."""
+    task = TASKS[TASK_CHOICE.check(task_name)]
+    pair = len([declared for declared in task.inputs if declared.kind is str and not declared.choices]) == 2
+    args = (text, text_pair) if pair else (text, model_key or generation.MODEL_KEYS[0]) if not task.model_key \
+        else (text,)
+    answer = tasks.run(task, *args)
+    texts = list(answer.inputs.values())[:2 if pair else 1]
+    result, key = answer.result, task.model_for(answer.inputs)
+    with loader.using_tokenizer(key) as entry:
+        tokenizer = entry.tokenizer
+        passes = _passes(result)
+        first = passes[0]
+        steps: dict[str, Any] = {
+            "task": task.name, "text": texts, "normalized": [unicodedata.normalize("NFKC", t) for t in texts],
+            "tokens": tokenizer.convert_ids_to_tokens(list(first.ids)), "ids": list(first.ids),
+            "spans": token_spans(tokenizer, first.ids, texts if task.name != "simcse" else texts[:1])}
+    model = loader.load(key)
+    if task.name in ("sentiment", "nli"):
+        steps["logits"] = _labelled(model, first.outputs)
+        steps["probabilities"] = dict(zip(steps["logits"], softmax(first.outputs).tolist()))
+    elif task.name == "sts":
+        steps["score"] = float(first.outputs[0])  # the raw regression value: no softmax, no sigmoid
+    elif task.name == "simcse":
+        second = passes[1]
+        steps["second"] = {"tokens": tokenizer.convert_ids_to_tokens(list(second.ids)), "ids": list(second.ids)}
+        steps["cosine"] = similarity.cosine(first.outputs, second.outputs)
+        steps["vector_size"] = int(np.asarray(first.outputs).shape[-1])
+    elif task.name == "ner":
+        names = model.runner.model.config.id2label
+        steps["tags"] = [names[int(i)] for i in np.argmax(first.outputs, axis=-1)]
+    elif task.name == "fill_mask":
+        steps["masks"] = [{"position": row, "top": _top(tokenizer, logits)}
+                          for row, logits in zip(first.rows, first.outputs)]
+    elif task.name == "next_token":
+        steps["top"] = _top(tokenizer, first.outputs)
+    return steps
+
+
+def _passes(result: Any) -> list[Any]:
+    """The Stages a Task's result kept, in order."""
+    if hasattr(result, "pieces"):
+        return [piece.stages for piece in result.pieces]
+    stages = result.stages
+    return list(stages) if isinstance(stages, tuple) else [stages]
+
+
+def _top(tokenizer: Any, logits: np.ndarray, k: int = 5) -> list[dict[str, Any]]:
+    probabilities = softmax(logits)
+    best = np.argsort(-np.asarray(logits))[:k]
+    return [{"token": tokenizer.convert_ids_to_tokens(int(i)), "logit": float(logits[i]),
+             "probability": float(probabilities[i])} for i in best]
+
+
+def anatomy(task_name: str, model_key: str = "") -> dict[str, Any]:
+    """A model's parameters by part: embeddings, each layer, the rest of the body, and the head."""
+    task = TASKS[TASK_CHOICE.check(task_name)]
+    key = task.model_key or generation.MODEL_CHOICE.check(model_key or generation.MODEL_KEYS[0])
+    with loader.using(key) as entry:
+        return parts_of(entry.runner.model, get_spec(key).task in PRETRAINED_HEADS)
+
+
+def parts_of(model: Any, head_pretrained: bool) -> dict[str, Any]:
+    """``{total, bytes, parts: [{name, parameters, pretrained}]}``; each shared (tied) weight counted once."""
+    body = model.base_model
+    prefix = "" if body is model else model.base_model_prefix + "."
+    counts: dict[str, int] = {}
+    total_bytes = 0
+    for name, parameter in model.named_parameters():
+        total_bytes += parameter.numel() * parameter.element_size()
+        part = "head"
+        if name.startswith(prefix):
+            inner = name[len(prefix):].split(".")
+            if inner[0] in ("embeddings", "wte", "wpe"):
+                part = "embeddings"
+            elif inner[0] in ("encoder", "h"):
+                part = f"layer {int(inner[2] if inner[0] == 'encoder' else inner[1]) + 1}"
+            else:
+                part = inner[0]  # the pooler, a final layer norm
+        counts[part] = counts.get(part, 0) + parameter.numel()
+    parts = [{"name": name, "parameters": count, "pretrained": name != "head" or head_pretrained}
+             for name, count in counts.items()]
+    output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    tied = output is not None and output.weight is model.get_input_embeddings().weight
+    # tied: the head reuses the input embeddings' matrix (GPT-2, BERT's masked LM), counted once, in embeddings
+    return {"total": sum(counts.values()), "bytes": total_bytes, "parts": parts, "tied_head": tied}
+
+
+WORDS = i18n.register("inside", {
+    "look_inside": ("中身を見る", "Look inside"),
+    "steps": ("#### 予測の手順", "#### Steps of the prediction"),
+    "anatomy": ("#### モデルの構成（パラメータ数）", "#### Model anatomy (parameters)"),
+    "show": ("表示する", "Show"),
+    "which": ("どのモデル", "Which model"),
+})
+
+
+def steps_text(found: dict[str, Any]) -> str:
+    """The steps as Markdown a student reads top to bottom: text, NFKC, tokens and ids, outputs, softmax."""
+    lines = []
+    for number, (typed, normalized) in enumerate(zip(found["text"], found["normalized"]), start=1):
+        same = "（NFKC で変化なし / unchanged by NFKC）" if typed == normalized else ""
+        lines += [f"**1. 文{number} / text {number}:** {markdown_literal(typed)} → NFKC: "
+                  f"{markdown_literal(normalized)} {same}", ""]
+    lines += ["", "**2. トークンとID / tokens and ids**", "", "| # | トークン / token | ID | 文字 / characters |",
+              "|---|---|---|---|"]
+    texts, segment = found["text"], 0
+    for i, (token, token_id, span) in enumerate(zip(found["tokens"], found["ids"], found["spans"])):
+        if span is None and i and token in ("[SEP]", "</s>"):
+            segment = min(segment + 1, len(texts) - 1)
+        shown = "（特殊 / special）" if span is None else markdown_literal(texts[segment][span[0]:span[1]])
+        tag = f" → {found['tags'][i]}" if "tags" in found else ""
+        lines.append(f"| {i} | {markdown_literal(token)}{tag} | {token_id} | {shown} |")
+    lines += ["", "**3. モデルの出力と確率 / outputs and probabilities**", ""]
+    if "logits" in found:
+        exps = {label: float(np.exp(value)) for label, value in found["logits"].items()}
+        total = sum(exps.values())
+        lines.append(f"softmax: p = exp(z) / Σ exp(z), Σ = {total:.4f}")
+        lines += [f"- {markdown_literal(label)}: z = {z:.4f}, exp(z) = {exps[label]:.4f}, p = {exps[label]:.4f} / "
+                  f"{total:.4f} = {found['probabilities'][label]:.1%}" for label, z in found["logits"].items()]
+    elif "score" in found:
+        lines.append(f"回帰の値そのまま（softmax なし） / the raw regression value, no softmax: {found['score']:.4f}")
+    elif "cosine" in found:
+        lines.append(f"2つの [CLS] ベクトル（{found['vector_size']} 次元）のコサイン / cosine of the two [CLS] vectors"
+                     f" ({found['vector_size']} numbers each): {found['cosine']:.4f}")
+    for top in [found["top"]] if "top" in found else [mask["top"] for mask in found.get("masks", [])]:
+        lines += [f"- {markdown_literal(item['token'])}: z = {item['logit']:.4f}, p = {item['probability']:.2%}"
+                  for item in top]
+    if "tags" in found:
+        lines.append("各トークンのタグ（B- 始まり・I- 続き・O 外）をつないで固有表現にします。 / Each token's tag"
+                     " (B- begins, I- continues, O outside) is merged into the entities.")
+    return "\n".join(lines)
+
+
+def anatomy_text(found: dict[str, Any]) -> str:
+    total = found["total"]
+    lines = ["| 部分 / part | パラメータ数 / parameters | 割合 / share | 事前学習 / pre-trained |", "|---|---|---|---|"]
+    lines += [f"| {part['name']} | {part['parameters']:,} | {part['parameters'] / total:.2%} | "
+              f"{'はい / yes' if part['pretrained'] else 'いいえ（ファインチューニングで追加）/ no, added by fine-tuning'} |"
+              for part in found["parts"]]
+    lines.append(f"\n合計 / total: {total:,} ({found['bytes'] / 1e6:.1f} MB)"
+                 + ("・出力層は埋め込みの行列を共有 / the output layer shares the embeddings' matrix"
+                    if found["tied_head"] else ""))
+    return "\n".join(lines)
+
+
+@friendly_errors
+def steps_api(task: str, text: str, text_pair: str = "", model_key: str = "") -> dict:
+    """The steps of one prediction (book section 1.2): text, NFKC, tokens with ids and character spans, raw outputs, probabilities.
+
+    Args:
+        task: One of sentiment, nli, sts, simcse, ner, fill_mask, next_token.
+        text: The text the tab reads (the premise or first sentence for pairs).
+        text_pair: The hypothesis or second sentence, for nli, sts and simcse; empty otherwise.
+        model_key: For next_token, GENERATION (default) or GENERATION_SMALL.
+
+    Returns:
+        JSON with tokens, ids, spans ([start, end] in the original text, null for special tokens) and the outputs: logits and probabilities (sentiment, nli), score (sts), cosine (simcse), tags (ner), masks (fill_mask), top (next_token)
+    """
+    return steps(task, text, text_pair, model_key)
+
+
+@friendly_errors
+def anatomy_api(task: str) -> dict:
+    """A model's parameters by part (book section 1.4): embeddings, each layer, the rest of the body, and the task head.
+
+    Args:
+        task: One of sentiment, nli, sts, simcse, ner, fill_mask, next_token.
+
+    Returns:
+        JSON with total (the parameter count), bytes, tied_head, and parts: a list of {name, parameters, pretrained} adding up to total
+    """
+    return anatomy(task)
+
+
+def api() -> None:
+    """The public /steps and /anatomy endpoints (JSON), for gradio_client and MCP."""
+    gr.api(steps_api, api_name="steps")
+    gr.api(anatomy_api, api_name="anatomy")
+
+
+def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> None:
+    """A closed "Look inside" section for a tab: computed only when opened or asked again."""
+    with gr.Accordion(WORDS("look_inside"), open=False) as box:
+        choice = gr.Radio(task_names, value=task_names[0], label=WORDS("which"), visible=len(task_names) > 1)
+        show = gr.Button(WORDS("show"), size="sm")
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown(WORDS("steps"))
+                steps_out = gr.Markdown()
+            with gr.Column():
+                gr.Markdown(WORDS("anatomy"))
+                anatomy_out = gr.Markdown()
+    texts = inputs + [gr.State("")] * (2 - len(inputs))
+    extra = [model_key] if model_key is not None else [gr.State("")]
+    gr.on([box.expand, show.click], _shown, inputs=[choice, *texts, *extra], outputs=[steps_out, anatomy_out],
+          api_visibility="private")
+
+
+@friendly_errors
+def _shown(task: str, text: str, text_pair: str, model_key: str) -> tuple[str, str]:
+    return steps_text(steps(task, text, text_pair, model_key)), anatomy_text(anatomy(task, model_key))
