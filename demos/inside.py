@@ -258,12 +258,14 @@ def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> 
             with gr.Column():
                 gr.Markdown(WORDS("anatomy"))
                 anatomy_out = gr.Markdown()
-    texts = inputs + [gr.State("")] * (2 - len(inputs))
-    extra = [model_key] if model_key is not None else [gr.State("")]
-    gr.on([box.expand, show.click], _shown, inputs=[choice, *texts, *extra], outputs=[steps_out, anatomy_out],
-          api_visibility="private")
+    # The tab's own inputs only (a gr.State here made the server take seconds to stop and keep its files).
+    gr.on([box.expand, show.click], _shown, inputs=[choice, *inputs, *([model_key] if model_key else [])],
+          outputs=[steps_out, anatomy_out], api_visibility="private")
 
 
 @friendly_errors
-def _shown(task: str, text: str, text_pair: str, model_key: str) -> tuple[str, str]:
+def _shown(task: str, *values: str) -> tuple[str, str]:
+    """The section's two tables for the tab's inputs: its text, then its second text or its model choice."""
+    text, second = values[0], values[1] if len(values) > 1 else ""
+    text_pair, model_key = (second, "") if TASKS[task].model_key else ("", second)
     return steps_text(steps(task, text, text_pair, model_key)), anatomy_text(anatomy(task, model_key))
