@@ -9,6 +9,7 @@ and the task head that fine-tuning added.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -20,6 +21,7 @@ from demos import contextual, generation, i18n, ner, nli, sentiment, similarity,
 from demos.common import friendly_errors, markdown_literal
 from demos.tasks import Input
 from models import loader
+from models.morphology import morphemes
 from models.registry import get_spec
 from models.text_alignment import align_tokens
 
@@ -83,6 +85,10 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
             "tokens": tokenizer.convert_ids_to_tokens(list(first.ids)), "ids": list(first.ids),
             "spans": token_spans(tokenizer, first.ids, texts if task.name != "simcse" else texts[:1])}
     model = loader.load(key)
+    if task.name != "next_token":  # the BERT tokenizers cut the text into MeCab's words before WordPiece
+        marks = (tokenizer.mask_token, *contextual.MASK_MARKS) if task.name == "fill_mask" else ()
+        steps["words"] = [mecab_words(t, marks) for t in texts]
+    steps["model"] = model_shapes(model.runner.model, len(first.ids))
     if task.name in ("sentiment", "nli"):
         steps["logits"] = _labelled(model, first.outputs)
         steps["probabilities"] = dict(zip(steps["logits"], softmax(first.outputs).tolist()))
@@ -102,6 +108,28 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
     elif task.name == "next_token":
         steps["top"] = _top(tokenizer, first.outputs)
     return steps
+
+
+def mecab_words(text: str, kept: tuple[str, ...] = ()) -> list[str]:
+    """MeCab's words of ``text``, with each of ``kept`` (a mask mark) as one word, as the tokenizer keeps it."""
+    pieces = re.split("(" + "|".join(map(re.escape, kept)) + ")", text) if kept else [text]
+    return [word for piece in pieces for word in ([piece] if piece in kept else
+                                                  [m.surface for m in morphemes(piece)])]
+
+
+def model_shapes(model: Any, tokens: int) -> dict[str, Any]:
+    """The model's class and size, and the shape of what each stage passes on for one input of ``tokens`` tokens."""
+    config = model.config
+    hidden = config.hidden_size  # GPT-2's config answers these names too (n_embd, n_layer)
+    layers = config.num_hidden_layers
+    outputs = {"ForSequenceClassification": [1, config.num_labels], "ForTokenClassification": [1, tokens,
+               config.num_labels], "ForMaskedLM": [1, tokens, config.vocab_size],
+               "LMHeadModel": [1, tokens, config.vocab_size]}
+    name = type(model).__name__
+    last = next((shape for suffix, shape in outputs.items() if name.endswith(suffix)), [1, tokens, hidden])
+    return {"class": name, "layers": layers, "hidden_size": hidden,
+            "shapes": [["ids", [1, tokens]], ["embeddings", [1, tokens, hidden]],
+                       *[[f"layer {i}", [1, tokens, hidden]] for i in range(1, layers + 1)], ["output", last]]}
 
 
 def _passes(result: Any) -> list[Any]:
@@ -169,6 +197,9 @@ def steps_text(found: dict[str, Any]) -> str:
         same = "（NFKC で変化なし / unchanged by NFKC）" if typed == normalized else ""
         lines += [f"**1. 文{number} / text {number}:** {markdown_literal(typed)} → NFKC: "
                   f"{markdown_literal(normalized)} {same}", ""]
+    if "words" in found:
+        words = " ｜ ".join(markdown_literal(word) for words in found["words"] for word in words)
+        lines += [f"**MeCab の単語 / MeCab's words:** {words}", ""]
     lines += ["", "**2. トークンとID / tokens and ids**", "", "| # | トークン / token | ID | 文字 / characters |",
               "|---|---|---|---|"]
     texts, segment = found["text"], 0
@@ -178,6 +209,12 @@ def steps_text(found: dict[str, Any]) -> str:
         shown = "（特殊 / special）" if span is None else markdown_literal(texts[segment][span[0]:span[1]])
         tag = f" → {found['tags'][i]}" if "tags" in found else ""
         lines.append(f"| {i} | {markdown_literal(token)}{tag} | {token_id} | {shown} |")
+    model = found["model"]
+    every_layer = f"layer 1…{model['layers']}"  # each layer passes on the same shape: shown once
+    shapes = " → ".join(f"{every_layer if stage == 'layer 1' else stage} {tuple(shape)}"
+                        for stage, shape in model["shapes"] if not stage.startswith("layer ") or stage == "layer 1")
+    lines += ["", f"**モデル / model:** {model['class']}（{model['layers']} 層 / layers, 隠れ次元 / hidden size "
+                  f"{model['hidden_size']}）: {shapes}"]
     lines += ["", "**3. モデルの出力と確率 / outputs and probabilities**", ""]
     if "logits" in found:
         exps = {label: float(np.exp(value)) for label, value in found["logits"].items()}

@@ -67,3 +67,18 @@ def test_bad_requests_are_refused_in_both_languages(models):
         inside.steps("translate", "今日は")
     with pytest.raises(InputError, match="Please enter"):
         inside.steps("sentiment", " ")
+
+
+def test_steps_name_the_words_and_the_shape_of_each_stage(models):
+    found = inside.steps("sentiment", "ＡＢＣは良い本です。")
+    assert found["words"] == [["ＡＢＣ", "は", "良い", "本", "です", "。"]]
+    model = found["model"]
+    config = models("SENTIMENT").runner.model.config
+    assert (model["class"], model["layers"], model["hidden_size"]) == (
+        "BertForSequenceClassification", config.num_hidden_layers, config.hidden_size)
+    tokens = len(found["ids"])
+    assert model["shapes"][0] == ["ids", [1, tokens]] and model["shapes"][-1] == ["output", [1, config.num_labels]]
+    assert len(model["shapes"]) == config.num_hidden_layers + 3  # ids, embeddings, each layer, the head's output
+    masked = inside.steps("fill_mask", "今日は[MASK]に行く。")
+    assert "[MASK]" in masked["words"][0]  # the mask stays one word, as the tokenizer keeps it
+    assert "words" not in inside.steps("next_token", "今日は")  # GPT-2's SentencePiece reads no MeCab words
