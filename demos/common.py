@@ -118,20 +118,29 @@ class Scores:
     stages: Stages | None = None  # the ids read and the logits (softmax of which are the probabilities)
 
 
+def recorded_in_groups(model: LoadedModel, run: Callable[[list[Any]], list[Any]], items: list[Any],
+                       lengths: list[int], first_token_only: bool = False) -> list[tuple[Any, Stages]]:
+    """(``run``'s result, the Stages of its pass) for each item, run as padded groups of similar length: the
+    pipeline's own pass is recorded (models/stages.py), so the look-inside views need no second one."""
+    def group_run(group: list[Any]) -> list[tuple[Any, Stages]]:
+        with recorded_passes(model.runner.model, first_token_only) as passes:
+            results = run(group)
+        return list(zip(results, passes, strict=True))
+
+    return run_in_length_groups(group_run, items, lengths)
+
+
 def classify_many(model: LoadedModel, items: list[tuple[str, ...]]) -> list[Scores]:
     """All label probabilities for each (text,) or (text, text pair), in padded batches of similar length."""
     items = [(clip(text), clip(pair[0]) if pair else None) for text, *pair in items]
     inputs: list[Any] = [text if pair is None else {"text": text, "text_pair": pair} for text, pair in items]
 
-    def run(group: list[Any]) -> list[tuple[Any, Any]]:
-        # top_k=None: every label's score (return_all_scores is ignored in transformers 5).
-        with recorded_passes(model.runner.model) as passes:
-            results = model.runner(group, top_k=None, truncation=True, max_length=model.max_length,
-                                   batch_size=len(group))
-        return list(zip(results, passes, strict=True))
-
-    # Inputs of similar length share a padded call; a long one does not slow the short ones down.
-    results = run_in_length_groups(run, inputs, [padded_length(model.max_length, text, pair) for text, pair in items])
+    # top_k=None: every label's score (return_all_scores is ignored in transformers 5). Inputs of similar
+    # length share a padded call; a long one does not slow the short ones down.
+    results = recorded_in_groups(
+        model, lambda group: model.runner(group, top_k=None, truncation=True, max_length=model.max_length,
+                                          batch_size=len(group)),
+        inputs, [padded_length(model.max_length, text, pair) for text, pair in items])
     order = model.runner.model.config.id2label
     scores = []
     for (text, pair), (result, stages) in zip(items, results, strict=True):

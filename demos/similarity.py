@@ -8,12 +8,12 @@ import gradio as gr
 import numpy as np
 
 from demos import i18n, texts
-from demos.common import COMMON, blank_until_answered, clickable_examples, clip, explanation
+from demos.common import COMMON, blank_until_answered, clickable_examples, clip, explanation, recorded_in_groups
 from demos.tasks import Answer, Input, Task
 from models import batching
 from models.loader import LoadedModel
 from models.token_counts import exceeds_limit
-from models.stages import Stages, recorded_passes
+from models.stages import Stages
 
 WORDS = i18n.register("similarity", {
     "title": ("意味的類似度", "Similarity"),
@@ -50,16 +50,6 @@ def _pair(text1: str, text2: str) -> tuple[str, str]:
     return clip(text1), clip(text2)
 
 
-def _recorded(model: LoadedModel, run, items: list, lengths: list[int], first_token_only: bool = False) -> list:
-    """(the pipeline's result, its Stages) for each item, run in padded groups of similar length."""
-    def group_run(group: list) -> list:
-        with recorded_passes(model.runner.model, first_token_only) as passes:
-            results = run(group)
-        return list(zip(results, passes, strict=True))
-
-    return batching.run_in_length_groups(group_run, items, lengths)
-
-
 def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarity]:
     """The JSTS model's raw regression output (0–5 scale) for each sentence pair, batched by length.
 
@@ -67,7 +57,7 @@ def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarit
     problem_type in its config the pipeline would otherwise apply a sigmoid.
     """
     pairs = [_pair(text1, text2) for text1, text2 in pairs]
-    results = _recorded(
+    results = recorded_in_groups(
         model, lambda group: model.runner(group, top_k=None, function_to_apply="none", truncation=True,
                                           max_length=model.max_length, batch_size=len(group)),
         [{"text": text1, "text_pair": text2} for text1, text2 in pairs],
@@ -78,7 +68,7 @@ def sts_many(model: LoadedModel, pairs: list[tuple[str, str]]) -> list[Similarit
 
 def cls_vectors(model: LoadedModel, sentences: list[str]) -> list[Stages]:
     """Each sentence's pass, its outputs the [CLS] embedding (the first token of the last hidden layer)."""
-    results = _recorded(
+    results = recorded_in_groups(
         model, lambda group: model.runner(group, tokenize_kwargs={"truncation": True, "max_length": model.max_length},
                                           batch_size=len(group)),
         sentences, [batching.padded_length(model.max_length, sentence) for sentence in sentences], first_token_only=True)
