@@ -20,7 +20,7 @@ from demos.common import (COMMON, InputError, clickable_examples, clip, explanat
 from demos.tasks import Answer, Input, Task
 from models import gpu
 from models.loader import LoadedModel
-from models.stages import Stages
+from models.stages import Stages, softmax
 from models.registry import get_spec
 
 MODEL_KEYS = ("GENERATION", "GENERATION_SMALL")  # the user picks among these keys only
@@ -117,13 +117,9 @@ def next_token_distribution(model: LoadedModel, prompt: str, top_k: int = DEFAUL
 def at_temperature(result: NextTokens, temperature: float) -> list[Candidate]:
     """The same candidates with probabilities softmax(logits / T) over the whole vocabulary, from the logits the
     pass kept (no new pass). Dividing by T keeps the order: T < 1 sharpens it (T → 0: greedy), T > 1 flattens it."""
-    import numpy as np
-
     if temperature == 1:
         return result.candidates
-    scaled = np.asarray(result.stages.outputs, dtype=np.float64) / temperature
-    probabilities = np.exp(scaled - scaled.max())
-    probabilities /= probabilities.sum()
+    probabilities = softmax(result.stages.outputs / temperature)
     return [Candidate(c.token_id, c.text, float(probabilities[c.token_id])) for c in result.candidates]
 
 

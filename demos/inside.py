@@ -23,6 +23,7 @@ from demos.tasks import Input
 from models import loader
 from models.morphology import morphemes
 from models.registry import get_spec
+from models.stages import softmax
 from models.text_alignment import align_tokens
 
 # The Tasks with a look inside, by the name the API takes.
@@ -31,12 +32,6 @@ TASKS = {task.name: task for task in (sentiment.SENTIMENT, nli.NLI, similarity.S
 TASK_CHOICE = Input("task", "Which tab's model", default="sentiment", choices=tuple(TASKS), ja="タスク", en="task")
 # Heads that come with pre-training (a language model's own); every other head is added by fine-tuning.
 PRETRAINED_HEADS = ("fill-mask", "text-generation")
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    scaled = np.asarray(logits, dtype=np.float64)
-    exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def token_spans(tokenizer: Any, ids: tuple[int, ...], texts: list[str]) -> list[list[int] | None]:
@@ -71,20 +66,25 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
     """The steps of one prediction as JSON (see the module docstring)."""
     task = TASKS[TASK_CHOICE.check(task_name)]
     pair = len([declared for declared in task.inputs if declared.kind is str and not declared.choices]) == 2
-    args = (text, text_pair) if pair else (text, model_key or generation.MODEL_KEYS[0]) if not task.model_key \
-        else (text,)
+    if pair:
+        args: tuple = (text, text_pair)
+    elif task.model_key is None:  # the next token: the request's choice of GPT-2
+        args = (text, model_key or generation.MODEL_KEYS[0])
+    else:
+        args = (text,)
     answer = tasks.run(task, *args)
     texts = list(answer.inputs.values())[:2 if pair else 1]
     result, key = answer.result, task.model_for(answer.inputs)
-    with loader.using_tokenizer(key) as entry:
-        tokenizer = entry.tokenizer
+    # The model's own tokenizer, under the model's lock (its MeCab tagger is not thread-safe): the answer's
+    # model is loaded already, where a tokenizer-only entry would be a second copy.
+    with loader.using(key) as model:
+        tokenizer = model.tokenizer
         passes = _passes(result)
         first = passes[0]
         steps: dict[str, Any] = {
             "task": task.name, "text": texts, "normalized": [unicodedata.normalize("NFKC", t) for t in texts],
             "tokens": tokenizer.convert_ids_to_tokens(list(first.ids)), "ids": list(first.ids),
             "spans": token_spans(tokenizer, first.ids, texts if task.name != "simcse" else texts[:1])}
-    model = loader.load(key)
     if task.name != "next_token":  # the BERT tokenizers cut the text into MeCab's words before WordPiece
         marks = (tokenizer.mask_token, *contextual.MASK_MARKS) if task.name == "fill_mask" else ()
         steps["words"] = [mecab_words(t, marks) for t in texts]

@@ -44,3 +44,12 @@ def recorded_passes(model: Any, first_token_only: bool = False) -> Iterator[list
         yield passes
     finally:
         handle.remove()
+
+
+def softmax(logits: Any) -> Any:
+    """softmax over the last axis, in float64: the probabilities a pass's logits stand for."""
+    import numpy as np
+
+    scaled = np.asarray(logits, dtype=np.float64)
+    exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
