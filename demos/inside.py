@@ -87,7 +87,9 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
             "spans": token_spans(tokenizer, first.ids, texts if task.name != "simcse" else texts[:1])}
     if task.name != "next_token":  # the BERT tokenizers cut the text into MeCab's words before WordPiece
         marks = (tokenizer.mask_token, *contextual.MASK_MARKS) if task.name == "fill_mask" else ()
-        steps["words"] = [mecab_words(t, marks) for t in texts]
+        # Only what the model read: a pasted article's words past its last token would be work for nothing.
+        read = _read_up_to(first.ids, steps["spans"], tokenizer.sep_token_id, len(texts))
+        steps["words"] = [mecab_words(t[:end or SHOWN_CHARS], marks) for t, end in zip(texts, read)]
     steps["model"] = model_shapes(model.runner.model, len(first.ids))
     if task.name in ("sentiment", "nli"):
         steps["logits"] = _labelled(model, first.outputs)
@@ -108,6 +110,17 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
     elif task.name == "next_token":
         steps["top"] = _top(tokenizer, first.outputs)
     return steps
+
+
+def _read_up_to(ids: tuple[int, ...], spans: list, separator: int, texts: int) -> list[int]:
+    """For each text, where the last character the model read ends (0 where no token of it is in this pass)."""
+    ends, segment = [0] * texts, 0
+    for token_id, span in zip(ids, spans):
+        if span is None:
+            segment = min(segment + (token_id == separator and ends[segment] > 0), texts - 1)
+        else:
+            ends[segment] = max(ends[segment], span[1])
+    return ends
 
 
 def mecab_words(text: str, kept: tuple[str, ...] = ()) -> list[str]:
@@ -190,13 +203,22 @@ WORDS = i18n.register("inside", {
 })
 
 
+# A pasted article is shown by its beginning: the model reads only its first few hundred tokens anyway.
+SHOWN_CHARS = 300
+
+
+def _beginning(text: str) -> str:
+    if len(text) <= SHOWN_CHARS:
+        return markdown_literal(text)
+    return f"{markdown_literal(text[:SHOWN_CHARS])}…（全 {len(text):,} 文字 / {len(text):,} characters in all）"
+
+
 def steps_text(found: dict[str, Any]) -> str:
     """The steps as Markdown a student reads top to bottom: text, NFKC, tokens and ids, outputs, softmax."""
     lines = []
     for number, (typed, normalized) in enumerate(zip(found["text"], found["normalized"]), start=1):
         same = "（NFKC で変化なし / unchanged by NFKC）" if typed == normalized else ""
-        lines += [f"**1. 文{number} / text {number}:** {markdown_literal(typed)} → NFKC: "
-                  f"{markdown_literal(normalized)} {same}", ""]
+        lines += [f"**1. 文{number} / text {number}:** {_beginning(typed)} → NFKC: {_beginning(normalized)} {same}", ""]
     if "words" in found:
         words = " ｜ ".join(markdown_literal(word) for words in found["words"] for word in words)
         lines += [f"**MeCab の単語 / MeCab's words:** {words}", ""]

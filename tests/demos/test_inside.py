@@ -82,3 +82,9 @@ def test_steps_name_the_words_and_the_shape_of_each_stage(models):
     masked = inside.steps("fill_mask", "今日は[MASK]に行く。")
     assert "[MASK]" in masked["words"][0]  # the mask stays one word, as the tokenizer keeps it
     assert "words" not in inside.steps("next_token", "今日は")  # GPT-2's SentencePiece reads no MeCab words
+
+
+def test_a_pasted_article_is_shown_by_its_beginning_in_the_steps(models):
+    text = "今日は天気が良いので散歩に行きます。" * 2000
+    shown = inside.steps_text(inside.steps("sentiment", text))
+    assert f"{len(text):,} characters in all" in shown and len(shown) < 20_000
