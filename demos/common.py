@@ -257,6 +257,9 @@ def blank_until_answered(*numbers: gr.Number) -> None:
 # Japanese fonts first, for the plots' titles, labels and hover text: a browser's default sans-serif
 # may have no kanji and draw boxes.
 PLOT_FONT = {"family": "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"}
+# Room above a figure for its title's two lines (plotly_plot puts a bilingual title's English under its
+# Japanese: on one line, a phone cut it off mid-English).
+TITLE_MARGIN = 64
 
 
 def plotly_text(text: str) -> str:

@@ -13,7 +13,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import (COMMON, InputError, blank, clickable_examples, clip, explanation, markdown_literal, PLOT_FONT,
-                          plotly_plot, plotly_text, require_text)
+                          TITLE_MARGIN, plotly_plot, plotly_text, require_text)
 from demos.tasks import Answer, Input, Task
 from models.loader import LoadedModel
 from models.stages import Stages
@@ -258,11 +258,6 @@ def _red_blue() -> list[list]:
 def occurrence_id(label: str) -> str:
     """The short name of an occurrence ("2-1"): its label up to the colon, before the excerpt."""
     return label.split(":", 1)[0]
-
-
-# Room above a figure for its title's two lines (common.plotly_plot puts a bilingual title's English
-# under its Japanese: on one line, a phone cut it off mid-English).
-TITLE_MARGIN = 64
 
 
 def plot_title(japanese: str, english: str, layer: int) -> str:

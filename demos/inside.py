@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 import gradio as gr
 
 from demos import contextual, generation, i18n, ner, nli, sentiment, similarity, tasks
-from demos.common import friendly_errors, markdown_literal
+from demos.common import InputError, friendly_errors, markdown_literal
 from demos.tasks import Input
 from models import loader
 from models.morphology import morphemes
@@ -62,9 +63,29 @@ def _labelled(model: Any, logits: np.ndarray) -> dict[str, float]:
     return {names[i]: float(value) for i, value in enumerate(logits)}
 
 
-def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -> dict[str, Any]:
-    """The steps of one prediction as JSON (see the module docstring)."""
-    task = TASKS[TASK_CHOICE.check(task_name)]
+@dataclass(frozen=True)
+class Prediction:
+    """A tab's answer for the inputs of a look inside: the Task, its answer, the texts it read, its model's key."""
+
+    task: tasks.Task
+    answer: tasks.Answer
+    texts: list[str]
+    model_key: str
+
+    @property
+    def first(self) -> Any:
+        """The Stages of the (first) sequence the model read."""
+        return passes(self.answer.result)[0]
+
+
+def prediction(task_name: str, text: str, text_pair: str = "", model_key: str = "",
+               among: dict[str, tasks.Task] | None = None) -> Prediction:
+    """The tab's own answer (reused when it was just given): what every view here reads."""
+    choices = TASKS if among is None else among
+    if task_name not in choices:
+        listed = ", ".join(choices)
+        raise InputError(f"タスクは {listed} から選んでください。 / Choose the task among {listed}.")
+    task = choices[task_name]
     pair = len([declared for declared in task.inputs if declared.kind is str and not declared.choices]) == 2
     if pair:
         args: tuple = (text, text_pair)
@@ -74,13 +95,19 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
         args = (text,)
     answer = tasks.run(task, *args)
     texts = list(answer.inputs.values())[:2 if pair else 1]
-    result, key = answer.result, task.model_for(answer.inputs)
+    return Prediction(task, answer, texts, task.model_for(answer.inputs))
+
+
+def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -> dict[str, Any]:
+    """The steps of one prediction as JSON (see the module docstring)."""
+    found = prediction(task_name, text, text_pair, model_key)
+    task, result, key, texts = found.task, found.answer.result, found.model_key, found.texts
     # The model's own tokenizer, under the model's lock (its MeCab tagger is not thread-safe): the answer's
     # model is loaded already, where a tokenizer-only entry would be a second copy.
     with loader.using(key) as model:
         tokenizer = model.tokenizer
-        passes = _passes(result)
-        first = passes[0]
+        kept = passes(result)
+        first = kept[0]
         steps: dict[str, Any] = {
             "task": task.name, "text": texts, "normalized": [unicodedata.normalize("NFKC", t) for t in texts],
             "tokens": tokenizer.convert_ids_to_tokens(list(first.ids)), "ids": list(first.ids),
@@ -97,7 +124,7 @@ def steps(task_name: str, text: str, text_pair: str = "", model_key: str = "") -
     elif task.name == "sts":
         steps["score"] = float(first.outputs[0])  # the raw regression value: no softmax, no sigmoid
     elif task.name == "simcse":
-        second = passes[1]
+        second = kept[1]
         steps["second"] = {"tokens": tokenizer.convert_ids_to_tokens(list(second.ids)), "ids": list(second.ids)}
         steps["cosine"] = similarity.cosine(first.outputs, second.outputs)
         steps["vector_size"] = int(np.asarray(first.outputs).shape[-1])
@@ -145,7 +172,7 @@ def model_shapes(model: Any, tokens: int) -> dict[str, Any]:
                        *[[f"layer {i}", [1, tokens, hidden]] for i in range(1, layers + 1)], ["output", last]]}
 
 
-def _passes(result: Any) -> list[Any]:
+def passes(result: Any) -> list[Any]:
     """The Stages a Task's result kept, in order."""
     if hasattr(result, "pieces"):
         return [piece.stages for piece in result.pieces]

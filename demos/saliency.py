@@ -1,0 +1,192 @@
+"""Saliency (顕著性): which words pushed the tab's answer, by Captum's attributions (models/attributions.py).
+
+Each token of the pass behind the answer gets a score toward the explained label's probability (the raw
+value for JSTS, a next token's probability for GPT-2); a MeCab word's score is the sum of its tokens'.
+The text is drawn with each word's colour and its number, and the scores are checked against the model:
+removing the top word should move the answer more than removing a word that scored near zero.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+
+from demos import generation, i18n, inside, nli, sentiment, similarity, tasks
+from demos.common import InputError, markdown_literal
+from demos.tasks import Input
+from models import loader
+from models.attributions import (GRADIENT_X_INPUT, INTEGRATED_GRADIENTS, LABEL, METHODS, NEXT_TOKEN, VALUE,
+                                 attribute, baseline_token, token_types)
+from models.morphology import morphemes
+from models.stages import softmax
+
+TASKS = {task.name: task for task in (sentiment.SENTIMENT, nli.NLI, similarity.STS, generation.NEXT_TOKEN)}
+METHOD = Input("method", "integrated_gradients (Captum's Integrated Gradients, exact up to the reported delta) or "
+               "gradient_x_input (one backward pass, quicker and rougher)", default=INTEGRATED_GRADIENTS,
+               choices=METHODS, ja="手法", en="method")
+STEPS = Input("steps", "Integrated Gradients' steps from the baseline to the input: more steps, smaller delta",
+              int, 32, 4, 128, ja="ステップ数", en="steps")
+
+
+def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", method: str = INTEGRATED_GRADIENTS,
+             steps: int = 32, model_key: str = "") -> dict[str, Any]:
+    """The attributions toward ``target`` (empty: the tab's answer) as JSON (see the module docstring)."""
+    method, steps = METHOD.check(method), STEPS.check(steps)
+    found = inside.prediction(task_name, text, text_pair, model_key, among=TASKS)
+    ids = list(found.first.ids)
+    with loader.using(found.model_key) as model:
+        tokenizer, network = model.tokenizer, model.runner.model
+        explained, index, name = _target(found, tokenizer, network, target)
+        special = {getattr(tokenizer, f"{n}_token_id", None) for n in ("cls", "sep", "bos", "eos", "pad")} - {None}
+        pair = len(found.texts) == 2
+        separator = tokenizer.sep_token_id if pair else None
+        scores = attribute(network, ids, special, explained, index, method, steps, baseline_token(tokenizer),
+                           separator)
+        spans = inside.token_spans(tokenizer, found.first.ids, found.texts)
+        names = tokenizer.convert_ids_to_tokens(ids)
+    segments = token_types(ids, separator) if pair else [0] * len(ids)
+    tokens = [{"token": token, "start": span[0] if span else None, "end": span[1] if span else None,
+               "score": float(score), "segment": segment}
+              for token, span, score, segment in zip(names, spans, scores.scores, segments)]
+    words = per_word(found.texts, tokens)
+    return {"task": found.task.name, "target": name, "explained": explained, "method": method,
+            "steps": steps if method == INTEGRATED_GRADIENTS else None, "value": scores.value,
+            "baseline_value": scores.baseline_value, "delta": scores.delta, "tokens": tokens, "words": words,
+            "faithfulness": faithfulness(found, words, explained, index)}
+
+
+def _target(found: inside.Prediction, tokenizer: Any, network: Any, target: str) -> tuple[str, int, str]:
+    """What is explained: (LABEL/VALUE/NEXT_TOKEN, the label's or token's index, its name)."""
+    outputs = np.asarray(found.first.outputs)
+    target = (target or "").strip()
+    if found.task.name == "sts":
+        return VALUE, 0, "score"
+    if found.task.name == "next_token":
+        if not target:
+            index = int(np.argmax(outputs))
+            return NEXT_TOKEN, index, tokenizer.convert_ids_to_tokens(index)
+        pieces = tokenizer(target, add_special_tokens=False)["input_ids"]
+        vocabulary = tokenizer.get_vocab()
+        if target in vocabulary:
+            pieces = [vocabulary[target]]
+        if len(pieces) != 1:
+            raise InputError(f"「{target}」は {len(pieces)} トークンになります。1 トークンの語を選んでください。 / "
+                             f"\"{target}\" is {len(pieces)} tokens: choose a word of one token.")
+        return NEXT_TOKEN, int(pieces[0]), tokenizer.convert_ids_to_tokens(int(pieces[0]))
+    labels = network.config.id2label
+    if not target:
+        index = int(np.argmax(outputs))
+        return LABEL, index, labels[index]
+    by_name = {name: index for index, name in labels.items()}
+    if target not in by_name:
+        listed = ", ".join(labels.values())
+        raise InputError(f"ラベルは {listed} から選んでください。 / Choose the label among {listed}.")
+    return LABEL, by_name[target], target
+
+
+def per_word(texts: list[str], tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """MeCab's words of each text with the sum of their tokens' scores (a token counts for the word its
+    first character is in); words the model did not read (past its last token) are left out."""
+    words = []
+    for segment, text in enumerate(texts):
+        mine = [token for token in tokens if token["segment"] == segment and token["start"] is not None]
+        for word in morphemes(text):
+            inside_word = [t["score"] for t in mine if word.start <= t["start"] < word.end]
+            if inside_word:
+                words.append({"word": word.surface, "start": word.start, "end": word.end,
+                              "score": float(sum(inside_word)), "segment": segment})
+    return words
+
+
+def explained_number(result_stages: Any, explained: str, index: int) -> float:
+    """The number the attributions explain, read from a pass's raw outputs."""
+    outputs = np.asarray(result_stages.outputs)
+    return float(outputs[0]) if explained == VALUE else float(softmax(outputs)[index])
+
+
+def faithfulness(found: inside.Prediction, words: list[dict[str, Any]], explained: str,
+                 index: int) -> dict[str, Any]:
+    """The explained number after removing the top-scored word, and after removing the word scored nearest
+    zero: if the scores are faithful, the first moves it much more than the second."""
+    before = explained_number(found.first, explained, index)
+    candidates = [word for word in words if found.texts[word["segment"]][:word["start"]].strip()
+                  or found.texts[word["segment"]][word["end"]:].strip()]  # a text is never left empty
+    if len(candidates) < 2:
+        return {"before": before, "top": None, "low": None}
+    top = max(candidates, key=lambda word: word["score"])
+    low = min((word for word in candidates if word is not top), key=lambda word: abs(word["score"]))
+    return {"before": before, "top": _removed(found, top, explained, index, before),
+            "low": _removed(found, low, explained, index, before)}
+
+
+def _removed(found: inside.Prediction, word: dict[str, Any], explained: str, index: int,
+             before: float) -> dict[str, Any]:
+    texts = list(found.texts)
+    text = texts[word["segment"]]
+    texts[word["segment"]] = text[:word["start"]] + text[word["end"]:]
+    args = (*texts, found.model_key) if found.task.model_key is None else tuple(texts)
+    after = explained_number(inside.passes(tasks.run(found.task, *args).result)[0], explained, index)
+    return {"word": word["word"], "segment": word["segment"], "score": word["score"], "after": after,
+            "change": after - before}
+
+
+WORDS = i18n.register("saliency", {
+    "title": ("#### どの語が答えを押したか（顕著性）", "#### Which words pushed the answer (saliency)"),
+    "method": ("手法", "Method"),
+    "target": ("説明するラベル・トークン（空欄なら予測）", "Label or token to explain (empty: the prediction)"),
+    "compute": ("計算する", "Compute"),
+})
+METHOD_NAMES = {INTEGRATED_GRADIENTS: "Integrated Gradients", GRADIENT_X_INPUT: "勾配×入力 / gradient × input"}
+
+
+def _colour(score: float, largest: float) -> str:
+    """Orange for a push toward the target, blue against it, stronger for a larger share (see-through, so
+    the text reads in light and dark mode)."""
+    strength = 0.0 if largest == 0 else min(1.0, abs(score) / largest) * 0.6
+    return f"rgba(234, 88, 12, {strength:.2f})" if score >= 0 else f"rgba(37, 99, 235, {strength:.2f})"
+
+
+def coloured_text(found: dict[str, Any], texts: list[str]) -> str:
+    """The original texts with each MeCab word on its colour and, above it, its score with its sign: the
+    number says what the colour says, for a reader who cannot tell the colours apart."""
+    largest = max((abs(word["score"]) for word in found["words"]), default=0.0)
+    lines = []
+    for segment, text in enumerate(texts):
+        cursor, parts = 0, []
+        for word in (w for w in found["words"] if w["segment"] == segment):
+            parts.append(html.escape(text[cursor:word["start"]]))
+            parts.append(f'<ruby class="jnlp-salient" style="background:{_colour(word["score"], largest)}">'
+                         f'{html.escape(text[word["start"]:word["end"]])}<rt>{word["score"]:+.2f}</rt></ruby>')
+            cursor = word["end"]
+        rest = text[cursor:]
+        parts.append(html.escape(rest[:inside.SHOWN_CHARS]) + ("…" if len(rest) > inside.SHOWN_CHARS else ""))
+        lines.append(f'<p class="jnlp-saliency" lang="ja">{"".join(parts)}</p>')
+    legend = ("<p><small>橙＝答えの方へ押した語（＋）、青＝逆へ押した語（−）。数字は単語ごとの寄与です。 / Orange: pushed toward"
+              " the answer (+); blue: against it (−). The number is each word's attribution.</small></p>")
+    return "".join(lines) + legend
+
+
+def saliency_text(found: dict[str, Any]) -> str:
+    """What was explained, how exact it is, the words ranked, and the removal check, as Markdown."""
+    explained = {LABEL: "ラベルの確率 / the label's probability", VALUE: "回帰の値 / the regression value",
+                 NEXT_TOKEN: "次のトークンの確率 / the next token's probability"}[found["explained"]]
+    lines = [f"**{METHOD_NAMES[found['method']]}** → {markdown_literal(found['target'])}（{explained}）: "
+             f"{found['value']:.4f}"]
+    if found["delta"] is not None:
+        lines.append(f"基準入力（語を [PAD] に置換）での値 / on the baseline (words replaced by padding): "
+                     f"{found['baseline_value']:.4f}。寄与の合計 = 差 − 誤差 / the scores add up to the difference"
+                     f" minus the error δ = {found['delta']:+.2e}（{found['steps']} ステップ / steps）")
+    lines += ["", "| 順位 / rank | 単語 / word | 寄与 / score |", "|---|---|---|"]
+    ranked = sorted(found["words"], key=lambda word: -abs(word["score"]))[:15]
+    lines += [f"| {rank} | {markdown_literal(word['word'])} | {word['score']:+.4f} |"
+              for rank, word in enumerate(ranked, start=1)]
+    check = found["faithfulness"]
+    if check["top"] is not None:
+        lines += ["", "**確かめ / check:** 語を消してもう一度 / the model again without one word:"]
+        for role, ja, en in (("top", "寄与が最大の語", "the top word"), ("low", "寄与が 0 に近い語", "a word near zero")):
+            item = check[role]
+            lines.append(f"- {ja} / {en} 「{markdown_literal(item['word'])}」: {check['before']:.4f} → "
+                         f"{item['after']:.4f}（{item['change']:+.4f}）")
+    return "\n".join(lines)
