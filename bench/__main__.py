@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "classroom", "cold_tabs", "streaming", "tokenizer",
-            "word2vec", "kernels", "quantization")
+            "word2vec", "kernels", "quantization", "inside")
 
 
 def _cuda_available() -> bool:
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.kernels(env, settings)
         elif name == "quantization":
             results[name] = sections.quantization(settings)
+        elif name == "inside":
+            results[name] = sections.inside(settings)
     table = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"

@@ -35,6 +35,15 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
         checks.append(("word2vec ≥ 0.9× gensim words/s", w2v["ratio"] >= 0.9, f"{w2v['ratio']:.2f}×"))
         checks.append(("default corpus click-to-plot ≤ 10 s", w2v["click_to_plot_s"] <= 10,
                        f"{w2v['click_to_plot_s']:.1f} s"))
+    looked = results.get("inside")
+    if looked:
+        checks.append(("opening the steps ≤ 10 % of the tab's click", looked["steps"]["share_of_click_p50"] <= 0.10,
+                       f"{looked['steps']['share_of_click_p50']:.1%}"))
+        ig = looked["saliency"]
+        checks.append((f"Integrated Gradients, 32 steps, {ig['tokens']} tokens ≤ 2 s", ig["integrated_gradients_s"] <= 2,
+                       f"{ig['integrated_gradients_s']:.2f} s (its 32 passes alone: {ig['forward_backward_floor_s']:.2f} s)"))
+        seen = looked["attention"]
+        checks.append((f"attention view, {seen['tokens']} tokens ≤ 1 s", seen["view_s"] <= 1, f"{seen['view_s']:.2f} s"))
     return checks
 
 
@@ -169,6 +178,16 @@ def markdown(results: dict) -> str:
         lines.append(f"- Optional int8 (`JNLP_QUANTIZE=int8`), {name}: {row['fp32_p50_ms']:.0f} ms → "
                      f"{row['int8_p50_ms']:.0f} ms p50 ({row['speedup']:.2f}×), labels on the examples "
                      f"{'agree' if row['labels_agree'] else 'DIFFER'}.")
+    looked = results.get("inside")
+    if looked:
+        ig, seen = looked["saliency"], looked["attention"]
+        lines.append(f"- Look inside: the click {looked['steps']['click_p50_ms']:.0f} ms, then the steps "
+                     f"{looked['steps']['steps_p50_ms']:.1f} ms (p50). Integrated Gradients ({ig['steps']} steps, "
+                     f"{ig['tokens']} tokens): {ig['integrated_gradients_s']:.2f} s batched, "
+                     f"{ig['captum_unbatched_s']:.2f} s one step at a time; the 32 forward and backward passes "
+                     f"alone {ig['forward_backward_floor_s']:.2f} s; gradient × input view "
+                     f"{ig['gradient_x_input_view_s']:.2f} s. Attention on {seen['tokens']} tokens "
+                     f"{seen['view_s']:.2f} s (the click on them: {seen['click_s']:.2f} s).")
     return "\n".join(lines) + "\n"
 
 

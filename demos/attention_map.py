@@ -35,7 +35,7 @@ def attention(task_name: str, text: str, text_pair: str = "", layer: int = -1, h
         separator = tokenizer.sep_token_id if len(found.texts) == 2 and found.task.name != "simcse" else None
         weights = attention_weights(network, ids, separator)
         tokens = tokenizer.convert_ids_to_tokens(ids)
-        special = {getattr(tokenizer, f"{n}_token_id", None) for n in ("cls", "sep", "bos", "eos", "pad")} - {None}
+        special = inside.special_ids(tokenizer)
     layers, heads = weights.shape[:2]
     if not layers:
         raise InputError("このモデルには注意の層がありません。 / This model has no attention layers.")
@@ -61,12 +61,13 @@ def heatmap(found: dict[str, Any], hide_special: bool = False) -> Any:
         labels = ["".join(labels[i].replace("##", "") for i in group)[:8] + "…" for group in groups]
     # Each tick names its position too: the same token twice would otherwise be one category.
     ticks = [f"{i}:{plotly_text(label)}" for i, label in enumerate(labels)]
-    head = "平均 / average" if found["head"] == -1 else f"{found['head']}"
+    ja, en = ("平均", "average") if found["head"] == -1 else (found["head"], found["head"])
     trace = {"type": "heatmap", "z": matrix.tolist(), "x": ticks, "y": ticks, "zmin": 0, "zmax": 1,
-             "colorscale": "Blues", "reversescale": False,
+             # From see-through to blue: no white cells on a dark page.
+             "colorscale": [[0, "rgba(37, 99, 235, 0.04)"], [1, "rgba(37, 99, 235, 1)"]],
              "hovertemplate": "%{y} → %{x}<br>%{z:.3f}<extra></extra>"}
     side = max(320, min(720, 22 * len(labels) + 120))
-    title = f"第 {found['layer']} 層・ヘッド {head} / layer {found['layer']}, head {head}"
+    title = f"第 {found['layer']} 層・ヘッド {ja} / layer {found['layer']}, head {en}"
     return plotly_plot([trace], {"font": PLOT_FONT, "height": side,
                                  "margin": {"l": 10, "r": 10, "t": TITLE_MARGIN, "b": 10},
                                  "title": {"text": title},

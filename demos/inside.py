@@ -19,7 +19,7 @@ import numpy as np
 import gradio as gr
 
 from demos import contextual, generation, i18n, ner, nli, sentiment, similarity, tasks
-from demos.common import InputError, friendly_errors, markdown_literal
+from demos.common import PLOT_FONT, TITLE_MARGIN, InputError, friendly_errors, markdown_literal, plotly_plot
 from demos.tasks import Input
 from models import loader
 from models.morphology import morphemes
@@ -35,11 +35,15 @@ TASK_CHOICE = Input("task", "Which tab's model", default="sentiment", choices=tu
 PRETRAINED_HEADS = ("fill-mask", "text-generation")
 
 
+def special_ids(tokenizer: Any) -> set[int]:
+    """The tokens a tokenizer adds around the text ([CLS], [SEP], </s> …); [UNK] and [MASK] stand for characters."""
+    return {getattr(tokenizer, f"{name}_token_id", None) for name in ("cls", "sep", "pad", "bos", "eos")} - {None}
+
+
 def token_spans(tokenizer: Any, ids: tuple[int, ...], texts: list[str]) -> list[list[int] | None]:
     """For each id, ``[start, end]`` of the characters it covers in the text it came from (the first text, then
     after a separator the second), or None for a special token. A prompt cut to its end keeps its last spans."""
-    # The tokens the tokenizer adds around the text ([CLS], [SEP] …); [UNK] and [MASK] stand for characters.
-    special = {getattr(tokenizer, f"{name}_token_id", None) for name in ("cls", "sep", "pad", "bos", "eos")} - {None}
+    special = special_ids(tokenizer)
     segments = [align_tokens(tokenizer, text) for text in texts]
     content = [i for i, token_id in enumerate(ids) if token_id not in special]
     spans: list[list[int] | None] = [None] * len(ids)
@@ -291,10 +295,27 @@ def anatomy_text(found: dict[str, Any]) -> str:
     lines += [f"| {part['name']} | {part['parameters']:,} | {part['parameters'] / total:.2%} | "
               f"{'はい / yes' if part['pretrained'] else 'いいえ（ファインチューニングで追加）/ no, added by fine-tuning'} |"
               for part in found["parts"]]
+    lines.append("\n図 / chart: 青＝事前学習、橙＝ファインチューニングで追加 / blue: pre-trained, orange: added by fine-tuning")
     lines.append(f"\n合計 / total: {total:,} ({found['bytes'] / 1e6:.1f} MB)"
                  + ("・出力層は埋め込みの行列を共有 / the output layer shares the embeddings' matrix"
                     if found["tied_head"] else ""))
     return "\n".join(lines)
+
+
+def anatomy_figure(found: dict[str, Any]) -> Any:
+    """The parts as horizontal bars (a gr.Plot value), pre-trained in one colour and the fine-tuned head in
+    another, each with its count: the head's bar is a sliver beside the body's, which is the point."""
+    parts = found["parts"]
+    colours = ["#2563eb" if part["pretrained"] else "#ea580c" for part in parts]
+    trace = {"type": "bar", "orientation": "h", "y": [part["name"] for part in parts],
+             "x": [part["parameters"] for part in parts], "marker": {"color": colours},
+             "text": [f"{part['parameters']:,}" for part in parts], "textposition": "outside", "cliponaxis": False,
+             "hovertemplate": "%{y}: %{x:,}<extra></extra>"}
+    return plotly_plot([trace], {"font": PLOT_FONT, "height": max(240, 22 * len(parts) + 110),
+                                 "margin": {"l": 10, "r": 70, "t": TITLE_MARGIN, "b": 10},
+                                 "title": {"text": "パラメータ数 / parameters"},
+                                 "yaxis": {"type": "category", "autorange": "reversed"},
+                                 "xaxis": {"title": {"text": "parameters"}}})
 
 
 @friendly_errors
@@ -326,14 +347,63 @@ def anatomy_api(task: str) -> dict:
     return anatomy(task)
 
 
+@friendly_errors
+def saliency_api(task: str, text: str, text_pair: str = "", target: str = "", method: str = "integrated_gradients",
+                 steps: int = 32, model_key: str = "") -> dict:
+    """Which tokens and words pushed the answer: attributions by Captum toward a label's probability (sentiment, nli), the raw score (sts) or a next token's probability.
+
+    Args:
+        task: One of sentiment, nli, sts, next_token.
+        text: The text the tab reads (the premise or first sentence for pairs).
+        text_pair: The hypothesis or second sentence, for nli and sts; empty otherwise.
+        target: The label (sentiment, nli) or the one-token word (next_token) to explain; empty for the tab's answer.
+        method: integrated_gradients (default) or gradient_x_input (one backward pass, quicker and rougher).
+        steps: Integrated Gradients' steps, 4 to 128.
+        model_key: For next_token, GENERATION (default) or GENERATION_SMALL.
+
+    Returns:
+        JSON with target, method, value, baseline_value, delta, tokens (list of {token, start, end, score, segment}; start and end index the original text of that segment, null for special tokens), words (the same summed per MeCab word) and faithfulness (the explained number after removing the top word and a word scored near zero)
+    """
+    from demos import saliency
+
+    return saliency.saliency(task, text, text_pair, target, method, steps, model_key)
+
+
+@friendly_errors
+def attention_api(task: str, text: str, text_pair: str = "", layer: int = -1, head: int = -1,
+                  model_key: str = "") -> dict:
+    """One layer's attention weights over the tokens of the tab's input (not an explanation of the answer: where the layer looked).
+
+    Args:
+        task: One of sentiment, nli, sts, simcse, ner, fill_mask, next_token.
+        text: The text the tab reads (the premise or first sentence for pairs; simcse shows the first sentence).
+        text_pair: The hypothesis or second sentence, for nli and sts; empty otherwise.
+        layer: The layer, from 1; -1 (default) is the last.
+        head: The head, from 1; -1 (default) is the average of the layer's heads.
+        model_key: For next_token, GENERATION (default) or GENERATION_SMALL.
+
+    Returns:
+        JSON with tokens, special (positions of special tokens), layer, head, layers, heads, causal, and weights: a square list of lists whose rows sum to 1 (row: the token reading, column: the token read)
+    """
+    from demos import attention_map
+
+    return attention_map.attention(task, text, text_pair, layer, head, model_key)
+
+
 def api() -> None:
-    """The public /steps and /anatomy endpoints (JSON), for gradio_client and MCP."""
+    """The public /steps, /anatomy, /saliency and /attention endpoints (JSON), for gradio_client and MCP."""
     gr.api(steps_api, api_name="steps")
     gr.api(anatomy_api, api_name="anatomy")
+    gr.api(saliency_api, api_name="saliency")
+    gr.api(attention_api, api_name="attention")
 
 
 def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> None:
-    """A closed "Look inside" section for a tab: computed only when opened or asked again."""
+    """A closed "Look inside" section for a tab: computed only when opened or asked again. The steps, the
+    anatomy and the attention come on opening; saliency (many passes) on its own button."""
+    from demos import attention_map, saliency  # they build on this module
+
+    explained = [name for name in task_names if name in saliency.TASKS]
     with gr.Accordion(WORDS("look_inside"), open=False) as box:
         choice = gr.Radio(task_names, value=task_names[0], label=WORDS("which"), visible=len(task_names) > 1)
         show = gr.Button(WORDS("show"), size="sm")
@@ -344,14 +414,76 @@ def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> 
             with gr.Column():
                 gr.Markdown(WORDS("anatomy"))
                 anatomy_out = gr.Markdown()
+                anatomy_plot = gr.Plot(show_label=False)
+        gr.Markdown(attention_map.WORDS("title"))
+        gr.Markdown(attention_map.WORDS("not_explanation"))
+        with gr.Row():
+            layer = gr.Dropdown([(LAST, -1)], value=-1, label=attention_map.WORDS("layer"))
+            head = gr.Dropdown([(AVERAGE, -1)], value=-1, label=attention_map.WORDS("head"))
+            hide = gr.Checkbox(label=attention_map.WORDS("hide"))
+        causal = gr.Markdown(attention_map.WORDS("causal"), visible="next_token" in task_names[:1])
+        attention_plot = gr.Plot(show_label=False)
+        with gr.Column(visible=task_names[0] in saliency.TASKS) as salient:
+            gr.Markdown(saliency.WORDS("title"))
+            with gr.Row():
+                method = gr.Radio([(name, key) for key, name in saliency.METHOD_NAMES.items()],
+                                  value=saliency.METHOD.default, label=saliency.WORDS("method"))
+                target = gr.Textbox(label=saliency.WORDS("target"), max_length=100)
+            compute = gr.Button(saliency.WORDS("compute"), size="sm")
+            salient_text = gr.HTML(elem_classes=[saliency.VIEW_CLASS])
+            salient_table = gr.Markdown()
     # The tab's own inputs only (a gr.State here made the server take seconds to stop and keep its files).
-    gr.on([box.expand, show.click], _shown, inputs=[choice, *inputs, *([model_key] if model_key else [])],
-          outputs=[steps_out, anatomy_out], api_visibility="private")
+    values = [*inputs, *([model_key] if model_key else [])]
+    private = {"api_visibility": "private"}
+    opened = gr.on([box.expand, show.click], _shown, inputs=[choice, *values],
+                   outputs=[steps_out, anatomy_out, anatomy_plot], **private)
+    attention_io = {"fn": _attention, "inputs": [choice, layer, head, hide, *values],
+                    "outputs": [attention_plot, layer, head], **private}
+    opened.then(**attention_io)
+    gr.on([layer.input, head.input, hide.input], **attention_io)
+    if len(task_names) > 1:
+        choice.change(lambda task: (gr.Column(visible=task in explained), gr.Markdown(visible=task == "next_token")),
+                      inputs=[choice], outputs=[salient, causal], **private)
+    if explained:
+        compute.click(_saliency, inputs=[choice, method, target, *values], outputs=[salient_text, salient_table],
+                      **private)
+
+
+# The choices of the attention's selectors before a model has said how many layers and heads it has.
+LAST, AVERAGE = "最後 / last", "平均 / average"
+
+
+def _read(task: str, values: tuple) -> tuple[str, str, str]:
+    """The tab's values as (text, text_pair, model_key): its text, then its second text or its model choice."""
+    text, second = values[0], values[1] if len(values) > 1 else ""
+    return (text, second, "") if TASKS[task].model_key else (text, "", second)
 
 
 @friendly_errors
-def _shown(task: str, *values: str) -> tuple[str, str]:
-    """The section's two tables for the tab's inputs: its text, then its second text or its model choice."""
-    text, second = values[0], values[1] if len(values) > 1 else ""
-    text_pair, model_key = (second, "") if TASKS[task].model_key else ("", second)
-    return steps_text(steps(task, text, text_pair, model_key)), anatomy_text(anatomy(task, model_key))
+def _shown(task: str, *values: str) -> tuple[str, str, Any]:
+    """The section's steps and anatomy for the tab's inputs."""
+    text, text_pair, model_key = _read(task, values)
+    parts = anatomy(task, model_key)
+    return steps_text(steps(task, text, text_pair, model_key)), anatomy_text(parts), anatomy_figure(parts)
+
+
+@friendly_errors
+def _attention(task: str, layer: int, head: int, hide: bool, *values: str) -> tuple[Any, Any, Any]:
+    """The heatmap, and the selectors offering the model's own layers and heads."""
+    from demos import attention_map
+
+    text, text_pair, model_key = _read(task, values)
+    found = attention_map.attention(task, text, text_pair, layer if layer is not None else -1,
+                                    head if head is not None else -1, model_key)
+    layers = [(LAST, -1)] + [(str(i), i) for i in range(1, found["layers"] + 1)]
+    heads = [(AVERAGE, -1)] + [(str(i), i) for i in range(1, found["heads"] + 1)]
+    return (attention_map.heatmap(found, hide), gr.Dropdown(choices=layers), gr.Dropdown(choices=heads))
+
+
+@friendly_errors
+def _saliency(task: str, method: str, target: str, *values: str) -> tuple[str, str]:
+    from demos import saliency
+
+    text, text_pair, model_key = _read(task, values)
+    found = saliency.saliency(task, text, text_pair, target, method, saliency.STEPS.default, model_key)
+    return saliency.coloured_text(found), saliency.saliency_text(found)

@@ -39,7 +39,7 @@ def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", m
     with loader.using(found.model_key) as model:
         tokenizer, network = model.tokenizer, model.runner.model
         explained, index, name = _target(found, tokenizer, network, target)
-        special = {getattr(tokenizer, f"{n}_token_id", None) for n in ("cls", "sep", "bos", "eos", "pad")} - {None}
+        special = inside.special_ids(tokenizer)
         pair = len(found.texts) == 2
         separator = tokenizer.sep_token_id if pair else None
         scores = attribute(network, ids, special, explained, index, method, steps, baseline_token(tokenizer),
@@ -51,7 +51,7 @@ def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", m
                "score": float(score), "segment": segment}
               for token, span, score, segment in zip(names, spans, scores.scores, segments)]
     words = per_word(found.texts, tokens)
-    return {"task": found.task.name, "target": name, "explained": explained, "method": method,
+    return {"task": found.task.name, "text": found.texts, "target": name, "explained": explained, "method": method,
             "steps": steps if method == INTEGRATED_GRADIENTS else None, "value": scores.value,
             "baseline_value": scores.baseline_value, "delta": scores.delta, "tokens": tokens, "words": words,
             "faithfulness": faithfulness(found, words, explained, index)}
@@ -138,6 +138,8 @@ WORDS = i18n.register("saliency", {
     "target": ("説明するラベル・トークン（空欄なら予測）", "Label or token to explain (empty: the prediction)"),
     "compute": ("計算する", "Compute"),
 })
+# The class of the gr.HTML that shows coloured_text (tests/test_html_escaping.py finds it by it).
+VIEW_CLASS = "jnlp-saliency-view"
 METHOD_NAMES = {INTEGRATED_GRADIENTS: "Integrated Gradients", GRADIENT_X_INPUT: "勾配×入力 / gradient × input"}
 
 
@@ -148,17 +150,22 @@ def _colour(score: float, largest: float) -> str:
     return f"rgba(234, 88, 12, {strength:.2f})" if score >= 0 else f"rgba(37, 99, 235, {strength:.2f})"
 
 
-def coloured_text(found: dict[str, Any], texts: list[str]) -> str:
+def short(score: float) -> str:
+    """A score in three significant digits with its sign (a next token's probability moves by thousandths)."""
+    return f"{score + 0.0:+.3g}"  # + 0.0: no "-0"
+
+
+def coloured_text(found: dict[str, Any]) -> str:
     """The original texts with each MeCab word on its colour and, above it, its score with its sign: the
     number says what the colour says, for a reader who cannot tell the colours apart."""
     largest = max((abs(word["score"]) for word in found["words"]), default=0.0)
     lines = []
-    for segment, text in enumerate(texts):
+    for segment, text in enumerate(found["text"]):
         cursor, parts = 0, []
         for word in (w for w in found["words"] if w["segment"] == segment):
             parts.append(html.escape(text[cursor:word["start"]]))
             parts.append(f'<ruby class="jnlp-salient" style="background:{_colour(word["score"], largest)}">'
-                         f'{html.escape(text[word["start"]:word["end"]])}<rt>{word["score"]:+.2f}</rt></ruby>')
+                         f'{html.escape(text[word["start"]:word["end"]])}<rt>{short(word["score"])}</rt></ruby>')
             cursor = word["end"]
         rest = text[cursor:]
         parts.append(html.escape(rest[:inside.SHOWN_CHARS]) + ("…" if len(rest) > inside.SHOWN_CHARS else ""))
@@ -180,7 +187,7 @@ def saliency_text(found: dict[str, Any]) -> str:
                      f" minus the error δ = {found['delta']:+.2e}（{found['steps']} ステップ / steps）")
     lines += ["", "| 順位 / rank | 単語 / word | 寄与 / score |", "|---|---|---|"]
     ranked = sorted(found["words"], key=lambda word: -abs(word["score"]))[:15]
-    lines += [f"| {rank} | {markdown_literal(word['word'])} | {word['score']:+.4f} |"
+    lines += [f"| {rank} | {markdown_literal(word['word'])} | {short(word['score'])} |"
               for rank, word in enumerate(ranked, start=1)]
     check = found["faithfulness"]
     if check["top"] is not None:

@@ -170,6 +170,10 @@ CSS = """
     border: 1px solid var(--border-color-primary);
 }
 .jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
+/* Saliency: each word on its colour with its score above it, large enough to read on a projector. */
+.jnlp-saliency { font-size: 1.3em; line-height: 2.6; }
+.jnlp-saliency ruby { padding: 0 2px; border-radius: 3px; }
+.jnlp-saliency rt { font-size: 0.55em; font-variant-numeric: tabular-nums; }
 @media (max-width: 640px) {
     /* Plotly's toolbar sat over the plot's title and labels; pinching still zooms. */
     .js-plotly-plot .modebar-container { display: none !important; }

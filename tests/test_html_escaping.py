@@ -17,11 +17,12 @@ import gradio as gr
 import numpy as np
 import pytest
 
-from demos import DEMOS, generation, ner, summarization
+from demos import DEMOS, generation, ner, saliency, summarization
 from demos import tokenizer as tok
 from demos import word2vec as w2v_tab
 from demos.common import markdown_literal, truncation_note
 from models import word2vec as w2v
+from models.morphology import morphemes
 from tests.plots import figure_of
 
 PAYLOADS = [
@@ -230,7 +231,17 @@ def test_next_token_candidates_stay_plain_data(payload):
     assert value.confidences[0].label == generation._visible(payload)
 
 
-def test_only_the_tokenizer_renders_raw_html_and_tables_render_text():
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_saliency_words_escape_the_typed_text(payload):
+    words = [{"word": m.surface, "start": m.start, "end": m.end, "score": (-1) ** i * i / 10, "segment": 0}
+             for i, m in enumerate(morphemes(payload))]
+    markup = saliency.coloured_text({"text": [payload], "words": words})
+    assert_no_markup(markup, allowed={"p", "ruby", "rt", "small"})
+    assert _visible_text(re.sub(r"<rt>[^<]*</rt>", "", markup)).startswith(payload)  # the text, scores aside
+    assert markup.count("<rt>") == len(words)
+
+
+def test_only_the_tokenizer_and_the_saliency_view_render_raw_html_and_tables_render_text():
     """A new gr.HTML, or a table cell rendered as Markdown or HTML, needs its own escaping test here."""
     html_owners, markdowns, tables = set(), [], []
     for module in DEMOS:
@@ -239,12 +250,12 @@ def test_only_the_tokenizer_renders_raw_html_and_tables_render_text():
         answers = {id(component) for fn in blocks.fns.values() for component in fn.outputs}
         for block in blocks.blocks.values():
             if isinstance(block, gr.HTML) and id(block) in answers:  # fixed HTML (a colour key) holds no user text
-                html_owners.add(module.__name__)
+                html_owners.add("demos.saliency" if saliency.VIEW_CLASS in block.elem_classes else module.__name__)
             elif isinstance(block, gr.Markdown):
                 markdowns.append(block)
             elif isinstance(block, gr.Dataframe):
                 tables.append(block)
-    assert html_owners == {"demos.tokenizer"}
+    assert html_owners == {"demos.tokenizer", "demos.saliency"}
     assert markdowns and all(block.sanitize_html for block in markdowns)
     for table in tables:
         types = [table.datatype] if isinstance(table.datatype, str) else list(table.datatype)

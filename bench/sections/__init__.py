@@ -15,6 +15,7 @@ from bench.sections.api_latency import api_latency
 from bench.sections.classroom import classroom
 from bench.sections.cold_tabs import cold_tabs
 from bench.sections.common import LONG_TEXT, Settings, fitting_text
+from bench.sections.inside import inside
 from bench.sections.kernels import _largest_difference, kernels
 from bench.sections.latency import latency
 from bench.sections.page_ready import page_ready
@@ -26,4 +27,4 @@ from bench.sections.word2vec import word2vec
 
 __all__ = ["LONG_TEXT", "Settings", "fitting_text", "page_ready", "latency", "api_latency", "throughput",
            "encoder_flops", "batching_ceiling", "mixed_lengths", "classroom", "cold_tabs", "streaming",
-           "tokenizer_tab", "word2vec", "quantization", "kernels", "_largest_difference"]
+           "tokenizer_tab", "word2vec", "quantization", "kernels", "_largest_difference", "inside"]

@@ -1,6 +1,8 @@
 """The closed "Look inside" section (demos/inside.py) in a real browser: computed when opened, per tab."""
 
-from demos import inside, nli, similarity
+import pytest
+
+from demos import attention_map, i18n, inside, nli, saliency, similarity
 from tests.browser.conftest import ja, open_tab, screenshot, toast_texts
 
 
@@ -34,4 +36,47 @@ def test_the_similarity_section_switches_between_its_two_models(page):
     panel.get_by_role("radio", name="simcse").check()
     panel.get_by_role("button", name=ja(inside.WORDS("show"))).click()
     panel.get_by_text("コサイン / cosine", exact=False).wait_for(timeout=60_000)
+    assert toast_texts(page) == []
+
+
+@pytest.mark.parametrize("language, mode", [("ja", "light"), ("en", "dark")])
+def test_the_heatmaps_and_the_coloured_words_show_in_both_languages_and_modes(browser, running_app, language, mode):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", color_scheme=mode)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{running_app.url}?tab=sentiment&lang={language}&__theme={mode}")
+        panel = page.locator("[role=tabpanel]:visible").first
+        panel.get_by_role("textbox").first.fill("この映画は最高だった。")
+        words = inside.WORDS
+        panel.get_by_role("button", name=i18n.in_language(words("look_inside"), language)).click()
+        section = panel.locator(".js-plotly-plot")
+        page.wait_for_function("() => document.querySelectorAll('[role=tabpanel] .js-plotly-plot').length >= 2",
+                               timeout=60_000)  # the anatomy's bars and the attention's heatmap
+        assert panel.locator(".js-plotly-plot .heatmaplayer").count() == 1 and section.count() == 2
+        assert i18n.in_language(attention_map.WORDS("not_explanation"), language)[:20] in panel.inner_text()
+        panel.get_by_role("button", name=i18n.in_language(saliency.WORDS("compute"), language)).click()
+        panel.locator(".jnlp-saliency ruby").first.wait_for(timeout=60_000)
+        shown = panel.locator(".jnlp-saliency").inner_text()
+        assert "映画" in shown and panel.locator(".jnlp-saliency rt").count() == panel.locator(".jnlp-saliency ruby").count()
+        # the layer selector now offers the model's own layers
+        panel.get_by_label(i18n.in_language(attention_map.WORDS("layer"), language)).click()
+        page.get_by_role("option", name="1", exact=True).wait_for(timeout=10_000)
+        assert toast_texts(page) == []
+        screenshot(page, f"look-inside-sentiment-{language}-{mode}")
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+def test_the_next_token_heatmap_shows_the_causal_mask(page):
+    from demos import generation
+
+    panel = open_tab(page, generation.TITLE)
+    panel.get_by_role("textbox").first.fill("今日は天気が良いので")
+    _open_section(panel)
+    panel.get_by_text(ja(attention_map.WORDS("causal"))[:10], exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('[role=tabpanel]:not([hidden]) .heatmaplayer') !== null",
+                           timeout=60_000)
     assert toast_texts(page) == []

@@ -86,7 +86,7 @@ def test_sts_explains_the_raw_value_and_next_token_a_token(models):
 def test_the_coloured_text_escapes_what_was_typed_and_prints_every_score(models):
     text = "<b>最高</b>だった"
     found = saliency.saliency("sentiment", text, method=GRADIENT_X_INPUT)
-    page = saliency.coloured_text(found, [text])
+    page = saliency.coloured_text(found)
     assert "<b>" not in page and page.count("&lt;") == 2 and page.count("&gt;") == 2
     assert page.count("<rt>") == len(found["words"])
     assert KEYWORD in saliency.saliency_text(found)
