@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,11 +292,12 @@ def steps_text(found: dict[str, Any]) -> str:
 
 def anatomy_text(found: dict[str, Any]) -> str:
     total = found["total"]
-    lines = ["| 部分 / part | パラメータ数 / parameters | 割合 / share | 事前学習 / pre-trained |", "|---|---|---|---|"]
-    lines += [f"| {part['name']} | {part['parameters']:,} | {part['parameters'] / total:.2%} | "
-              f"{'はい / yes' if part['pretrained'] else 'いいえ（ファインチューニングで追加）/ no, added by fine-tuning'} |"
-              for part in found["parts"]]
-    lines.append("\n図 / chart: 青＝事前学習、橙＝ファインチューニングで追加 / blue: pre-trained, orange: added by fine-tuning")
+    # Three columns: a phone's width broke a fourth one's heading letter by letter.
+    lines = ["| 部分 / part | パラメータ数（割合） / parameters (share) | 事前学習 / pre-trained |", "|---|---|---|"]
+    lines += [f"| {part['name']} | {part['parameters']:,}（{part['parameters'] / total:.2%}） | "
+              f"{'はい / yes' if part['pretrained'] else 'いいえ、追加 / no, added'} |" for part in found["parts"]]
+    lines.append("\n「追加」はファインチューニングで加えた部分です。図：青＝事前学習、橙＝追加 / \"added\": added by fine-tuning."
+                 " Chart: blue, pre-trained; orange, added.")
     lines.append(f"\n合計 / total: {total:,} ({found['bytes'] / 1e6:.1f} MB)"
                  + ("・出力層は埋め込みの行列を共有 / the output layer shares the embeddings' matrix"
                     if found["tied_head"] else ""))
@@ -426,8 +428,8 @@ def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> 
         with gr.Column(visible=task_names[0] in saliency.TASKS) as salient:
             gr.Markdown(saliency.WORDS("title"))
             with gr.Row():
-                method = gr.Radio([(name, key) for key, name in saliency.METHOD_NAMES.items()],
-                                  value=saliency.METHOD.default, label=saliency.WORDS("method"))
+                method = saliency.METHOD.radio(saliency.METHOD_NAMES.get, label=saliency.WORDS("method"))
+                steps_slider = saliency.STEPS.slider(saliency.WORDS("steps"), info=saliency.WORDS("steps_info"))
                 target = gr.Textbox(label=saliency.WORDS("target"), max_length=100)
             compute = gr.Button(saliency.WORDS("compute"), size="sm")
             salient_text = gr.HTML(elem_classes=[saliency.VIEW_CLASS])
@@ -445,7 +447,8 @@ def section(task_names: list[str], inputs: list[Any], model_key: Any = None) -> 
         choice.change(lambda task: (gr.Column(visible=task in explained), gr.Markdown(visible=task == "next_token")),
                       inputs=[choice], outputs=[salient, causal], **private)
     if explained:
-        compute.click(_saliency, inputs=[choice, method, target, *values], outputs=[salient_text, salient_table],
+        compute.click(_saliency, inputs=[choice, method, steps_slider, target, *values],
+                      outputs=[salient_text, salient_table],
                       **private)
 
 
@@ -481,9 +484,15 @@ def _attention(task: str, layer: int, head: int, hide: bool, *values: str) -> tu
 
 
 @friendly_errors
-def _saliency(task: str, method: str, target: str, *values: str) -> tuple[str, str]:
+def _saliency(task: str, method: str, steps: int, target: str, *values: str) -> Iterator[tuple[str, str]]:
+    """The coloured words and their table. Integrated Gradients takes seconds on a CPU (one forward and
+    backward pass per step): gradient × input, one pass, is shown first, marked as a preview."""
     from demos import saliency
 
     text, text_pair, model_key = _read(task, values)
-    found = saliency.saliency(task, text, text_pair, target, method, saliency.STEPS.default, model_key)
-    return saliency.coloured_text(found), saliency.saliency_text(found)
+    if method == saliency.INTEGRATED_GRADIENTS:
+        preview = saliency.saliency(task, text, text_pair, target, saliency.GRADIENT_X_INPUT, steps, model_key,
+                                    check=False)
+        yield saliency.coloured_text(preview), f"{saliency.PREVIEW}\n\n{saliency.saliency_text(preview)}"
+    found = saliency.saliency(task, text, text_pair, target, method, steps, model_key)
+    yield saliency.coloured_text(found), saliency.saliency_text(found)

@@ -31,8 +31,9 @@ STEPS = Input("steps", "Integrated Gradients' steps from the baseline to the inp
 
 
 def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", method: str = INTEGRATED_GRADIENTS,
-             steps: int = 32, model_key: str = "") -> dict[str, Any]:
-    """The attributions toward ``target`` (empty: the tab's answer) as JSON (see the module docstring)."""
+             steps: int = 32, model_key: str = "", check: bool = True) -> dict[str, Any]:
+    """The attributions toward ``target`` (empty: the tab's answer) as JSON (see the module docstring);
+    ``check=False`` leaves out the removal check (two more passes), for a preview."""
     method, steps = METHOD.check(method), STEPS.check(steps)
     found = inside.prediction(task_name, text, text_pair, model_key, among=TASKS)
     ids = list(found.first.ids)
@@ -54,7 +55,7 @@ def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", m
     return {"task": found.task.name, "text": found.texts, "target": name, "explained": explained, "method": method,
             "steps": steps if method == INTEGRATED_GRADIENTS else None, "value": scores.value,
             "baseline_value": scores.baseline_value, "delta": scores.delta, "tokens": tokens, "words": words,
-            "faithfulness": faithfulness(found, words, explained, index)}
+            "faithfulness": faithfulness(found, words, explained, index) if check else None}
 
 
 def _target(found: inside.Prediction, tokenizer: Any, network: Any, target: str) -> tuple[str, int, str]:
@@ -136,8 +137,14 @@ WORDS = i18n.register("saliency", {
     "title": ("#### どの語が答えを押したか（顕著性）", "#### Which words pushed the answer (saliency)"),
     "method": ("手法", "Method"),
     "target": ("説明するラベル・トークン（空欄なら予測）", "Label or token to explain (empty: the prediction)"),
+    "steps": ("ステップ数（Integrated Gradients）", "Steps (Integrated Gradients)"),
+    "steps_info": ("多いほど正確（δ が小さい）、そのぶん時間がかかります", "More steps: a smaller error δ, and more time"),
+
     "compute": ("計算する", "Compute"),
 })
+# Above the quick first look while Integrated Gradients runs (an answer: both languages, as every note).
+PREVIEW = ("*まず勾配×入力（1 回の逆伝播）を表示しています。Integrated Gradients を計算中… / A first look by gradient ×"
+           " input (one backward pass); Integrated Gradients is being computed…*")
 # The class of the gr.HTML that shows coloured_text (tests/test_html_escaping.py finds it by it).
 VIEW_CLASS = "jnlp-saliency-view"
 METHOD_NAMES = {INTEGRATED_GRADIENTS: "Integrated Gradients", GRADIENT_X_INPUT: "勾配×入力 / gradient × input"}
@@ -190,7 +197,7 @@ def saliency_text(found: dict[str, Any]) -> str:
     lines += [f"| {rank} | {markdown_literal(word['word'])} | {short(word['score'])} |"
               for rank, word in enumerate(ranked, start=1)]
     check = found["faithfulness"]
-    if check["top"] is not None:
+    if check and check["top"] is not None:
         lines += ["", "**確かめ / check:** 語を消してもう一度 / the model again without one word:"]
         for role, ja, en in (("top", "寄与が最大の語", "the top word"), ("low", "寄与が 0 に近い語", "a word near zero")):
             item = check[role]

@@ -15,7 +15,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "classroom", "tokenizer",
-         "kernels", "--out", str(tmp_path / "out")],
+         "kernels", "inside", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -35,6 +35,11 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
         assert lowest - 1 <= row["overhead_p50"] <= highest - 1
         assert row["overhead_of_p50s"] == row["handler"]["p50_ms"] / row["bare"]["p50_ms"] - 1
     assert results["tokenizer"]["characters"] == 10_000
+    looked = results["inside"]  # each figure beside its baseline: the click, the floor, the unbatched walk
+    assert 0 < looked["steps"]["steps_p50_ms"] and 0 < looked["steps"]["share_of_click_p50"]
+    ig = looked["saliency"]
+    assert ig["tokens"] <= 64 and 0 < ig["forward_backward_floor_s"] and 0 < ig["integrated_gradients_s"]
+    assert looked["attention"]["tokens"] <= 128 and looked["attention"]["view_s"] > 0
     classroom = results["classroom"]  # both servers answered every student alike
     assert classroom["reused"]["same_answer"] and classroom["computed"]["same_answer"]
     assert 0 < classroom["reused"]["first_answer_s"] <= classroom["reused"]["last_answer_s"]

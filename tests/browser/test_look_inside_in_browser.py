@@ -21,7 +21,7 @@ def test_opening_the_section_shows_the_tokens_and_the_softmax_of_the_tabs_answer
     panel.get_by_text("softmax: p = exp(z)", exact=False).wait_for(timeout=60_000)
     text = panel.inner_text()
     assert "[CLS]" in text and "[SEP]" in text and "60.0%" in text  # the checkpoint's entailment probability
-    assert "ファインチューニングで追加" in text  # the fine-tuned head in the anatomy table
+    assert "いいえ、追加" in text  # the fine-tuned head in the anatomy table
     assert toast_texts(page) == []
     screenshot(page, "look-inside-nli")
 
@@ -58,6 +58,8 @@ def test_the_heatmaps_and_the_coloured_words_show_in_both_languages_and_modes(br
         assert i18n.in_language(attention_map.WORDS("not_explanation"), language)[:20] in panel.inner_text()
         panel.get_by_role("button", name=i18n.in_language(saliency.WORDS("compute"), language)).click()
         panel.locator(".jnlp-saliency ruby").first.wait_for(timeout=60_000)
+        panel.get_by_text("δ =", exact=False).wait_for(timeout=60_000)  # Integrated Gradients after the preview
+        assert saliency.PREVIEW[:10] not in panel.inner_text()
         shown = panel.locator(".jnlp-saliency").inner_text()
         assert "映画" in shown and panel.locator(".jnlp-saliency rt").count() == panel.locator(".jnlp-saliency ruby").count()
         # the layer selector now offers the model's own layers

@@ -90,3 +90,12 @@ def test_the_coloured_text_escapes_what_was_typed_and_prints_every_score(models)
     assert "<b>" not in page and page.count("&lt;") == 2 and page.count("&gt;") == 2
     assert page.count("<rt>") == len(found["words"])
     assert KEYWORD in saliency.saliency_text(found)
+
+
+def test_the_section_shows_gradient_x_input_first_while_integrated_gradients_runs(models):
+    from demos import inside
+
+    shown = list(inside._saliency("sentiment", INTEGRATED_GRADIENTS, 8, "", "この映画は最高だった。"))
+    assert len(shown) == 2 and saliency.PREVIEW in shown[0][1] and saliency.PREVIEW not in shown[1][1]
+    assert "δ" in shown[1][1] and "δ" not in shown[0][1]  # only Integrated Gradients has an error to report
+    assert len(list(inside._saliency("sentiment", GRADIENT_X_INPUT, 8, "", "この映画は最高だった。"))) == 1
