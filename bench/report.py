@@ -172,7 +172,7 @@ def markdown(results: dict) -> str:
                      + ". First call of each (loads the model; with oneDNN also packs its layers): " + "; ".join(
                          f"{name} {row['default_first_call_ms'] / 1000:.1f} → {row['onednn_first_call_ms'] / 1000:.1f} s"
                          for name, row in kernels["endpoints"].items() if "default_first_call_ms" in row)
-                     + f". With `JNLP_ONEDNN=auto` (the default) the app uses "
+                     + ". With `JNLP_ONEDNN=auto` (the default) the app uses "
                      + ("oneDNN's" if kernels["auto_uses_onednn"] else "torch's default") + " kernels here.")
     for name, row in results.get("quantization", {}).items():
         lines.append(f"- Optional int8 (`JNLP_QUANTIZE=int8`), {name}: {row['fp32_p50_ms']:.0f} ms → "
