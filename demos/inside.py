@@ -26,7 +26,7 @@ from models import loader
 from models.morphology import morphemes
 from models.registry import get_spec
 from models.stages import softmax
-from models.text_alignment import align_tokens
+from models.text_alignment import align_first_tokens, align_tokens
 
 # The Tasks with a look inside, by the name the API takes.
 TASKS = {task.name: task for task in (sentiment.SENTIMENT, nli.NLI, similarity.STS, similarity.SIMCSE, ner.NER,
@@ -45,8 +45,12 @@ def token_spans(tokenizer: Any, ids: tuple[int, ...], texts: list[str]) -> list[
     """For each id, ``[start, end]`` of the characters it covers in the text it came from (the first text, then
     after a separator the second), or None for a special token. A prompt cut to its end keeps its last spans."""
     special = special_ids(tokenizer)
-    segments = [align_tokens(tokenizer, text) for text in texts]
     content = [i for i, token_id in enumerate(ids) if token_id not in special]
+    if ids and ids[0] in special:  # read from its start: align only the part of each text the model read
+        segments = [align_first_tokens(tokenizer, text, count)
+                    for text, count in zip(texts, _tokens_per_text(ids, special, len(texts)))]
+    else:
+        segments = [align_tokens(tokenizer, text) for text in texts]
     spans: list[list[int] | None] = [None] * len(ids)
     segment, used = 0, 0
     if len(texts) == 1 and len(segments[0]) > len(content) and ids and ids[0] not in special:
@@ -61,6 +65,19 @@ def token_spans(tokenizer: Any, ids: tuple[int, ...], texts: list[str]) -> list[
             spans[position] = [span.start, span.end]
             used += 1
     return spans
+
+
+def _tokens_per_text(ids: tuple[int, ...], special: set[int], texts: int) -> list[int]:
+    """How many of the pass's tokens come from each text: a special token after some of a text's tokens
+    ends that text (token_spans reads the segments the same way)."""
+    counts, segment = [0] * texts, 0
+    for token_id in ids:
+        if token_id in special:
+            if counts[segment] and segment + 1 < texts:
+                segment += 1
+        else:
+            counts[segment] += 1
+    return counts
 
 
 def _labelled(model: Any, logits: np.ndarray) -> dict[str, float]:

@@ -8,6 +8,7 @@ removing the top word should move the answer more than removing a word that scor
 
 from __future__ import annotations
 
+import bisect
 import html
 from typing import Any
 
@@ -93,11 +94,18 @@ def per_word(texts: list[str], tokens: list[dict[str, Any]]) -> list[dict[str, A
     words = []
     for segment, text in enumerate(texts):
         mine = [token for token in tokens if token["segment"] == segment and token["start"] is not None]
-        for word in morphemes(text):
-            inside_word = [t["score"] for t in mine if word.start <= t["start"] < word.end]
-            if inside_word:
-                words.append({"word": word.surface, "start": word.start, "end": word.end,
-                              "score": float(sum(inside_word)), "segment": segment})
+        if not mine:
+            continue
+        # MeCab over the part the model read only (a pasted article is mostly past its last token).
+        found = morphemes(text[:max(token["end"] for token in mine)])
+        starts = [word.start for word in found]
+        sums: dict[int, float] = {}
+        for token in mine:
+            at = bisect.bisect_right(starts, token["start"]) - 1
+            if at >= 0 and token["start"] < found[at].end:
+                sums[at] = sums.get(at, 0.0) + token["score"]
+        words += [{"word": found[at].surface, "start": found[at].start, "end": found[at].end, "score": float(score),
+                   "segment": segment} for at, score in sorted(sums.items())]
     return words
 
 

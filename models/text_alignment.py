@@ -231,6 +231,20 @@ def align_tokens(tokenizer: Any, text: str) -> list[TokenSpan]:
     return repair_spans(text, spans)
 
 
+def align_first_tokens(tokenizer: Any, text: str, count: int) -> list[TokenSpan]:
+    """At least the first ``count`` tokens of ``text`` with their spans, aligning only as much of a long text
+    as it takes (a pasted article of which a model read 512 tokens): prefixes of growing length, until one
+    yields a few tokens more than wanted, so that where the prefix was cut changes none of those kept."""
+    length = max(256, 16 * count)
+    while True:
+        spans = align_tokens(tokenizer, text[:length])
+        if length >= len(text):
+            return spans
+        if len(spans) > count + 8:
+            return spans[:count]
+        length *= 2
+
+
 def _align_slow(tokenizer: Any, text: str) -> list[TokenSpan]:
     """Spans for a slow tokenizer (the book's BERT): each token found in the normalised text in order. A
     token that cannot be found (never seen with the book's tokenizers) gets an empty span there, not an error."""

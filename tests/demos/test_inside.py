@@ -88,3 +88,13 @@ def test_a_pasted_article_is_shown_by_its_beginning_in_the_steps(models):
     text = "今日は天気が良いので散歩に行きます。" * 2000
     shown = inside.steps_text(inside.steps("sentiment", text))
     assert f"{len(text):,} characters in all" in shown and len(shown) < 20_000
+
+
+def test_a_pasted_article_gets_the_spans_of_the_tokens_the_model_read(models):
+    text = "ＡＢＣの本は　とても読みやすかった😀。" * 2000
+    found = inside.steps("sentiment", text)
+    covered = [span for span in found["spans"] if span is not None]
+    assert len(covered) == len(found["tokens"]) - 2  # every token the model read, [CLS] and [SEP] aside
+    assert covered[0][0] == 0 and all(a[1] <= b[0] for a, b in zip(covered, covered[1:]))
+    read = text[:covered[-1][1]]
+    assert "".join(text[start:end] for start, end in covered) == read.replace("\u3000", "")

@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 
 from demos.common import usable_text
-from models.text_alignment import MARKER, TokenSpan, align_tokens, is_marker, normalize_with_map, repair_spans
+from models.text_alignment import (MARKER, TokenSpan, align_first_tokens, align_tokens, is_marker, normalize_with_map,
+                                   repair_spans)
 
 
 def _sources(text):
@@ -248,3 +249,15 @@ def test_repair_spans_on_made_up_offsets():
     assert [(s.start, s.end) for s in repair_spans("a b", [TokenSpan("a", 0, 1), TokenSpan("▁", 1, 2),
                                                            TokenSpan("b", 2, 9)])] == [(0, 1), (1, 2), (2, 3)]
     assert repair_spans("", []) == []
+
+
+@pytest.mark.parametrize("count", [1, 40, 300])
+def test_the_first_tokens_of_a_long_text_align_as_in_the_whole_text(bert_tokenizer, count):
+    # A pasted article of which the model read its first tokens: only a prefix is aligned, and what
+    # comes back is what aligning the whole text gives for those tokens.
+    text = ("ＡＢＣ社の　新製品😀は東京で発表された。ｶﾞｲﾄﾞも読みやすい。 " * 400)
+    whole = align_tokens(bert_tokenizer, text)
+    first = align_first_tokens(bert_tokenizer, text, count)
+    assert first == whole[:count] and len(first) == count
+    short = "今日は晴れ。"
+    assert align_first_tokens(bert_tokenizer, short, 50) == align_tokens(bert_tokenizer, short)
