@@ -82,3 +82,21 @@ def test_the_next_token_heatmap_shows_the_causal_mask(page):
     page.wait_for_function("() => document.querySelector('[role=tabpanel]:not([hidden]) .heatmaplayer') !== null",
                            timeout=60_000)
     assert toast_texts(page) == []
+
+
+def test_the_ner_and_fill_mask_sections_show_their_steps_and_heatmaps(page):
+    from demos import contextual, ner
+
+    panel = open_tab(page, ner.TITLE)
+    panel.get_by_role("textbox").first.fill("山田太郎さんは東京で働いている。")
+    _open_section(panel)
+    panel.get_by_text("B- 始まり", exact=False).wait_for(timeout=60_000)  # per-token tags → entities
+    panel.locator(".heatmaplayer").wait_for(timeout=60_000)
+    panel = open_tab(page, contextual.TITLE)
+    panel.get_by_role("tab", name=ja(contextual.WORDS("fill_tab"))).click()
+    panel = panel.locator("[role=tabpanel]:visible").first
+    panel.get_by_role("textbox").first.fill("図書館で[MASK]を借りた。")
+    _open_section(panel)
+    panel.get_by_text("[MASK]", exact=False).first.wait_for(timeout=60_000)
+    panel.locator(".heatmaplayer").wait_for(timeout=60_000)
+    assert toast_texts(page) == []
