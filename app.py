@@ -73,7 +73,7 @@ def build_app() -> gr.Blocks:
 
 
 # Sessions whose settings Gradio keeps in memory at once (see launch_settings): about 250 MB at most.
-MAX_SESSIONS = 500
+MAX_SESSIONS = 300
 
 
 def launch_settings(environ: dict[str, str]) -> dict:
@@ -88,8 +88,8 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # Uploads are word2vec corpora (.txt, 2 MB at most): refuse anything far larger before it is stored.
         "max_file_size": "5mb",
         # Gradio keeps a copy of every component's settings for each session (a browser tab, a
-        # gradio_client, or an API call made without a session id): about half a megabyte each
-        # here, for up to 10,000 sessions by default, so a script calling the API could hold
+        # gradio_client, or an API call made without a session id): about 0.85 MB each here (the
+        # look-inside sections added to it), for up to 10,000 sessions by default, so a script calling the API could hold
         # gigabytes. The app keeps no per-user state (no gr.State), so a session dropped from
         # this bound loses nothing: Gradio rebuilds it on its next request.
         "state_session_capacity": MAX_SESSIONS,

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "classroom", "cold_tabs", "streaming", "tokenizer",
-            "word2vec", "kernels", "quantization", "inside")
+            "word2vec", "kernels", "quantization", "inside", "skipgram")
 
 
 def _cuda_available() -> bool:
@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.quantization(settings)
         elif name == "inside":
             results[name] = sections.inside(settings)
+        elif name == "skipgram":
+            results[name] = sections.skipgram(env, settings)
     table = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"

@@ -44,6 +44,11 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
                        f"{ig['integrated_gradients_s']:.2f} s (its 32 passes alone: {ig['forward_backward_floor_s']:.2f} s)"))
         seen = looked["attention"]
         checks.append((f"attention view, {seen['tokens']} tokens ≤ 1 s", seen["view_s"] <= 1, f"{seen['view_s']:.2f} s"))
+    learning = results.get("skipgram")
+    if learning:
+        slowest = max(row["ours_ms"] for name, row in learning["steps"].items() if name.endswith("batch 1"))
+        checks.append((f"a skip-gram step ≤ 5 ms (|V| = {learning['words']}, D = {learning['dim']})", slowest <= 5,
+                       f"{slowest:.3f} ms"))
     return checks
 
 
@@ -188,6 +193,13 @@ def markdown(results: dict) -> str:
                      f"alone {ig['forward_backward_floor_s']:.2f} s; gradient × input view "
                      f"{ig['gradient_x_input_view_s']:.2f} s. Attention on {seen['tokens']} tokens "
                      f"{seen['view_s']:.2f} s (the click on them: {seen['click_s']:.2f} s).")
+    learning = results.get("skipgram")
+    if learning:
+        lines.append(f"- Skip-gram by hand (|V| = {learning['words']}, D = {learning['dim']}), one step, p50: " + "; ".join(
+            f"{name} {row['ours_ms']:.3f} ms (torch autograd on the same loss: {row['autograd_ms']:.3f} ms)"
+            for name, row in learning["steps"].items())
+            + f". Through /skipgram_steps: {learning['api_steps_per_s']:,.0f} steps/s ({learning['api_steps']:,} steps"
+            f" in {learning['api_s']:.2f} s, JSON included).")
     return "\n".join(lines) + "\n"
 
 

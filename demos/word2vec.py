@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from demos import i18n, tasks, texts
+from demos import i18n, skipgram, tasks, texts
 from demos.components import FILES_KEPT_HOURS, SIDE_BY_SIDE_MIN_WIDTH, File
 from demos.common import (COMMON, InputError, blank, clickable_examples, explanation,
                           markdown_literal, PLOT_FONT, plotly_plot, plotly_text, stop_button, stoppable, stops,
@@ -798,6 +798,8 @@ def build() -> dict[str, gr.Component]:
         with gr.Tab(WORDS("export_tab")):
             export_button = gr.Button(WORDS("export"))
             exported = gr.File(label=WORDS("vectors"))
+        with gr.Tab(skipgram.WORDS("tab")):
+            skipgram.build()
     # Stop is on while a training, search, analogy or export runs (each may train).
     training = stoppable(stop, [train_button.click], train_tab, inputs=wired(train_tab), outputs=[status, losses],
                          api_name="train_word2vec", **shared)

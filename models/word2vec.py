@@ -61,7 +61,7 @@ def _tokenized(text: str, use_lemma: bool, content_only: bool) -> tuple[tuple[st
     return tuple(sentences)
 
 
-def skipgram_pairs(tokens: list[str], window: int) -> list[tuple[str, str]]:
+def skipgram_pairs(tokens: list, window: int) -> list[tuple]:
     """(centre, context) pairs skip-gram trains on: every position, each word within ``window`` on either side."""
     pairs = []
     for i, centre in enumerate(tokens):

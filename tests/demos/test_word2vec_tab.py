@@ -333,9 +333,9 @@ def test_the_tab_s_fixed_words_are_registered_and_the_endpoint_takes_the_view_th
     assert choice["type"] == "radio" and choice["props"]["value"] == tab.GENERATED
     assert i18n.key_of(choice["props"]["label"]) == "word2vec.corpus_choice"
     plots = [c for c in components.values() if c["type"] == "plot"]
-    assert all(i18n.key_of(c["props"]["label"]) for c in plots) and len(plots) == 2
+    assert all(i18n.key_of(c["props"]["label"]) for c in plots) and len(plots) == 2 + 5  # and "How it learns"'s
     tables = [c for c in components.values() if c["type"] == "dataframe"]
-    assert len(tables) == 3 and all(_bilingual(h) for t in tables for h in t["props"]["headers"])
+    assert len(tables) == 3 + 2 and all(_bilingual(h) for t in tables for h in t["props"]["headers"])
 
 
 def test_unknown_word_is_reported_with_suggestions_and_the_rest_still_plots():
