@@ -15,7 +15,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "classroom", "tokenizer",
-         "kernels", "inside", "--out", str(tmp_path / "out")],
+         "kernels", "inside", "skipgram", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -40,6 +40,11 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     ig = looked["saliency"]
     assert ig["tokens"] <= 64 and 0 < ig["forward_backward_floor_s"] and 0 < ig["integrated_gradients_s"]
     assert looked["attention"]["tokens"] <= 128 and looked["attention"]["view_s"] > 0
+    learning = results["skipgram"]  # each step beside autograd's on the same loss, and steps through the API
+    assert learning["words"] == 200 and set(learning["steps"]) == {f"{m}, batch {b}" for m in
+                                                                    ("softmax", "negative_sampling") for b in (1, 16)}
+    assert all(row["ours_ms"] > 0 and row["autograd_ms"] > 0 for row in learning["steps"].values())
+    assert learning["api_steps_per_s"] > 0
     classroom = results["classroom"]  # both servers answered every student alike
     assert classroom["reused"]["same_answer"] and classroom["computed"]["same_answer"]
     assert 0 < classroom["reused"]["first_answer_s"] <= classroom["reused"]["last_answer_s"]
