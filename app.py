@@ -90,8 +90,8 @@ def launch_settings(environ: dict[str, str]) -> dict:
         # Gradio keeps a copy of every component's settings for each session (a browser tab, a
         # gradio_client, or an API call made without a session id): about 0.85 MB each here (the
         # look-inside sections added to it), for up to 10,000 sessions by default, so a script
-        # calling the API could hold gigabytes. The app keeps no per-user state (no gr.State), so a session dropped from
-        # this bound loses nothing: Gradio rebuilds it on its next request.
+        # calling the API could hold gigabytes. The app keeps no per-user state (no gr.State), so a
+        # session dropped from this bound loses nothing: Gradio rebuilds it on its next request.
         "state_session_capacity": MAX_SESSIONS,
         # Every label, button and explanation in the browser's language, or the one a ?lang= link
         # asks for (demos/i18n.py). Server-side rendering would pick the language from the request
