@@ -269,8 +269,10 @@ def probabilities_figure(training: Training, found: sg.Gradients, settings: Sett
         title = "σ(s): 文脈語と負例 / the context word and the negatives"
     ticks = [f"{i}:{plotly_text(word)}" for i, word in enumerate(words)]
     colours = ["#ea580c" if i == context else "#2563eb" for i in range(len(words))]
+    # Each bar's score s = u_w·x_t in its hover text, beside the probability it gives.
     trace = {"type": "bar", "x": ticks, "y": [float(v) for v in values], "marker": {"color": colours},
-             "hovertemplate": "%{x}: %{y:.4f}<extra></extra>"}
+             "customdata": [float(score) for score in found.scores],
+             "hovertemplate": "%{x}: s = %{customdata:+.4f}, p = %{y:.4f}<extra></extra>"}
     return plotly_plot([trace], {"font": PLOT_FONT, "height": 300, "title": {"text": title},
                                  "margin": {"l": 10, "r": 10, "t": TITLE_MARGIN, "b": 10},
                                  "xaxis": {"type": "category", "showticklabels": len(words) <= 60, "tickangle": -60},
