@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import math
 import time
 from collections.abc import Iterator
@@ -150,17 +149,12 @@ def _api(*args: Any, **kwargs: Any) -> dict[str, Any]:
     return skipgram_steps(dict(bound.arguments))
 
 
-skipgram_steps_api = tasks.declared_handler(
+skipgram_steps_api = tasks.typed(tasks.declared_handler(
     _api, "skipgram_steps", "Train skip-gram (book section 1.3) by hand for a number of SGD steps, one (centre,"
     " context) pair each in corpus order, from word2vec's initialisation: X uniform in [-0.5/D, 0.5/D], U zero.",
     API_INPUTS, ("JSON: vocabulary (the rows of X and U), pairs ([centre, context] of each step), losses (one per"
-                 " step, natural log), X and U (|V| x D lists of lists after the steps), settings (the values used)",))
-# gr.api (a JSON endpoint without components) reads the parameters' types from the annotations.
-skipgram_steps_api.__annotations__ = {i.name: str if i.kind is None or i.choices else i.kind for i in API_INPUTS}
-skipgram_steps_api.__annotations__["return"] = dict
-skipgram_steps_api.__signature__ = inspect.Signature(
-    [parameter.replace(annotation=skipgram_steps_api.__annotations__[parameter.name])
-     for parameter in tasks.signature(API_INPUTS).parameters.values()], return_annotation=dict)
+                 " step, natural log), X and U (|V| x D lists of lists after the steps), settings (the values used)",)),
+    API_INPUTS)
 
 
 # ---- the view ---------------------------------------------------------------------------------------------

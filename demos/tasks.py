@@ -211,6 +211,17 @@ def declared_handler(handler: Callable[..., Any], name: str, summary: str, input
     return friendly_errors(handler)
 
 
+def typed(handler: Callable[..., Any], inputs: tuple[Input, ...]) -> Callable[..., Any]:
+    """A declared handler with type hints from its inputs and a dict for its answer: what gr.api (a JSON
+    endpoint without components) reads to describe the endpoint."""
+    hints = {i.name: str if i.kind is None or i.choices else i.kind for i in inputs}
+    handler.__annotations__ = {**hints, "return": dict}
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [parameter.replace(annotation=hints[parameter.name]) if parameter.name in hints else parameter
+         for parameter in inspect.signature(handler).parameters.values()], return_annotation=dict)
+    return handler
+
+
 @dataclass(frozen=True)
 class Answer:
     """A Task's result for one request and the inputs it ran on (checked). A streamed Task's result is

@@ -13,12 +13,14 @@ import gradio as gr
 import pytest
 from gradio.utils import get_function_description
 
-from demos import tasks
+from demos import prompting, tasks
+
+assert prompting.PROMPT_CLASSIFY  # a Task with a JSON endpoint only (its view is to come): declared on import
 from demos.common import InputError
 
 # Every model-backed action of the app (issue #21): a new one must be a Task to be listed here.
 EXPECTED = {"sentiment", "nli", "sts", "simcse", "ner", "summarize", "next_token", "generate", "contextual",
-            "fill_mask"}
+            "fill_mask", "prompt_classify"}
 TASKS = [tasks.TASKS[name] for name in sorted(EXPECTED)]
 IDS = [task.name for task in TASKS]
 
@@ -70,7 +72,9 @@ def test_one_declaration_feeds_the_page_the_signature_and_the_docstring(app_bloc
         assert declared.name in info and parameters[declared.name] == declared.described().split(": ", 1)[1]
         if declared.default is not tasks.REQUIRED:  # (a required text's default is its box's starting text)
             assert info[declared.name]["parameter_default"] == declared.default
-        if declared.choices:
+        if component.get_block_name() == "api":  # a JSON endpoint (gr.api): its signature is its page
+            assert info[declared.name]["python_type"]["type"] in ("str", "int", "float", "bool"), declared.name
+        elif declared.choices:
             assert [value for _, value in component.choices] == list(declared.choices)
         elif declared.kind in (int, float):  # a slider or a number box with the declared bounds
             assert (component.minimum, component.maximum) == (declared.low, declared.high), declared.name
