@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from demos import generation, tasks
-from demos.common import InputError
+import gradio as gr
+
+from demos import generation, i18n, tasks
+from demos.common import InputError, friendly_errors, markdown_literal
 from demos.tasks import Input, Task
 from models.loader import LoadedModel
+from models.registry import get_spec
 
 ZERO_SHOT = "レビュー：{text}\n感情："
 # Two reviews written for the app, one of each label (never one of the experiment's reviews).
@@ -144,7 +147,156 @@ prompt_classify = tasks.typed(PROMPT_CLASSIFY.endpoint(lambda answer: as_json(an
 
 
 def api() -> None:
-    """/prompt_classify for gradio_client and MCP (the side-by-side view comes next)."""
-    import gradio as gr
-
+    """/prompt_classify for gradio_client and MCP (the view, in the sentiment tab, calls the same handler)."""
     gr.api(prompt_classify, api_name="prompt_classify")
+
+
+# ---- the view: the same review both ways, and a small experiment ------------------------------------------
+
+# Written for the app, balanced, none of them a few-shot example: (review, its label).
+EXPERIMENT = [
+    ("画面がきれいで動作も速く、毎日快適に使っています。", "positive"),
+    ("店員さんの説明がわかりやすく、安心して買えました。", "positive"),
+    ("味が濃すぎず、家族みんなでおいしく食べました。", "positive"),
+    ("軽くて持ち運びやすいので、旅行にぴったりでした。", "positive"),
+    ("期待以上の出来で、友人にも勧めたいと思います。", "positive"),
+    ("組み立てが簡単で、子どもでもすぐに遊べました。", "positive"),
+    ("一週間で電源が入らなくなり、とてもがっかりしました。", "negative"),
+    ("写真と色がまったく違い、返品することにしました。", "negative"),
+    ("音が大きすぎて、夜はとても使えません。", "negative"),
+    ("説明書がわかりにくく、設定に何時間もかかりました。", "negative"),
+    ("注文から二週間たっても届かず、連絡もありません。", "negative"),
+    ("値段のわりに作りが雑で、すぐに壊れてしまいました。", "negative"),
+]
+LABELS = ("positive", "negative")  # the experiment's first label word stands for positive, the second for negative
+
+WORDS = i18n.register("prompting", {
+    "title": ("ファインチューニングとプロンプト（同じレビューを 2 通りで）", "Fine-tuning vs prompting (one review, two ways)"),
+    "intro": (
+        "§1.4 の 2 つの解き方を並べます。左：事前学習済み BERT に小さな分類ヘッドを足し、ラベル付きレビューで全体を学習したモデル"
+        "（ファインチューニング）。右：GPT-2 は事前学習のまま何も学習せず、プロンプトの続きとして各ラベル語が出る確率を比べます"
+        "（ラベル語の確率はそのトークンの条件付き確率の積、ラベル語どうしで正規化）。",
+        "The two ways of §1.4 side by side. Left: a pre-trained BERT with a small classification head added, all of it"
+        " trained on labelled reviews (fine-tuning). Right: GPT-2 left as pre-trained, nothing trained; each label"
+        " word's probability as the prompt's continuation (the product of its tokens' conditional probabilities,"
+        " normalised over the label words)."),
+    "preset": ("プロンプトの型", "Prompt preset"),
+    "zero_shot": ("ゼロショット", "Zero-shot"),
+    "few_shot": ("フューショット（例 2 つ）", "Few-shot (two examples)"),
+    "template": ("テンプレート（{text} にレビューが入ります）", "Template ({text} is where the review goes)"),
+    "label_words": ("ラベル語（カンマ区切り、1 つ目＝positive、2 つ目＝negative）",
+                    "Label words (comma-separated; first = positive, second = negative)"),
+    "model": ("GPT-2", "GPT-2"),
+    "run": ("2 通りで分類する", "Classify both ways"),
+    "fine_tuned": ("ファインチューニングした BERT", "Fine-tuned BERT"),
+    "prompted": ("プロンプトで GPT-2", "GPT-2 with a prompt"),
+    "experiment": ("例の 12 レビューで正解率を比べる", "Compare the accuracy on the 12 example reviews"),
+})
+TITLE = WORDS("title")
+
+
+def trained_text(fine_tuned: dict[str, Any]) -> str:
+    """What was trained in each case, from the fine-tuned model's own parameter count."""
+    head = next(part["parameters"] for part in fine_tuned["parts"] if part["name"] == "head")
+    return (f"**学習したもの / what was trained:** ファインチューニング：全 {fine_tuned['total']:,} パラメータ（うち追加した分類ヘッドは"
+            f" {head:,}）をラベル付きレビューで / fine-tuning: every one of its {fine_tuned['total']:,} parameters (the added"
+            f" head: {head:,}) on labelled reviews. プロンプト：なし（事前学習のまま） / prompting: nothing, the model is as"
+            " pre-trained.")
+
+
+def prompted_text(found: dict[str, Any]) -> str:
+    """The filled prompt with its tokens, and each label word's tokens, log-probability and share."""
+    tokens = " ｜ ".join(markdown_literal(token) for token in found["prompt_tokens"])
+    lines = [f"**モデルが読んだプロンプト / the prompt as the model read it**（{len(found['prompt_tokens'])} トークン / tokens）:",
+             "", "```", found["prompt"].replace("```", "ʼʼʼ"), "```", "", tokens, "",
+             "| ラベル語 / label word | トークン / tokens | ln P(語 / word ∣ prompt) | 正規化後 / normalised |", "|---|---|---|---|"]
+    lines += [f"| {markdown_literal(label['word'])} | {' ｜ '.join(markdown_literal(t) for t in label['tokens'])} | "
+              f"{label['logprob']:.4f} | {label['probability']:.1%} |" for label in found["labels"]]
+    return "\n".join(lines)
+
+
+def experiment(template: str, label_words: str, model_key: str) -> dict[str, Any]:
+    """Both ways over EXPERIMENT: each review's truth and two predictions, each way's accuracy and confusion."""
+    from demos import sentiment
+
+    words = label_words_of(label_words)[:2]
+    rows = []
+    for review, truth in EXPERIMENT:
+        probabilities, _ = sentiment.sentiment(review)
+        bert = max(probabilities, key=probabilities.get)
+        found = prompt_classify(review, template, ",".join(words), model_key)
+        best = max(found["labels"], key=lambda label: label["probability"])["word"]
+        rows.append({"review": review, "truth": truth, "fine_tuned": bert, "prompted": LABELS[words.index(best)]})
+    return {"rows": rows, **{way: _scores([row[way] for row in rows], [row["truth"] for row in rows])
+                             for way in ("fine_tuned", "prompted")}}
+
+
+def _scores(predicted: list[str], truths: list[str]) -> dict[str, Any]:
+    confusion = {truth: {guess: sum(1 for p, t in zip(predicted, truths) if t == truth and p == guess)
+                         for guess in LABELS} for truth in LABELS}
+    return {"accuracy": sum(p == t for p, t in zip(predicted, truths)) / len(truths), "confusion": confusion}
+
+
+def experiment_text(found: dict[str, Any]) -> str:
+    lines = [f"正解率 / accuracy: ファインチューニング / fine-tuned **{found['fine_tuned']['accuracy']:.0%}**, プロンプト / "
+             f"prompted **{found['prompted']['accuracy']:.0%}**（{len(found['rows'])} 件 / reviews）", ""]
+    for way, ja, en in (("fine_tuned", "ファインチューニング", "fine-tuned"), ("prompted", "プロンプト", "prompted")):
+        confusion = found[way]["confusion"]
+        lines += [f"**{ja} / {en}** — 混同行列 / confusion (行＝正解 / rows: truth)", "",
+                  "| | → positive | → negative |", "|---|---|---|"]
+        lines += [f"| {truth} | {confusion[truth]['positive']} | {confusion[truth]['negative']} |" for truth in LABELS]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def experiment_rows(found: dict[str, Any]) -> list[list[str]]:
+    mark = lambda guess, truth: f"{guess} {'✓' if guess == truth else '✗'}"  # noqa: E731 - a sign, not only colour
+    return [[row["review"], row["truth"], mark(row["fine_tuned"], row["truth"]), mark(row["prompted"], row["truth"])]
+            for row in found["rows"]]
+
+
+@friendly_errors
+def both_ways(review: str, template: str, label_words: str, model_key: str) -> tuple:
+    from demos import inside, sentiment
+
+    label, note = sentiment.sentiment(review)
+    found = prompt_classify(review, template, label_words, model_key)
+    prompted = {item["word"]: item["probability"] for item in found["labels"]}
+    return label, trained_text(inside.anatomy("sentiment")), prompted, prompted_text(found)
+
+
+@friendly_errors
+def experiment_view(template: str, label_words: str, model_key: str) -> tuple[str, list[list[str]]]:
+    found = experiment(template, label_words, model_key)
+    return experiment_text(found), experiment_rows(found)
+
+
+def section(review: gr.Textbox) -> None:
+    """The view, in the sentiment tab under its own review box (closed until opened)."""
+    with gr.Accordion(WORDS("title"), open=False):
+        gr.Markdown(WORDS("intro"))
+        with gr.Row():
+            preset = gr.Radio([(WORDS(name), name) for name in PRESETS], value="zero_shot", label=WORDS("preset"))
+            model = PROMPT_MODEL.radio(lambda key: get_spec(key).resolve_id(), WORDS("model"))
+        with gr.Row():
+            template = gr.Textbox(value=ZERO_SHOT, label=WORDS("template"), lines=3, max_length=2_000)
+            label_words = gr.Textbox(value=DEFAULT_LABEL_WORDS, label=WORDS("label_words"), max_length=200)
+        run = gr.Button(WORDS("run"), variant="primary")
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown(f"#### {i18n.both_languages(WORDS('fine_tuned'))}")
+                fine_tuned = gr.Label(label=WORDS("fine_tuned"))
+                trained = gr.Markdown()
+            with gr.Column():
+                gr.Markdown(f"#### {i18n.both_languages(WORDS('prompted'))}")
+                prompted = gr.Label(label=WORDS("prompted"))
+                details = gr.Markdown()
+        compare = gr.Button(WORDS("experiment"), size="sm")
+        summary = gr.Markdown()
+        table = gr.Dataframe(headers=["レビュー / review", "正解 / truth", "ファインチューニング / fine-tuned",
+                                      "プロンプト / prompted"], interactive=False)
+    private = {"api_visibility": "private"}
+    preset.input(lambda name: PRESETS[name], inputs=[preset], outputs=[template], **private)
+    run.click(both_ways, inputs=[review, template, label_words, model], outputs=[fine_tuned, trained, prompted, details],
+              **private)
+    compare.click(experiment_view, inputs=[template, label_words, model], outputs=[summary, table], **private)

@@ -51,7 +51,8 @@ def build() -> dict[str, gr.Component]:
                  concurrency_limit=batching.batch_size())
     clickable_examples(EXAMPLES, [text], WORDS("examples"),
                        [(sentiment, [text], [label, note])])
-    from demos import inside  # here: inside reads every tab's Task
+    from demos import inside, prompting  # here: they read every tab's Task
 
     inside.section(["sentiment"], [text])
+    prompting.section(text)
     return {"text": text}  # what a shared link may fill (demos/links.py)

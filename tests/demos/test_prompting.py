@@ -57,3 +57,28 @@ def test_the_filled_prompt_is_read_without_special_tokens(model):
 def test_a_template_without_its_slot_or_too_few_label_words_is_refused(model, template, words, message):
     with pytest.raises(InputError, match=message):
         prompting.classify_by_prompt(model, "良い本です。", template, words)
+
+
+def test_the_experiment_scores_both_ways_over_the_shown_reviews(load_model, model, monkeypatch):
+    found = prompting.experiment("", "ポジティブ,ネガティブ", "GENERATION_SMALL")
+    rows = found["rows"]
+    assert [row["review"] for row in rows] == [review for review, _ in prompting.EXPERIMENT]
+    assert sum(row["truth"] == "positive" for row in rows) == len(rows) // 2  # balanced
+    assert not any(review in prompting.FEW_SHOT for review, _ in prompting.EXPERIMENT)  # never its own example
+    for way in ("fine_tuned", "prompted"):
+        right = sum(row[way] == row["truth"] for row in rows)
+        assert found[way]["accuracy"] == right / len(rows)
+        confusion = found[way]["confusion"]
+        assert sum(confusion[t][g] for t in prompting.LABELS for g in prompting.LABELS) == len(rows)
+        assert confusion["positive"]["positive"] + confusion["negative"]["negative"] == right
+    # the fixed GPT-2 gives every review the same answer: the label word with more probability, always
+    assert len({row["prompted"] for row in rows}) == 1 and found["prompted"]["accuracy"] == 0.5
+    table = prompting.experiment_rows(found)
+    assert all(cell.endswith(("✓", "✗")) for row in table for cell in row[2:])
+
+
+def test_both_ways_side_by_side_says_what_was_trained(model):
+    label, trained, prompted, details = prompting.both_ways("良い本です。", "", "ポジティブ,ネガティブ", "GENERATION_SMALL")
+    assert set(label) == {"positive", "negative"} and sum(prompted.values()) == pytest.approx(1.0)
+    assert "なし（事前学習のまま）" in trained and "head" in trained
+    assert "ln P" in details and "ポジティブ" in details
