@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "classroom", "cold_tabs", "streaming", "tokenizer",
-            "word2vec", "kernels", "quantization", "inside", "skipgram")
+            "word2vec", "kernels", "quantization", "inside", "skipgram", "prompting")
 
 
 def _cuda_available() -> bool:
@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.inside(settings)
         elif name == "skipgram":
             results[name] = sections.skipgram(env, settings)
+        elif name == "prompting":
+            results[name] = sections.prompting(settings)
     table = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"

@@ -49,6 +49,11 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
         slowest = max(row["ours_ms"] for name, row in learning["steps"].items() if name.endswith("batch 1"))
         checks.append((f"a skip-gram step ≤ 5 ms ({learning['words']} words, D = {learning['dim']})", slowest <= 5,
                        f"{slowest:.3f} ms"))
+    prompted = results.get("prompting")
+    if prompted:
+        worst = max(prompted["rows"].values(), key=lambda row: row["ratio"])
+        checks.append((f"prompt classification ≤ {prompted['label_words']} × a next-token call", worst["ratio"] <=
+                       prompted["label_words"], f"{worst['ratio']:.2f}× at most"))
     return checks
 
 
@@ -200,6 +205,12 @@ def markdown(results: dict) -> str:
             for name, row in learning["steps"].items())
             + f". Through /skipgram_steps (|V| = {learning['api_words']}, D = 10): {learning['api_steps_per_s']:,.0f}"
             f" steps/s ({learning['api_steps']:,} steps in {learning['api_s']:.2f} s, JSON included).")
+    prompted = results.get("prompting")
+    if prompted:
+        lines.append(f"- Prompting as a classifier (GENERATION_SMALL, {prompted['label_words']} label words in one batch): "
+                     + "; ".join(f"{name} prompt ({row['prompt_tokens']} tokens) {row['classify_p50_ms']:.0f} ms, one "
+                                 f"next-token call on it {row['next_token_p50_ms']:.0f} ms ({row['ratio']:.2f}×)"
+                                 for name, row in prompted["rows"].items()) + ".")
     return "\n".join(lines) + "\n"
 
 

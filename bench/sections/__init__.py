@@ -19,6 +19,7 @@ from bench.sections.inside import inside
 from bench.sections.kernels import _largest_difference, kernels
 from bench.sections.latency import latency
 from bench.sections.page_ready import page_ready
+from bench.sections.prompting import prompting
 from bench.sections.quantization import quantization
 from bench.sections.skipgram import skipgram
 from bench.sections.streaming import streaming
@@ -28,4 +29,4 @@ from bench.sections.word2vec import word2vec
 
 __all__ = ["LONG_TEXT", "Settings", "fitting_text", "page_ready", "latency", "api_latency", "throughput",
            "encoder_flops", "batching_ceiling", "mixed_lengths", "classroom", "cold_tabs", "streaming",
-           "tokenizer_tab", "word2vec", "quantization", "kernels", "_largest_difference", "inside", "skipgram"]
+           "tokenizer_tab", "word2vec", "quantization", "kernels", "_largest_difference", "inside", "skipgram", "prompting"]

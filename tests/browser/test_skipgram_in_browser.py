@@ -23,7 +23,7 @@ def test_step_play_pause_and_compare(browser, running_app, language, mode):
         view = page.locator("[role=tabpanel]:visible [role=tabpanel]:visible").first
         done = view.get_by_label(words("done"))
         view.get_by_role("button", name=words("one"), exact=True).click()
-        view.get_by_text("L = −ln P(c | t)", exact=False).wait_for(timeout=30_000)
+        view.locator("li", has_text="L = −ln P(c | t)").first.wait_for(timeout=30_000)
         assert "ln |V|" in view.inner_text() or "ln 38" in view.inner_text()  # the first loss, said on screen
         view.get_by_role("button", name=words("ten")).click()
         page.wait_for_function("(el) => el.value === '11'", arg=done.element_handle(), timeout=30_000)
