@@ -15,7 +15,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "classroom", "tokenizer",
-         "kernels", "inside", "skipgram", "--out", str(tmp_path / "out")],
+         "kernels", "inside", "skipgram", "prompting", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -45,6 +45,9 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
                                                                     ("softmax", "negative_sampling") for b in (1, 16)}
     assert all(row["ours_ms"] > 0 and row["autograd_ms"] > 0 for row in learning["steps"].values())
     assert learning["api_steps_per_s"] > 0
+    prompted = results["prompting"]  # a classification beside one next-token call on the same prompt
+    assert set(prompted["rows"]) == {"zero_shot", "few_shot"} and prompted["label_words"] == 2
+    assert all(row["ratio"] == row["classify_p50_ms"] / row["next_token_p50_ms"] for row in prompted["rows"].values())
     classroom = results["classroom"]  # both servers answered every student alike
     assert classroom["reused"]["same_answer"] and classroom["computed"]["same_answer"]
     assert 0 < classroom["reused"]["first_answer_s"] <= classroom["reused"]["last_answer_s"]
