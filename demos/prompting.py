@@ -191,6 +191,8 @@ WORDS = i18n.register("prompting", {
     "fine_tuned": ("ファインチューニングした BERT", "Fine-tuned BERT"),
     "prompted": ("プロンプトで GPT-2", "GPT-2 with a prompt"),
     "experiment": ("例の 12 レビューで正解率を比べる", "Compare the accuracy on the 12 example reviews"),
+    "fine_tuned_heading": ("#### ファインチューニングした BERT", "#### Fine-tuned BERT"),
+    "prompted_heading": ("#### プロンプトで GPT-2", "#### GPT-2 with a prompt"),
 })
 TITLE = WORDS("title")
 
@@ -284,11 +286,11 @@ def section(review: gr.Textbox) -> None:
         run = gr.Button(WORDS("run"), variant="primary")
         with gr.Row():
             with gr.Column():
-                gr.Markdown(f"#### {i18n.both_languages(WORDS('fine_tuned'))}")
+                gr.Markdown(WORDS("fine_tuned_heading"))
                 fine_tuned = gr.Label(label=WORDS("fine_tuned"))
                 trained = gr.Markdown()
             with gr.Column():
-                gr.Markdown(f"#### {i18n.both_languages(WORDS('prompted'))}")
+                gr.Markdown(WORDS("prompted_heading"))
                 prompted = gr.Label(label=WORDS("prompted"))
                 details = gr.Markdown()
         compare = gr.Button(WORDS("experiment"), size="sm")
