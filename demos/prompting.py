@@ -31,6 +31,8 @@ PRESETS = {"zero_shot": ZERO_SHOT, "few_shot": FEW_SHOT}
 SLOT = "{text}"
 DEFAULT_LABEL_WORDS = "ポジティブ,ネガティブ"
 MOST_LABELS = 10
+LONGEST_LABEL_WORD = 50
+LONGEST_TEMPLATE = 4_000
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ def label_words_of(text: Any) -> list[str]:
     if len(words) < 2:
         raise InputError("ラベルの語を 2 つ以上、カンマで区切って書いてください（例：ポジティブ,ネガティブ）。 / Give at least two"
                          " label words, separated by commas (for example ポジティブ,ネガティブ).")
-    if len(words) > MOST_LABELS:
-        raise InputError(f"ラベルの語は {MOST_LABELS} 個までです。 / At most {MOST_LABELS} label words.")
+    if len(words) > MOST_LABELS or max(map(len, words)) > LONGEST_LABEL_WORD:
+        raise InputError(f"ラベルの語は {MOST_LABELS} 個まで、それぞれ {LONGEST_LABEL_WORD} 文字までです。 / At most"
+                         f" {MOST_LABELS} label words, each at most {LONGEST_LABEL_WORD} characters.")
     return words
 
 
@@ -66,6 +69,9 @@ def template_of(text: Any) -> str:
     template = str(text or "")
     if not template.strip():
         return ZERO_SHOT
+    if len(template) > LONGEST_TEMPLATE:
+        raise InputError(f"テンプレートが長すぎます（{LONGEST_TEMPLATE:,} 文字まで）。 / The template is too long (at most"
+                         f" {LONGEST_TEMPLATE:,} characters).")
     if SLOT not in template:
         raise InputError("テンプレートに {text} を入れてください（レビューが入る場所です）。 / Put {text} in the template:"
                          " that is where the review goes.")
@@ -281,7 +287,7 @@ def section(review: gr.Textbox) -> None:
             preset = gr.Radio([(WORDS(name), name) for name in PRESETS], value="zero_shot", label=WORDS("preset"))
             model = PROMPT_MODEL.radio(lambda key: get_spec(key).resolve_id(), WORDS("model"))
         with gr.Row():
-            template = gr.Textbox(value=ZERO_SHOT, label=WORDS("template"), lines=3, max_length=2_000)
+            template = gr.Textbox(value=ZERO_SHOT, label=WORDS("template"), lines=3, max_length=LONGEST_TEMPLATE)
             label_words = gr.Textbox(value=DEFAULT_LABEL_WORDS, label=WORDS("label_words"), max_length=200)
         run = gr.Button(WORDS("run"), variant="primary")
         with gr.Row():

@@ -53,6 +53,8 @@ def test_the_filled_prompt_is_read_without_special_tokens(model):
     ("レビュー：感情：", "ポジティブ,ネガティブ", "{text}"),
     ("", "ポジティブ", "at least two"),
     ("", " , 、", "at least two"),
+    ("", ",".join(f"語{i}" for i in range(11)), "At most 10 label words"),
+    ("{text}" + "あ" * 5000, "ポジティブ,ネガティブ", "too long"),
 ])
 def test_a_template_without_its_slot_or_too_few_label_words_is_refused(model, template, words, message):
     with pytest.raises(InputError, match=message):
