@@ -411,8 +411,9 @@ def play(done: float | None, *values: Any) -> Iterator[tuple]:
 def compare_with_gensim(done: float | None, *values: Any) -> list[list[str]]:
     """The same corpus, dimension, window and seed trained by gensim's skip-gram (negative sampling) for as many
     epochs as the steps done here, and the neighbours each gives."""
-    from gensim.models import Word2Vec
+    from models.word2vec import gensim_models
 
+    Word2Vec = gensim_models().Word2Vec
     settings = _settings(values)
     steps = max(1, int(done or 0))
     training, state = state_at(settings, steps)

@@ -140,6 +140,14 @@ def _make_room(incoming_key: str, incoming_bytes: int) -> None:
         tunings.run(tunings.EVICTED)
 
 
+@contextmanager
+def one_import_at_a_time() -> Iterator[None]:
+    """While another thread imports torch (the warm-up) or loads a model: wait for it. A library that looks
+    at torch while importing (scipy, under gensim) failed on a torch half imported in the other thread."""
+    with _build_guard:
+        yield
+
+
 def import_libraries() -> None:
     """Import torch and transformers' loading functions, one import or load at a time (see _build_guard)."""
     with _build_guard:

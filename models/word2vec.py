@@ -8,17 +8,20 @@ from __future__ import annotations
 import atexit
 import codecs
 import hashlib
+import importlib
 import itertools
 import logging
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from models.morphology import tagger
 from models.recent import LeastRecentlyUsed
@@ -142,9 +145,19 @@ def fingerprint(sentences: list[list[str]]) -> str:
     return digest.hexdigest()
 
 
+def gensim_models() -> Any:
+    """gensim.models, imported the first time under the loader's import guard (loader.one_import_at_a_time)."""
+    if "gensim.models" not in sys.modules:
+        from models import loader  # here: the loader needs transformers' settings only when it loads
+
+        with loader.one_import_at_a_time():
+            return importlib.import_module("gensim.models")
+    return sys.modules["gensim.models"]
+
+
 def train(sentences: list[list[str]], params: Params, on_epoch: Callable[[int, float], None] | None = None) -> Trained:
     """Train gensim Word2Vec and collect the loss of each epoch (gensim reports a running total)."""
-    from gensim.models import Word2Vec
+    Word2Vec = gensim_models().Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
     words = sum(len(s) for s in sentences)
