@@ -101,6 +101,8 @@ def launch_settings(environ: dict[str, str]) -> dict:
         "head": i18n.RELOAD_ON_SWITCH_SCRIPT + theme.HEAD,
         # Plots follow light and dark mode; phone fixes (demos/theme.py).
         "css": theme.CSS,
+        # Text colours with AA contrast (Gradio's white on orange-500 is 2.8:1).
+        "theme": theme.app_theme(),
         # curl calls on /gradio_api/call/<api> get the defaults gradio_client would send, or a clear refusal.
         "app_kwargs": {"middleware": [Middleware(links.LongLinkGuard), Middleware(i18n.LanguageFromURL),
                                       Middleware(api_inputs.ApiInputsGuard, api_info=lambda: demo.get_api_info())]},
