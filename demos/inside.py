@@ -493,8 +493,7 @@ def _attention(task: str, layer: int, head: int, hide: bool, *values: str) -> tu
     from demos import attention_map
 
     text, text_pair, model_key = _read(task, values)
-    found = attention_map.attention(task, text, text_pair, layer if layer is not None else -1,
-                                    head if head is not None else -1, model_key)
+    found = attention_map.attention(task, text, text_pair, layer, head, model_key)  # None: the default (-1)
     layers = [(LAST, -1)] + [(str(i), i) for i in range(1, found["layers"] + 1)]
     heads = [(AVERAGE, -1)] + [(str(i), i) for i in range(1, found["heads"] + 1)]
     return (attention_map.heatmap(found, hide), gr.Dropdown(choices=layers), gr.Dropdown(choices=heads))

@@ -267,7 +267,7 @@ def experiment_rows(found: dict[str, Any]) -> list[list[str]]:
 def both_ways(review: str, template: str, label_words: str, model_key: str) -> tuple:
     from demos import inside, sentiment
 
-    label, note = sentiment.sentiment(review)
+    label, _ = sentiment.sentiment(review)
     found = prompt_classify(review, template, label_words, model_key)
     prompted = {item["word"]: item["probability"] for item in found["labels"]}
     return label, trained_text(inside.anatomy("sentiment")), prompted, prompted_text(found)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from demos import generation, i18n, inside, nli, sentiment, similarity, tasks
+from demos import generation, i18n, inside, nli, sentiment, similarity
 from demos.common import InputError, markdown_literal
 from demos.tasks import Input
 from models import loader
@@ -135,8 +135,9 @@ def _removed(found: inside.Prediction, word: dict[str, Any], explained: str, ind
     texts = list(found.texts)
     text = texts[word["segment"]]
     texts[word["segment"]] = text[:word["start"]] + text[word["end"]:]
-    args = (*texts, found.model_key) if found.task.model_key is None else tuple(texts)
-    after = explained_number(inside.passes(tasks.run(found.task, *args).result)[0], explained, index)
+    again = inside.prediction(found.task.name, texts[0], texts[1] if len(texts) > 1 else "", found.model_key,
+                              among=TASKS)
+    after = explained_number(again.first, explained, index)
     return {"word": word["word"], "segment": word["segment"], "score": word["score"], "after": after,
             "change": after - before}
 
