@@ -1,6 +1,7 @@
 """A real Chromium (Debian's package) driven by Playwright against the app on 127.0.0.1."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def page(browser, running_app):
     yield page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context.close()
+    assert errors == [], errors
+
+
+@contextmanager
+def page_at(browser, url: str, mode: str = "light", width: int = 1280):
+    """A page at ``url`` (light or dark) that fails the test on uncaught browser errors, closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="ja-JP", color_scheme=mode)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(url)
+        yield page
+    finally:
+        context.close()
     assert errors == [], errors
 
 

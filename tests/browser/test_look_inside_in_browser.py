@@ -3,7 +3,7 @@
 import pytest
 
 from demos import attention_map, i18n, inside, nli, saliency, similarity
-from tests.browser.conftest import ja, open_tab, screenshot, toast_texts
+from tests.browser.conftest import page_at, ja, open_tab, screenshot, toast_texts
 
 
 def _open_section(panel):
@@ -41,12 +41,7 @@ def test_the_similarity_section_switches_between_its_two_models(page):
 
 @pytest.mark.parametrize("language, mode", [("ja", "light"), ("en", "dark")])
 def test_the_heatmaps_and_the_coloured_words_show_in_both_languages_and_modes(browser, running_app, language, mode):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", color_scheme=mode)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto(f"{running_app.url}?tab=sentiment&lang={language}&__theme={mode}")
+    with page_at(browser, f"{running_app.url}?tab=sentiment&lang={language}&__theme={mode}", mode) as page:
         panel = page.locator("[role=tabpanel]:visible").first
         panel.get_by_role("textbox").first.fill("この映画は最高だった。")
         words = inside.WORDS
@@ -67,9 +62,6 @@ def test_the_heatmaps_and_the_coloured_words_show_in_both_languages_and_modes(br
         page.get_by_role("option", name="1", exact=True).wait_for(timeout=10_000)
         assert toast_texts(page) == []
         screenshot(page, f"look-inside-sentiment-{language}-{mode}")
-    finally:
-        context.close()
-    assert errors == [], errors
 
 
 def test_the_next_token_heatmap_shows_the_causal_mask(page):

@@ -4,18 +4,13 @@ ways, what was trained, the prompt's tokens, and the experiment's accuracy with 
 import pytest
 
 from demos import i18n, prompting
-from tests.browser.conftest import toast_texts
+from tests.browser.conftest import page_at, toast_texts
 
 
 @pytest.mark.parametrize("language, mode", [("ja", "light"), ("en", "dark")])
 def test_one_review_two_ways_and_the_experiment(browser, running_app, language, mode):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", color_scheme=mode)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
     words = lambda name: i18n.in_language(prompting.WORDS(name), language)  # noqa: E731
-    try:
-        page.goto(f"{running_app.url}?tab=sentiment&lang={language}&__theme={mode}")
+    with page_at(browser, f"{running_app.url}?tab=sentiment&lang={language}&__theme={mode}", mode) as page:
         panel = page.locator("[role=tabpanel]:visible").first
         panel.get_by_role("textbox").first.fill("この本はとても読みやすかった。")
         panel.get_by_role("button", name=words("title")).click()
@@ -32,6 +27,3 @@ def test_one_review_two_ways_and_the_experiment(browser, running_app, language, 
         marks = shown.count("✓") + shown.count("✗")  # a mark on each prediction, not only a colour
         assert marks > 0 and marks % 2 == 0 and shown.count("%") >= 4
         assert toast_texts(page) == []
-    finally:
-        context.close()
-    assert errors == [], errors

@@ -7,18 +7,13 @@ import time
 import pytest
 
 from demos import i18n, skipgram
-from tests.browser.conftest import toast_texts
+from tests.browser.conftest import page_at, toast_texts
 
 
 @pytest.mark.parametrize("language, mode", [("ja", "light"), ("en", "dark")])
 def test_step_play_pause_and_compare(browser, running_app, language, mode):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", color_scheme=mode)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
     words = lambda name: i18n.in_language(skipgram.WORDS(name), language)  # noqa: E731
-    try:
-        page.goto(f"{running_app.url}?tab=word2vec&lang={language}&__theme={mode}")
+    with page_at(browser, f"{running_app.url}?tab=word2vec&lang={language}&__theme={mode}", mode) as page:
         page.get_by_role("tab", name=words("tab")).click()
         view = page.locator("[role=tabpanel]:visible [role=tabpanel]:visible").first
         done = view.get_by_label(words("done"))
@@ -45,6 +40,3 @@ def test_step_play_pause_and_compare(browser, running_app, language, mode):
         view.get_by_role("button", name=words("gensim")).click()
         page.wait_for_function(f"(el) => ({cosines})(el) === 96", arg=shown, timeout=30_000)  # and gensim's
         assert toast_texts(page) == []
-    finally:
-        context.close()
-    assert errors == [], errors
