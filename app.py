@@ -20,7 +20,7 @@ if __name__ == "__main__":
         sys.exit(str(error))
 
 # demos before gradio: importing demos imports Gradio leaner (demos/lean_start.py).
-from demos import DEMOS, api_inputs, i18n, inside, lean_start, links, prompting, texts, theme  # noqa: E402
+from demos import DEMOS, api_inputs, i18n, inside, lean_start, links, notebook, prompting, texts, theme  # noqa: E402
 from demos.components import FILES_KEPT_HOURS  # noqa: E402
 from models import gpu, loader, tunings  # noqa: E402
 
@@ -57,9 +57,11 @@ def build_app() -> gr.Blocks:
                     fields = link_fields[tab] = module.build() or {}
                     if fields:
                         links.link_maker(tab, fields)
+                    notebook.maker(tab)  # a model tab's input and settings as a notebook (demos/notebook.py)
         links.attach(blocks, tabs, link_fields)
         inside.api()  # /steps, /anatomy, /saliency, /attention: what every tab's "Look inside" shows, as JSON
         prompting.api()  # /prompt_classify: GPT-2 steered by a prompt (its view beside the fine-tuned BERT: next)
+        notebook.api()  # /notebook: a tab's input as a Jupyter notebook that prints the same numbers
         theme.mark_results_stale_on_edit(blocks)
     # A bounded queue: a crowd gets "queue full" instead of unbounded memory.
     summary_off = not settings.current().monitoring and SUMMARY_EVERY_ENV not in os.environ
