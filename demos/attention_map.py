@@ -77,7 +77,7 @@ def heatmap(found: dict[str, Any], hide_special: bool = False) -> Any:
 
 
 WORDS = i18n.register("attention", {
-    "title": ("#### 注意の重み（アテンション）", "#### Attention weights"),
+    "title": ("## 注意の重み（アテンション）", "## Attention weights"),
     "not_explanation": (
         "行＝読むトークン、列＝読まれるトークン。各行の合計は 1 です。注意の重みは層が「どこを見たか」で、"
         "答えの理由（説明）ではありません。理由に近いものは下の顕著性で測ります。",

@@ -245,8 +245,8 @@ def parts_of(model: Any, head_pretrained: bool) -> dict[str, Any]:
 
 WORDS = i18n.register("inside", {
     "look_inside": ("中身を見る", "Look inside"),
-    "steps": ("#### 予測の手順", "#### Steps of the prediction"),
-    "anatomy": ("#### モデルの構成（パラメータ数）", "#### Model anatomy (parameters)"),
+    "steps": ("## 予測の手順", "## Steps of the prediction"),
+    "anatomy": ("## モデルの構成（パラメータ数）", "## Model anatomy (parameters)"),
     "show": ("表示する", "Show"),
     "which": ("どのモデル", "Which model"),
 })

@@ -600,11 +600,15 @@ def notebook(tab: str, inputs_json: str = "{}") -> str:
 
 
 def api() -> None:
-    """/notebook for gradio_client and MCP: hidden inputs and file, wired to nothing on the page."""
+    """/notebook for gradio_client and MCP: hidden inputs, file and button, so nothing on the page starts it.
+
+    Not gr.on([]): with no triggers Gradio runs the event whenever one of its inputs changes (an error toast
+    on the page)."""
     tab = gr.Textbox(visible=False)
     inputs_json = gr.Textbox(value="{}", visible=False)
     made = gr.File(visible=False)
-    gr.on([], notebook, inputs=[tab, inputs_json], outputs=[made], api_name="notebook")  # no trigger: API only
+    hidden = gr.Button(WORDS("make"), visible=False)
+    hidden.click(notebook, inputs=[tab, inputs_json], outputs=[made], api_name="notebook")
 
 
 def _components(tab: str) -> dict[str, Any]:

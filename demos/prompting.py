@@ -197,8 +197,8 @@ WORDS = i18n.register("prompting", {
     "fine_tuned": ("ファインチューニングした BERT", "Fine-tuned BERT"),
     "prompted": ("プロンプトで GPT-2", "GPT-2 with a prompt"),
     "experiment": ("例の 12 レビューで正解率を比べる", "Compare the accuracy on the 12 example reviews"),
-    "fine_tuned_heading": ("#### ファインチューニングした BERT", "#### Fine-tuned BERT"),
-    "prompted_heading": ("#### プロンプトで GPT-2", "#### GPT-2 with a prompt"),
+    "fine_tuned_heading": ("## ファインチューニングした BERT", "## Fine-tuned BERT"),
+    "prompted_heading": ("## プロンプトで GPT-2", "## GPT-2 with a prompt"),
 })
 TITLE = WORDS("title")
 

@@ -143,7 +143,7 @@ def _removed(found: inside.Prediction, word: dict[str, Any], explained: str, ind
 
 
 WORDS = i18n.register("saliency", {
-    "title": ("#### どの語が答えを押したか（顕著性）", "#### Which words pushed the answer (saliency)"),
+    "title": ("## どの語が答えを押したか（顕著性）", "## Which words pushed the answer (saliency)"),
     "method": ("手法", "Method"),
     "target": ("説明するラベル・トークン（空欄なら予測）", "Label or token to explain (empty: the prediction)"),
     "steps": ("ステップ数（Integrated Gradients）", "Steps (Integrated Gradients)"),

@@ -31,9 +31,9 @@ WORDS = i18n.register("tokenizer", {
     "placeholder": ("<p style='color:#6b7280'>「分割する」を押すか、例をクリックしてください。</p>",
                     "<p style='color:#6b7280'>Press Tokenize or click an example.</p>"),
     "tokens_and_ids": ("トークンとID", "Tokens and ids"),
-    "heading_bert": ("#### BERT（MeCab + WordPiece）", "#### BERT (MeCab + WordPiece)"),
-    "heading_t5": ("#### T5（SentencePiece）", "#### T5 (SentencePiece)"),
-    "heading_gpt2": ("#### GPT-2（SentencePiece）", "#### GPT-2 (SentencePiece)"),
+    "heading_bert": ("## BERT（MeCab + WordPiece）", "## BERT (MeCab + WordPiece)"),
+    "heading_t5": ("## T5（SentencePiece）", "## T5 (SentencePiece)"),
+    "heading_gpt2": ("## GPT-2（SentencePiece）", "## GPT-2 (SentencePiece)"),
     "json": ("JSON（/tokenize の結果）", "JSON (what /tokenize returns)"),
     # Below the three columns: what the chips that are not characters of the text mean.
     "legend": (f"`{MARKER}` = 単語の始まりの印（文字なし）・灰色 = 特殊トークン・赤枠 = 未知のトークン"

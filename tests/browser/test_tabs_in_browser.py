@@ -40,9 +40,9 @@ def test_ner_example_click_highlights_entities(page):
     panel = open_tab(page, ner.TITLE)
     panel.locator("button.gallery-item").first.click()  # 鈴木一郎さんはソニーの社員として、大阪の本社で働いている。
     panel.get_by_text("Found 1 named entity").wait_for(timeout=60_000)
-    # The tiny model's lexicon knows 大阪 (地名) only: it alone is drawn in the 地名 colour (#10b981).
+    # The tiny model's lexicon knows 大阪 (地名) only: it alone is drawn in the 地名 colour (#047857).
     marked = panel.get_by_test_id("highlighted-text").locator(".token", has_text="大阪")
-    assert "rgba(16, 185, 129" in marked.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert "rgba(4, 120, 87" in marked.first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert panel.get_by_test_id("cell-0-0").inner_text() == "大阪"  # the table's first row: entity, type
     assert panel.get_by_test_id("cell-0-1").inner_text() == "地名"
     assert toast_texts(page) == []

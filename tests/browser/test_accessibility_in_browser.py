@@ -1,0 +1,164 @@
+"""Accessibility (WCAG 2.2 AA) in a real Chromium: axe-core on every tab after its example ran, the
+keyboard alone, targets of at least 24 × 24 px and text at 200 %.
+
+axe-core comes bundled with axe-playwright-python (requirements-test.txt). What Gradio draws and the app
+cannot change is listed in GRADIO_OWN with the reason (README, "Accessibility", says so too); everything
+else must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from demos import DEMOS, i18n, links
+from tests.browser.conftest import close_toasts, page_at, run_and_wait, toast_texts
+
+# The rules of WCAG 2.0–2.2 at levels A and AA, and axe's best practices.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+                                                     "best-practice"]},
+               "resultTypes": ["violations"]}
+# (rule, a piece of the node's selector, why the app cannot fix it). Empty: nothing of Gradio's is left.
+GRADIO_OWN: list[tuple[str, str, str]] = []
+
+TABS = [links.tab_id(module) for module in DEMOS]
+MODEL_TABS = [tab for tab in TABS if tab != "about"]
+LOOK_INSIDE = ("中身を見る", "Look inside")
+
+# Every element a pointer or a key can act on, its size, and where it sits (WCAG 2.5.8's inline exception:
+# a link inside a sentence may be as small as its text). Gradio keeps hidden copies of the tab buttons to
+# measure them (aria-hidden, never focused): not targets. A radio button or checkbox is its whole label.
+_SMALL_TARGETS = """() => [...document.querySelectorAll(
+        'a[href], button, input, textarea, select, summary, [role=tab], [role=button], [tabindex]:not([tabindex="-1"])')]
+    .filter((e) => !e.closest('[aria-hidden=true]') && !e.closest('p, li, td'))
+    .map((e) => (e.type === 'radio' || e.type === 'checkbox') && e.closest('label') ? e.closest('label') : e)
+    .map((e) => [e, e.getBoundingClientRect()])
+    .filter(([e, box]) => box.width > 0 && box.height > 0 && getComputedStyle(e).visibility !== 'hidden')
+    .filter(([e, box]) => box.width < 24 || box.height < 24)
+    .map(([e, box]) => `${e.tagName} "${(e.innerText || e.getAttribute('aria-label') || '').slice(0, 30)}" `
+                       + `${Math.round(box.width)}×${Math.round(box.height)}`)"""
+
+
+def _loaded(page) -> None:
+    """Wait until the page's own start-up requests are done: an example clicked before them was undone."""
+    page.get_by_role("tab").first.wait_for()
+    page.wait_for_load_state("networkidle")
+
+
+def _run_example_and_open_sections(page, language: str) -> None:
+    """The visible tab's first example (the answer is audited too), then its "Look inside" opened."""
+    panel = page.locator("[role=tabpanel]:visible").first
+    example = panel.locator("button.gallery-item, [data-testid=dataset-cell-0-0]").first
+    if example.count():
+        run_and_wait(page, example.click, timeout=120_000)
+    inside = panel.get_by_role("button", name=LOOK_INSIDE[language == "en"])
+    if inside.count():
+        run_and_wait(page, inside.first.click, timeout=120_000)
+    # Answers fade in: colours are measured once every transition has ended.
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running'"
+                           " || a.effect.getTiming().iterations === Infinity)", timeout=10_000)
+
+
+def _violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for violation in Axe().run(page, options=AXE_OPTIONS).response["violations"]:
+        if violation["impact"] not in ("critical", "serious"):
+            continue
+        for node in violation["nodes"]:
+            selector = " ".join(map(str, node["target"]))
+            if not any(rule == violation["id"] and where in selector for rule, where, _ in GRADIO_OWN):
+                found.append(f"{violation['id']}: {selector} ({node['html'][:80]})")
+    return found
+
+
+@pytest.mark.parametrize("language, mode", [("ja", "light"), ("ja", "dark"), ("en", "light"), ("en", "dark")])
+def test_axe_finds_nothing_serious_on_any_tab_after_its_example(browser, running_app, language, mode):
+    problems: dict[str, list[str]] = {}
+    with page_at(browser, f"{running_app.url}?lang={language}&__theme={mode}", mode) as page:
+        _loaded(page)
+        for tab, module in zip(TABS, DEMOS, strict=True):
+            page.get_by_role("tab", name=i18n.in_language(module.TITLE, language), exact=True).click()
+            _run_example_and_open_sections(page, language)
+            found = _violations(page)
+            if language == "ja" and mode == "light":  # sizes do not depend on the colours
+                found += [f"target smaller than 24 × 24 px: {small}" for small in page.evaluate(_SMALL_TARGETS)]
+            found += [f"message: {text}" for text in toast_texts(page)]  # the example and the section ran
+            if found:
+                problems[tab] = found
+                close_toasts(page)
+    assert not problems, "\n".join(f"{tab}: {found}" for tab, found in problems.items())
+
+
+# Whatever has the focus shows a ring: an outline of at least 2 px, or a box shadow (text boxes).
+_FOCUS = """() => {
+    const e = document.activeElement, style = getComputedStyle(e);
+    const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+    return {tag: e.tagName, role: e.getAttribute('role'), text: (e.innerText || e.value || '').trim().slice(0, 40),
+            ring, primary: e.classList.contains('primary'), example: e.classList.contains('gallery-item') || (e.dataset.testid || '').startsWith('dataset-cell'),
+            inPanel: !!e.closest('[role=tabpanel]')};
+}"""
+
+
+def _press_until(page, key: str, wanted, stops: list[dict], most: int = 200) -> dict:
+    """Press ``key`` until the focused element is ``wanted``; every stop on the way must show its ring."""
+    for _ in range(most):
+        page.keyboard.press(key)
+        focused = page.evaluate(_FOCUS)
+        stops.append(focused)
+        if focused["tag"] != "BODY":
+            assert focused["ring"], f"no visible focus ring on {focused}"
+        if wanted(focused):
+            return focused
+    raise AssertionError(f"{key} never reached it; stops: {[stop['text'] for stop in stops[-15:]]}")
+
+
+def _run_by_key(page, key: str, what: str) -> None:
+    try:
+        run_and_wait(page, lambda: page.keyboard.press(key), timeout=60_000)
+    except Exception as error:
+        raise AssertionError(f"{key} on {what} ran nothing") from error
+
+
+def test_the_keyboard_alone_runs_each_tabs_example_and_main_action_with_a_visible_focus(browser, running_app):
+    with page_at(browser, f"{running_app.url}?lang=en", "light") as page:
+        _loaded(page)
+        for tab, module in zip(TABS, DEMOS, strict=True):
+            if tab not in MODEL_TABS:
+                continue
+            title = i18n.in_language(module.TITLE, "en")
+            stops: list[dict] = []
+            # Back up from the last tab's button (or from the page's end) to the tab bar: the shorter way.
+            _press_until(page, "Shift+Tab", lambda f: f["role"] == "tab" and f["text"] == title and not f["inPanel"],
+                         stops)
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"() => document.querySelector('[role=tab][aria-selected=true]').innerText.trim()"
+                                   f" === {title!r}")
+            example = _press_until(page, "Tab", lambda f: f["example"], stops)
+            _run_by_key(page, "Enter", f"{tab}: the example {example['text']!r}")
+            button = _press_until(page, "Shift+Tab", lambda f: f["primary"] and f["inPanel"], stops)  # back up to it
+            _run_by_key(page, "Space", f"{tab}: the button {button['text']!r}")
+            assert toast_texts(page) == [], tab
+
+
+def test_text_at_200_percent_keeps_every_tab_and_answer_on_the_screen(browser, running_app):
+    """Zoom 200 % in a 1280 px window is a 640 px page drawn at twice the scale."""
+    context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2, locale="ja-JP")
+    page = context.new_page()
+    try:
+        page.goto(f"{running_app.url}?lang=ja")
+        _loaded(page)
+        for module in DEMOS:
+            tab = page.get_by_role("tab", name=i18n.in_language(module.TITLE, "ja"), exact=True)
+            box = tab.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 640, module.TITLE  # wrapped, not cut
+            tab.click()
+            _run_example_and_open_sections(page, "ja")
+            wide = page.evaluate("() => document.documentElement.scrollWidth")
+            assert wide <= 641, f"{module.__name__}: the page scrolls sideways ({wide} px)"
+            panel = page.locator("[role=tabpanel]:visible").first
+            for button in panel.locator("button.primary:visible").all():
+                edge = button.bounding_box()
+                assert edge["x"] >= 0 and edge["x"] + edge["width"] <= 641, button.inner_text()
+    finally:
+        context.close()
