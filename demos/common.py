@@ -302,6 +302,10 @@ def plotly_plot(traces: list[dict], layout: dict) -> Any:
 
     from gradio.components.plot import PlotData
 
+    from demos import plot_text
+
+    # The figure's text alternative (its data in words and as a table), written under the plot by the page.
+    layout = {**layout, "meta": {plot_text.META_KEY: plot_text.describe(traces, layout)}}
     title = layout.get("title")
     if isinstance(title, dict) and " / " in title.get("text", ""):
         # A bilingual title on two lines, Japanese over English: on one line it ran off a phone's plot.

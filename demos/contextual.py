@@ -290,6 +290,9 @@ def heatmap(result: Contextual):
                                  "yaxis": {"type": "category", "autorange": "reversed"}})
 
 
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "triangle-down")
+
+
 def scatter(result: Contextual):
     """The occurrences' vectors in 2D (PCA), one colour per sentence (a gr.Plot value)."""
     traces = []
@@ -297,7 +300,9 @@ def scatter(result: Contextual):
         members = [i for i, s in enumerate(result.sentences) if s == number]
         traces.append({
             "type": "scatter", "x": [result.points[i][0] for i in members], "y": [result.points[i][1] for i in members],
-            "mode": "markers+text", "name": f"文 {number} / sentence {number}", "marker": {"size": 12},
+            "mode": "markers+text", "name": f"文 {number} / sentence {number}",
+            # A shape per sentence besides its colour (WCAG 1.4.1), and the labels say the sentence's number.
+            "marker": {"size": 12, "symbol": SYMBOLS[(number - 1) % len(SYMBOLS)]},
             "text": [plotly_text(occurrence_id(result.labels[i])) for i in members], "textposition": "top center",
             "hovertext": [plotly_text(result.labels[i]) for i in members], "hoverinfo": "text",
         })

@@ -327,7 +327,9 @@ def anatomy_figure(found: dict[str, Any]) -> Any:
     parts = found["parts"]
     colours = ["#2563eb" if part["pretrained"] else "#ea580c" for part in parts]
     trace = {"type": "bar", "orientation": "h", "y": [part["name"] for part in parts],
-             "x": [part["parameters"] for part in parts], "marker": {"color": colours},
+             "x": [part["parameters"] for part in parts],
+             # The fine-tuned head is hatched as well as orange: colour is never the only mark.
+             "marker": {"color": colours, "pattern": {"shape": ["" if part["pretrained"] else "/" for part in parts]}},
              "text": [f"{part['parameters']:,}" for part in parts], "textposition": "outside", "cliponaxis": False,
              "hovertemplate": "%{y}: %{x:,}<extra></extra>"}
     return plotly_plot([trace], {"font": PLOT_FONT, "height": max(240, 22 * len(parts) + 110),

@@ -264,7 +264,9 @@ def probabilities_figure(training: Training, found: sg.Gradients, settings: Sett
     ticks = [f"{i}:{plotly_text(word)}" for i, word in enumerate(words)]
     colours = ["#ea580c" if i == context else "#2563eb" for i in range(len(words))]
     # Each bar's score s = u_w·x_t in its hover text, beside the probability it gives.
-    trace = {"type": "bar", "x": ticks, "y": [float(v) for v in values], "marker": {"color": colours},
+    # The context word's bar is hatched as well as orange: colour is never the only mark (WCAG 1.4.1).
+    marker = {"color": colours, "pattern": {"shape": ["/" if i == context else "" for i in range(len(words))]}}
+    trace = {"type": "bar", "x": ticks, "y": [float(v) for v in values], "marker": marker,
              "customdata": [float(score) for score in found.scores],
              "hovertemplate": "%{x}: s = %{customdata:+.4f}, p = %{y:.4f}<extra></extra>"}
     return plotly_plot([trace], {"font": PLOT_FONT, "height": 300, "title": {"text": title},
@@ -318,7 +320,9 @@ def plane_figure(state: sg.State, vocabulary: list[str], pair: tuple[int, int]) 
     colours = ["#ea580c" if i in pair else "#2563eb" for i in range(len(vocabulary))]
     trace = {"type": "scatter", "mode": "markers+text" if len(vocabulary) <= 60 else "markers",
              "x": X[:, 0].tolist(), "y": X[:, 1].tolist(), "text": [plotly_text(w) for w in vocabulary],
-             "textposition": "top center", "marker": {"color": colours, "size": 8},
+             "textposition": "top center",
+             "marker": {"color": colours, "size": 8,  # the pair's words are stars as well as orange
+                        "symbol": ["star" if i in pair else "circle" for i in range(len(vocabulary))]},
              "hovertemplate": "%{text}<extra></extra>"}
     title = "x_w (D = 2)" if state.X.shape[1] == 2 else f"x_w: PCA {state.X.shape[1]} → 2"
     return plotly_plot([trace], {"font": PLOT_FONT, "height": 420, "title": {"text": title},

@@ -50,13 +50,64 @@ HEAD = """<script>
         if (!colour || plot._fullLayout.font.color === colour) return;
         window.Plotly.relayout(plot, {"font.color": colour});
     };
+    // A figure's text alternative (demos/plot_text.py), under it: a sentence, and its data in a closed table.
+    // Plotly's own drawing is hidden from screen readers, which read these instead.
+    const english = () => (document.documentElement.lang || "").startsWith("en");
+    const inLanguage = (text) => text.includes(" / ") ? text.split(" / ")[english() ? 1 : 0] : text;
+    const cell = (tag, text, scope) => {
+        const element = document.createElement(tag);
+        element.textContent = text;
+        if (scope) element.scope = scope;
+        return element;
+    };
+    const describe = (plot) => {
+        const text = plot.layout && plot.layout.meta && plot.layout.meta.jnlp_text;
+        let box = plot.nextElementSibling;
+        if (!(box && box.classList.contains("jnlp-plot-text"))) {
+            if (!text) return;
+            box = document.createElement("div");
+            box.className = "jnlp-plot-text";
+            plot.after(box);
+        }
+        if (!text) { box.remove(); return; }
+        if (box.jnlpText === text) return;
+        box.jnlpText = text;
+        plot.querySelectorAll(".main-svg").forEach((svg) => svg.setAttribute("aria-hidden", "true"));
+        const wasOpen = !!box.querySelector("details[open]");
+        const sentence = cell("p", text.summary[english() ? "en" : "ja"]);
+        const parts = [sentence];
+        if (text.rows.length) {
+            const details = document.createElement("details");
+            details.open = wasOpen;
+            details.append(cell("summary", english() ? "The data as a table" : "データを表で見る"));
+            const scroller = document.createElement("div");
+            scroller.tabIndex = 0;  // a region that scrolls must be reachable by keyboard
+            scroller.setAttribute("role", "region");
+            scroller.setAttribute("aria-label", sentence.textContent);
+            const table = document.createElement("table");
+            const head = table.createTHead().insertRow();
+            text.header.forEach((name) => head.append(cell("th", inLanguage(name), "col")));
+            const body = table.createTBody();
+            for (const values of text.rows) {
+                const row = body.insertRow();
+                values.forEach((value, i) => row.append(i === 0 ? cell("th", value, "row") : cell("td", value)));
+            }
+            scroller.append(table);
+            details.append(scroller);
+            if (text.more_rows)
+                details.append(cell("p", english() ? `… and ${text.more_rows} more rows` : `… ほか ${text.more_rows} 行`));
+            parts.push(details);
+        }
+        box.replaceChildren(...parts);
+    };
     const seen = new WeakSet();
     const all = () => document.querySelectorAll(".js-plotly-plot").forEach((plot) => {
         if (!seen.has(plot) && plot.on) {
             seen.add(plot);
-            plot.on("plotly_afterplot", () => recolour(plot));
+            plot.on("plotly_afterplot", () => { recolour(plot); describe(plot); });
         }
         recolour(plot);
+        describe(plot);
     });
     const soon = onceAFrame(all);
     whenReady(() => {
@@ -202,6 +253,14 @@ CSS = """
     border: 1px solid var(--border-color-primary);
 }
 .jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
+/* A plot's text alternative (HEAD's script): its sentence and its data, small, under the plot. */
+.jnlp-plot-text { font-size: var(--text-sm); color: var(--body-text-color); padding: 0 var(--spacing-md) var(--spacing-md); }
+.jnlp-plot-text p { margin: 2px 0; }
+.jnlp-plot-text summary { cursor: pointer; min-height: 24px; }
+.jnlp-plot-text [role=region] { max-height: 320px; overflow: auto; }
+.jnlp-plot-text table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.jnlp-plot-text :is(th, td) { border: 1px solid var(--border-color-primary); padding: 1px 6px; text-align: right; }
+.jnlp-plot-text th[scope=row], .jnlp-plot-text th[scope=col]:first-child { text-align: left; }
 /* Keyboard users see where they are: a ring in the accent colour on whatever has the focus (WCAG 2.4.7). */
 .gradio-container :is(button, a, input, textarea, select, summary, [role=tab], [tabindex]):focus-visible {
     outline: 3px solid var(--color-accent) !important; outline-offset: 2px; transition: none !important;

@@ -173,7 +173,9 @@ def chip_segments(text: str, tokens: list[Token]) -> list[tuple[str, int | None]
 _CHIP_STYLE = "".join((
     "<style>",
     ".jnlp-chips{line-height:2.4;white-space:pre-wrap;word-break:break-all}",
-    ".jnlp-chips span[title]{color:#111827;border-radius:4px;padding:2px 1px;margin:0 1px}",
+    # A thin edge on every chip: where one token ends shows without telling the colours apart (WCAG 1.4.1).
+    ".jnlp-chips span[title]{color:#111827;border-radius:4px;padding:2px 1px;margin:0 1px;"
+    "box-shadow:inset 0 0 0 1px rgba(17,24,39,0.35)}",
     *(f".jnlp-chips span.c{i}{{background:{colour}}}" for i, colour in enumerate(_PALETTE)),
     ".jnlp-chips span.special{background:#e5e7eb;color:#374151;font-family:monospace;font-size:0.8em}",
     ".jnlp-chips span.unknown{background:#fecaca;outline:2px solid #dc2626}",
