@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "classroom", "cold_tabs", "streaming", "tokenizer",
-            "word2vec", "kernels", "quantization", "inside", "skipgram", "prompting")
+            "word2vec", "kernels", "engines", "quantization", "inside", "skipgram", "prompting")
 
 
 def _cuda_available() -> bool:
@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.word2vec(settings)
         elif name == "kernels":
             results[name] = sections.kernels(env, settings)
+        elif name == "engines":
+            results[name] = sections.engines(settings)
         elif name == "quantization":
             results[name] = sections.quantization(settings)
         elif name == "inside":

@@ -54,7 +54,38 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
         worst = max(prompted["rows"].values(), key=lambda row: row["ratio"])
         checks.append((f"prompt classification ≤ {prompted['label_words']} × a next-token call", worst["ratio"] <=
                        prompted["label_words"], f"{worst['ratio']:.2f}× at most"))
+    engines = results.get("engines")
+    if engines:
+        for length, ratio in engines["worst_ratio"].items():
+            checks.append((f"encoder model call ≤ 1.0× ONNX Runtime fp32, {length} input (every model measured)",
+                           ratio <= 1.0, f"{ratio:.2f}× at most"))
     return checks
+
+
+def _engine_lines(engines: dict) -> list[str]:
+    """The engines section: each model's ratios, its answers, the build after its first click, and int8."""
+    lines = [f"- Encoders on ONNX Runtime (`JNLP_ENGINE=onnxruntime`; median of {engines['repeats']} paired runs, "
+             "the app's model call against a plain `torch.onnx.export` on a default ONNX Runtime session, and "
+             "against torch's eager forward on the same model): " + "; ".join(
+                 f"{key} " + ", ".join(
+                     f"{row['tokens']} tokens {row['app_p50_ms']:.0f} ms vs {row['onnxruntime_p50_ms']:.0f} ms "
+                     f"({row['ratio_to_onnxruntime']:.2f}×; torch {row['torch_p50_ms']:.0f} ms, "
+                     f"{row['ratio_to_torch']:.2f}×; answers within {row['largest_difference']:.0e})"
+                     for row in model["inputs"].values())
+                 for key, model in engines["models"].items()) + "."]
+    lines.append("- The engine's build after a first click (child process: export, fusions, session), while the "
+                 "click answers on torch: " + "; ".join(
+                     f"{key} {model['build_s']:.0f} s ({model['engine_mib']:.0f} MiB on disk and in memory; the "
+                     f"first call on torch {model['first_call_on_torch_s'] * 1000:.0f} ms)"
+                     for key, model in engines["models"].items()) + ".")
+    int8 = engines.get("int8")
+    if int8:
+        lines.append("- `JNLP_QUANTIZE=int8` through the engine, SENTIMENT: " + "; ".join(
+            f"{row['tokens']} tokens {row['int8_p50_ms']:.0f} ms, {row['ratio_to_onnxruntime_fp32']:.2f}× ONNX "
+            f"Runtime fp32, {row['ratio_to_torch_int8']:.2f}× torch's dynamic int8" for row in int8["inputs"].values())
+            + f"; labels {'agree' if int8['labels_agree'] else 'DIFFER'} with fp32 on the examples (probabilities "
+            f"within {int8['largest_probability_difference']:.3f}); built in {int8['build_s']:.0f} s.")
+    return lines
 
 
 def _overheads(row: dict) -> str:
@@ -184,6 +215,8 @@ def markdown(results: dict) -> str:
                          for name, row in kernels["endpoints"].items() if "default_first_call_ms" in row)
                      + ". With `JNLP_ONEDNN=auto` (the default) the app uses "
                      + ("oneDNN's" if kernels["auto_uses_onednn"] else "torch's default") + " kernels here.")
+    if results.get("engines"):
+        lines += _engine_lines(results["engines"])
     for name, row in results.get("quantization", {}).items():
         lines.append(f"- Optional int8 (`JNLP_QUANTIZE=int8`), {name}: {row['fp32_p50_ms']:.0f} ms → "
                      f"{row['int8_p50_ms']:.0f} ms p50 ({row['speedup']:.2f}×), labels on the examples "

@@ -7,8 +7,9 @@ PyTorch CPU build, picks by instruction set; its sums are the same float32 arith
 `use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
 its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. ``JNLP_ONEDNN``
 chooses: ``auto`` (default) on AMD processors with AVX-512 (``onednn_is_faster``), ``1`` on any CPU, ``0``
-never; only CPU models are touched (on a GPU neither library runs). ``JNLP_QUANTIZE=int8`` instead quantises
-the BERT models' Linear layers. The onednn and int8 tunings (models/tunings.py) call these as a model loads;
+never; only CPU models are touched (on a GPU neither library runs), and the BERT models only when they do
+not run on ONNX Runtime (``JNLP_ENGINE=torch``, models/engine.py). ``JNLP_QUANTIZE=int8`` instead quantises
+the BERT models' Linear layers (on torch when the engine is off). The onednn and int8 tunings (models/tunings.py) call these as a model loads;
 ``python -m bench --only kernels`` measures them (docs/benchmarks.md, dense-layer kernels).
 """
 
@@ -20,14 +21,14 @@ import platform
 from collections.abc import Mapping
 from typing import Any
 
-from models import settings
+from models import engine, settings
 
 log = logging.getLogger(__name__)
 
 ONEDNN_ENV = "JNLP_ONEDNN"
 QUANTIZE_ENV = "JNLP_QUANTIZE"
 # The pipelines whose models read a whole input at once (the BERT encoders; also the ones int8 quantises).
-ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
+ENCODER_TASKS = engine.ENCODER_TASKS
 # Every model of the app whose time goes into dense layers: the encoders, T5 and the GPT-2s.
 KERNEL_TASKS = (*ENCODER_TASKS, "summarization", "text-generation")
 
@@ -64,7 +65,7 @@ def onednn_is_faster(vendor: str | None = None, capability: str | None = None) -
 
 def wanted(task: str) -> bool:
     """Whether a CPU model for this pipeline task should get oneDNN's layers (JNLP_ONEDNN; for auto, the CPU)."""
-    if task not in KERNEL_TASKS:
+    if task not in KERNEL_TASKS or engine.wanted(task):  # the encoders run on the engine instead
         return False
     setting = onednn_setting()
     return kernels_available() and (setting == "1" or (setting == "auto" and onednn_is_faster()))

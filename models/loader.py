@@ -4,7 +4,8 @@ A model is loaded on its first request, exactly once even when several requests 
 (one lock per key), and then reused. A failed load is not remembered, so the next request tries
 again: the operator may have fixed the network or the folder in between. ``JNLP_MAX_MODEL_MEMORY``
 (e.g. ``4GB``) caps the memory the loaded models take together: before a model loads, the least
-recently used ones are unloaded until it fits (they load again on their next request); unset, nothing
+recently used ones are unloaded until it fits (they load again on their next request), and again when a
+loaded BERT model gains its ONNX Runtime copy (models/engine.py: both copies count); unset, nothing
 is unloaded. Speed tunings are not loader code: their hooks run at a few fixed points (models/tunings.py).
 """
 
@@ -76,6 +77,11 @@ class LoadedModel:
     # Set once the model runs on its final layers (the onednn tuning packs a large model's in the background).
     layers_final: threading.Event = field(default_factory=_set_event, repr=False)
     onednn_layers: int = 0  # dense layers running on oneDNN's packed kernels (models/cpu_kernels.py)
+    # What an encoder's plain calls run on (models/engine.py): torch, building, onnxruntime or failed; its
+    # engine_ready is set once that is settled, and engine_bytes (in memory_bytes too) is the engine's copy.
+    engine: str = "torch"
+    engine_ready: threading.Event = field(default_factory=_set_event, repr=False)
+    engine_bytes: int = 0
     unloaded: threading.Event = field(default_factory=threading.Event, repr=False)  # set when the loader drops it
 
     @property
@@ -110,6 +116,12 @@ def pick_device() -> Any:
 def memory_cap() -> int | None:
     """The operator's cap on the loaded models' memory in bytes (JNLP_MAX_MODEL_MEMORY), or None for no cap."""
     return settings.current().max_model_memory
+
+
+def make_room_for(entry: LoadedModel) -> None:
+    """An entry grew after it was cached (its engine's copy of the weights, models/engine.py): unload least
+    recently used models until the models fit under the cap again."""
+    _make_room(entry.spec.key, entry.memory_bytes)
 
 
 def _forget(key: str) -> LoadedModel:

@@ -4,25 +4,28 @@ For a classroom without network: run this while online, then start the app with 
 
     python -m models.prefetch              # into the Hugging Face cache
     python -m models.prefetch --dir DIR    # into DIR/<key>, and print the JNLP_MODEL_* / JNLP_DATASET_* lines to use
-    python -m models.prefetch --check      # download nothing: check what is already there
+    python -m models.prefetch --check      # download and build nothing: check what is already there
 
 A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is checked, never downloaded.
 The check reads each model's config and tokenizer and looks for its weight files, loading no weights. The
 word2vec tab's corpora (models/book_corpora.py) are fetched as far as the app reads them, and checked by
-reading them. The exit status is 0 when every model is ready: a corpus is an extra (the word2vec tab can
-train on its generated corpus), so one that cannot be fetched is reported ("--") without failing.
+reading them. Each BERT model's export for ONNX Runtime (models/engine.py) is built too, unless it is on
+disk already or JNLP_ENGINE=torch, so that a class's first clicks run on it at once. The exit status is 0
+when every model is ready: a corpus is an extra (the word2vec tab can train on its generated corpus), so
+one that cannot be fetched is reported ("--") without failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import book_corpora, hub
+from models import book_corpora, engine, hub
 from models.book_corpora import CORPORA, CorpusLoadError, CorpusSpec
 from models.registry import MODELS, ModelSpec
 
@@ -82,19 +85,34 @@ def _download(model_id: str, target: str | None, offline: bool) -> str:
 
 def prefetch(spec: ModelSpec, directory: Path | None, offline: bool,
              download: Callable[[str, str | None, bool], str] = _download,
-             environ: Mapping[str, str] | None = None) -> Outcome:
-    """Make one key's model available on disk (or just check it) and say where it is."""
+             environ: Mapping[str, str] | None = None, build_engine: bool = True) -> Outcome:
+    """Make one key's model available on disk (or just check it) and say where it is; with ``build_engine``
+    a BERT model's export for ONNX Runtime is built too, where it is not on disk."""
     model_id = spec.resolve_id(environ)
     if hub.looks_like_folder(model_id):
         folder = os.path.expanduser(model_id)
-        return Outcome(spec.key, model_id, folder, check_folder(folder))
+        return _with_engine(spec, Outcome(spec.key, model_id, folder, check_folder(folder)), build_engine)
     target = str(directory / spec.key.lower()) if directory else None
     try:
         folder = download(model_id, target, offline)
     except Exception as exc:
         why = "キャッシュにありません / not in the cache" if offline else "ダウンロードできません / download failed"
         return Outcome(spec.key, model_id, None, f"{why}: {type(exc).__name__}")
-    return Outcome(spec.key, folder if directory else model_id, folder, check_folder(folder))
+    return _with_engine(spec, Outcome(spec.key, folder if directory else model_id, folder, check_folder(folder)),
+                        build_engine)
+
+
+def _with_engine(spec: ModelSpec, outcome: Outcome, build: bool) -> Outcome:
+    """A ready BERT model's exported model for ONNX Runtime, built now unless it is on disk (models/engine.py),
+    so that the first click of a class finds it. A failure is reported, not fatal: the tab runs on torch."""
+    if not outcome.ready or outcome.folder is None or not engine.wanted(spec.task):
+        return outcome
+    try:
+        said = engine.prefetch(spec.task, outcome.folder, build)
+    except Exception as exc:  # noqa: BLE001 - the model itself is ready
+        said = (f"ONNX Runtime の準備に失敗 / ONNX Runtime export failed (the tab runs on torch): "
+                f"{type(exc).__name__}")
+    return dataclasses.replace(outcome, detail=said)
 
 
 def prefetch_corpus(spec: CorpusSpec, directory: Path | None, offline: bool,
@@ -137,13 +155,13 @@ def report(outcomes: list[Outcome], directory: Path | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.prefetch", description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, help="download into DIR/<key> instead of the Hugging Face cache")
-    parser.add_argument("--check", action="store_true", help="download nothing; check what is on disk")
+    parser.add_argument("--check", action="store_true", help="download and build nothing; check what is on disk")
     parser.add_argument("--keys", nargs="+", choices=[*sorted(MODELS), *sorted(CORPORA)],
                         help="only these model and corpus keys")
     args = parser.parse_args(argv)
     offline = args.check or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
     keys = args.keys or [*MODELS, *CORPORA]
-    outcomes = [prefetch(MODELS[key], args.dir, offline) for key in MODELS if key in keys]
+    outcomes = [prefetch(MODELS[key], args.dir, offline, build_engine=not args.check) for key in MODELS if key in keys]
     outcomes += [prefetch_corpus(CORPORA[key], args.dir, offline or book_corpora.offline_mode())
                  for key in CORPORA if key in keys]
     print(report(outcomes, args.dir))

@@ -90,6 +90,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JNLP_QUANTIZE", "quantize", "off", "off or int8",
             "int8 runs the BERT models with int8 dense layers on a CPU (faster; scores move slightly)",
             _one_of("off", "int8")),
+    Setting("JNLP_ENGINE", "engine", "onnxruntime", "onnxruntime or torch",
+            "what the BERT models' plain calls run on, on a CPU: ONNX Runtime once their exported model is ready"
+            " (the look-inside views stay on torch), or torch alone", _one_of("onnxruntime", "torch")),
     Setting("JNLP_ONEDNN", "onednn", "auto",
             "auto (oneDNN's kernels on AMD processors with AVX-512), 1 (oneDNN's kernels on any CPU) "
             "or 0 (torch's default kernels)",
@@ -125,6 +128,7 @@ class Settings:
     batch_size: int
     result_cache: bool
     quantize: str
+    engine: str
     onednn: str
     keep_freed_memory: bool
     gc_freeze: bool

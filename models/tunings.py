@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models import allocator, cpu_kernels, openmp, settings
+from models import allocator, cpu_kernels, engine, openmp, settings
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,21 @@ def _unfreeze(_: None) -> None:
 
 
 def _quantize(entry: Any) -> None:
-    if _on_cpu(entry) and entry.spec.task in cpu_kernels.ENCODER_TASKS:  # their time goes into Linear layers
+    """int8 on torch, where the engine will not run the model: the engine quantises its own copy instead,
+    and the torch model the look-inside views use keeps its float32 weights (and its gradients)."""
+    if _on_cpu(entry) and entry.spec.task in cpu_kernels.ENCODER_TASKS and not _engine_will_run(entry):
         cpu_kernels.quantize_linear_layers(entry.runner.model)
+
+
+def _engine_will_run(entry: Any) -> bool:
+    return is_on("engine") and engine.wanted(entry.spec.task) and engine.missing_library() is None
+
+
+def _engine_in_background(entry: Any) -> None:
+    """Put an encoder's plain calls on ONNX Runtime once its exported model is ready (models/engine.py); the
+    click that loaded it answers on torch meanwhile."""
+    if _on_cpu(entry) and engine.wanted(entry.spec.task):
+        engine.prepare_in_background(entry)
 
 
 # A model whose dense layers hold more than this (the large GPT-2) is packed in a background thread once
@@ -197,6 +210,8 @@ TUNINGS: tuple[Tuning, ...] = (
     Tuning("int8", cpu_kernels.QUANTIZE_ENV, lambda s: s.quantize == "int8", {BUILT: _quantize}, ("quantization",)),
     Tuning("gc_freeze", "JNLP_GC_FREEZE", lambda s: s.gc_freeze,
            {IMPORTED: _freeze, CACHED: _freeze, EVICTED: _unfreeze}, ("tokenizer",)),
+    Tuning("engine", engine.ENGINE_ENV, lambda s: s.engine == engine.ONNXRUNTIME, {CACHED: _engine_in_background},
+           ("engines",)),
     Tuning("onednn", cpu_kernels.ONEDNN_ENV, lambda s: s.onednn != "0",
            {BUILT: _pack_now_or_later, CACHED: _pack_in_background}, ("kernels", "cold_tabs")),
     Tuning("shared_vocabulary", "JNLP_SHARED_VOCABULARY", lambda s: s.shared_vocabulary,

@@ -10,6 +10,9 @@ import os
 # so that no test can ever reach for the Hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# The BERT models answer on torch alone (models/engine.py): an export in the background of every test that
+# loads one would cost minutes and swap the model mid-test. tests/models/test_engine.py turns it on.
+os.environ.setdefault("JNLP_ENGINE", "torch")
 
 import re
 import socket

@@ -17,6 +17,7 @@ READINGS = {
     "JNLP_BATCH_SIZE": ([("", 16), ("1", 1), ("64", 64)], "65"),
     "JNLP_RESULT_CACHE": ([("", True), ("1", True), ("0", False)], "off"),
     "JNLP_QUANTIZE": ([("", "off"), ("off", "off"), ("INT8", "int8")], "int4"),
+    "JNLP_ENGINE": ([("", "onnxruntime"), ("torch", "torch"), ("ONNXRuntime", "onnxruntime")], "onnx"),
     "JNLP_ONEDNN": ([("", "auto"), ("1", "1"), ("0", "0")], "yes"),
     "JNLP_KEEP_FREED_MEMORY": ([("", True), ("1", True), ("0", False)], "no"),
     "JNLP_GC_FREEZE": ([("", True), ("1", True), ("0", False)], "off"),

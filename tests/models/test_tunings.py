@@ -29,7 +29,7 @@ def test_each_tuning_names_its_setting_its_bench_section_and_its_phases():
     phases = {tunings.LAUNCH, tunings.IMPORTED, tunings.BUILT, tunings.CACHED, tunings.CALL_ENDED, tunings.EVICTED}
     names = [tuning.name for tuning in tunings.TUNINGS]
     assert len(set(names)) == len(names)
-    assert {"onednn", "int8", "keep_freed_memory", "gc_freeze", "openmp_release", "shared_vocabulary",
+    assert {"engine", "onednn", "int8", "keep_freed_memory", "gc_freeze", "openmp_release", "shared_vocabulary",
             "warm_up"} == set(names)
     for tuning in tunings.TUNINGS:
         assert tuning.setting in settings.BY_NAME, tuning.name

@@ -1,0 +1,191 @@
+"""The encoders' model call against ONNX Runtime fp32 on the same full-size checkpoint (models/engine.py)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.sections.common import Settings, fitting_text
+
+# The registry keys measured, one per kind of head: a label per text, a label per token, vectors, the vocabulary.
+KEYS = ("SENTIMENT", "NER", "SIMCSE", "CONTEXTUAL")
+LENGTHS = {"short": 32, "long": 400}  # tokens, special tokens included
+
+
+def engines(settings: Settings) -> dict:
+    """For each key: the app's model call (what its pipeline calls: ``entry.runner.model(**inputs)``, on
+    ONNX Runtime once the loader's background build is done) against a plain ``torch.onnx.export`` of
+    the same checkpoint on a default ONNX Runtime session (what a user would run instead), and against
+    torch's eager forward on the same model, timed alternately in this process; the figure is the median
+    of the paired ratios. Also the build after the first click (a fresh cache folder: export, fusions and
+    the session, in the child process) and, for SENTIMENT, JNLP_QUANTIZE=int8 through the engine."""
+    import os
+
+    from models import engine, loader
+
+    keys = KEYS[:1] if settings.quick else KEYS
+    previous = {name: os.environ.get(name) for name in (engine.ENGINE_ENV, "JNLP_QUANTIZE")}
+    real_root = engine.cache_root
+    rows: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-engines-") as folder:
+        engine.cache_root = lambda: Path(folder)  # a cold cache: the build is timed, not found
+        os.environ[engine.ENGINE_ENV], os.environ["JNLP_QUANTIZE"] = engine.ONNXRUNTIME, "off"
+        try:
+            for key in keys:
+                rows[key] = _one_model(key, settings, Path(folder))
+            int8 = _int8(settings, Path(folder))
+        finally:
+            engine.cache_root = real_root
+            for name, value in previous.items():
+                os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+            loader.unload_all()
+    worst = {length: max(row["inputs"][length]["ratio_to_onnxruntime"] for row in rows.values()) for length in LENGTHS}
+    return {"models": rows, "int8": int8, "worst_ratio": worst, "repeats": _repeats(settings),
+            "versions": engine.versions()}
+
+
+def _time_warm_pair(first, second, repeats: int) -> tuple[list[float], list[float]]:
+    """``measure.time_pair``, each timed call right after an untimed one of the same callable: two thread
+    pools in one process (two sessions, or a session and torch's) otherwise charge one's threads, still
+    spinning after its call, to the next call of the other, and the paired ratios split in two modes."""
+    timed: tuple[list[float], list[float]] = ([], [])
+    for i in range(repeats):
+        for index in ((0, 1) if i % 2 == 0 else (1, 0)):
+            call = (first, second)[index]
+            call()
+            started = time.perf_counter()
+            call()
+            timed[index].append(time.perf_counter() - started)
+    return timed
+
+
+def _repeats(settings: Settings) -> int:
+    return 3 if settings.quick else 25
+
+
+def _one_model(key: str, settings: Settings, root: Path) -> dict:
+    import torch
+
+    from models import engine, loader
+
+    loader.unload_all()
+    started = time.perf_counter()
+    entry = loader.load(key)  # starts the background build (models/tunings.py, the engine tuning)
+    loaded = time.perf_counter()
+    texts = {length: fitting_text(key, tokens) for length, tokens in LENGTHS.items()}
+    encoded = {length: entry.tokenizer(text, truncation=True, max_length=entry.max_length, return_tensors="pt")
+               for length, text in texts.items()}
+    with torch.inference_mode():
+        entry.runner.model(**encoded["short"])  # the first click's model call, on torch while the build runs
+    first_call = time.perf_counter() - loaded
+    assert entry.engine_ready.wait(1800), f"{key}: the engine's build did not end"
+    built = time.perf_counter() - loaded
+    if entry.engine != engine.ON_ENGINE:
+        raise RuntimeError(f"{key}: the engine is {entry.engine} (see the log)")
+    dispatcher = engine.dispatcher_of(entry.runner.model)
+    baseline, export_s = _plain_onnx_runtime(entry.runner.model.name_or_path, entry.spec.task, root / f"plain-{key}")
+    result = {"load_s": loaded - started, "first_call_on_torch_s": first_call, "build_s": built,
+              "engine_mib": entry.engine_bytes / 2**20, "plain_export_s": export_s, "inputs": {}}
+    for length, inputs in encoded.items():
+        feeds = {name: inputs[name].numpy() for name in (i.name for i in baseline.get_inputs())}
+
+        def app(inputs=inputs):
+            with torch.inference_mode():
+                return entry.runner.model(**inputs)[0]
+
+        def eager(inputs=inputs):
+            with torch.inference_mode():
+                return dispatcher.torch_forward(**inputs)[0]
+
+        ours, plain = _time_warm_pair(app, lambda feeds=feeds: baseline.run(None, feeds), _repeats(settings))
+        calls = dispatcher.engine_calls
+        ours_again, on_torch = _time_warm_pair(app, eager, max(3, _repeats(settings) // 3))
+        assert dispatcher.engine_calls > calls, "the app's call did not run on the engine"
+        reference = eager().numpy()
+        result["inputs"][length] = {
+            "tokens": int(inputs["input_ids"].shape[1]),
+            "app_p50_ms": 1000 * statistics.median(ours), "onnxruntime_p50_ms": 1000 * statistics.median(plain),
+            "ratio_to_onnxruntime": statistics.median(a / b for a, b in zip(ours, plain)),
+            "torch_p50_ms": 1000 * statistics.median(on_torch),
+            "ratio_to_torch": statistics.median(a / b for a, b in zip(ours_again, on_torch)),
+            "largest_difference": float(np.abs(app().numpy() - reference).max()),
+            "plain_onnxruntime_difference": float(np.abs(baseline.run(None, feeds)[0] - reference).max()),
+        }
+    loader.unload_all()
+    return result
+
+
+def _plain_onnx_runtime(source: str, task: str, folder: Path):
+    """A user's ONNX Runtime: the checkpoint as transformers loads it, torch.onnx.export (opset 17), a session
+    with ONNX Runtime's defaults; and the export's seconds."""
+    import onnxruntime
+
+    from models import engine
+
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    model = engine._model_class(task).from_pretrained(source).eval()
+    engine.to_onnx(model, folder / "model.onnx", engine.tokenizer_inputs(source))
+    del model
+    exported = time.perf_counter() - started
+    return onnxruntime.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"]), exported
+
+
+def _int8(settings: Settings, root: Path) -> dict:
+    """JNLP_QUANTIZE=int8: the engine's int8 copy against the plain fp32 ONNX Runtime and against torch's
+    dynamic int8 (what the switch did before), and whether the labels agree with fp32 on the app's examples."""
+    import copy
+    import os
+
+    import torch
+
+    from demos import sentiment
+    from models import cpu_kernels, engine, loader
+
+    loader.unload_all()
+    os.environ[engine.ENGINE_ENV] = engine.TORCH
+    entry = loader.load("SENTIMENT")
+    folder = str(entry.runner.model.name_or_path)
+    texts = [text for (text,) in sentiment.EXAMPLES] + [fitting_text("SENTIMENT", 400)]
+    encoded = [entry.tokenizer(text, truncation=True, max_length=entry.max_length, return_tensors="pt")
+               for text in texts]
+    with torch.inference_mode():
+        full = [entry.runner.model(**inputs).logits[0].numpy() for inputs in encoded]
+        torch_int8 = copy.deepcopy(entry.runner.model)
+        cpu_kernels.quantize_linear_layers(torch_int8)
+    started = time.perf_counter()
+    built = engine.ensure_built(folder, "text-classification", "int8", root, build=engine.export)
+    build_s = time.perf_counter() - started
+    session, _ = engine.open_session(built)
+    baseline, _ = _plain_onnx_runtime(folder, "text-classification", root / "plain-int8")
+    feeds = [{name: inputs[name].numpy() for name in ("input_ids", "attention_mask")} for inputs in encoded]
+    quantized = [session.run(None, feed)[0][0] for feed in feeds]
+    rows = {}
+    for length, index in (("short", 0), ("long", len(texts) - 1)):
+        feed, inputs = feeds[index], encoded[index]
+        ours, plain = _time_warm_pair(lambda feed=feed: session.run(None, feed),
+                                      lambda feed=feed: baseline.run(None, feed), _repeats(settings))
+
+        def on_torch_int8(inputs=inputs):
+            with torch.inference_mode():
+                return torch_int8(**inputs)
+
+        again, torch_times = _time_warm_pair(lambda feed=feed: session.run(None, feed), on_torch_int8,
+                                             max(3, _repeats(settings) // 3))
+        rows[length] = {"tokens": int(inputs["input_ids"].shape[1]), "int8_p50_ms": 1000 * statistics.median(ours),
+                        "ratio_to_onnxruntime_fp32": statistics.median(a / b for a, b in zip(ours, plain)),
+                        "ratio_to_torch_int8": statistics.median(a / b for a, b in zip(again, torch_times))}
+    loader.unload_all()
+    return {"build_s": build_s, "inputs": rows,
+            "labels_agree": [int(np.argmax(a)) for a in full] == [int(np.argmax(b)) for b in quantized],
+            "largest_probability_difference": float(max(np.abs(_softmax(a) - _softmax(b)).max()
+                                                        for a, b in zip(full, quantized)))}
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()

@@ -1,0 +1,306 @@
+"""The encoders' plain calls on ONNX Runtime (models/engine.py): the same answers as torch for every encoder
+tab, exported models cached by revision and library versions, built in the background after the first click
+and by prefetch, torch whenever the engine cannot run, the look-inside views still on torch, memory counted."""
+
+import logging
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from demos import contextual, inside, ner, nli, saliency, sentiment, similarity, tasks
+from demos.attention_map import attention
+from fixtures import tiny
+from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
+from models import engine, loader, prefetch, registry, tunings
+
+ENCODER_KEYS = ("SENTIMENT", "NLI", "STS", "SIMCSE", "NER", "CONTEXTUAL")
+REAL_CHILD = engine.build_in_child
+LONG = sentiment.EXAMPLES[0][0] * 3  # past the tiny models' 64 positions: truncated, the longest pass
+
+
+def _random(model_class, folder, seed, **config):
+    """A tiny BERT whose every weight is random (the app's tiny models are set by hand, mostly constant)."""
+    import torch
+
+    tokenizer = tiny.build_bert_tokenizer(folder)
+    torch.manual_seed(seed)
+    model_class(tiny._bert_config(len(tokenizer.vocab), initializer_range=0.3, **config)).eval().save_pretrained(folder)
+    return folder
+
+
+def _labelled(labels):
+    return {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+            "label2id": {label: i for i, label in enumerate(labels)}}
+
+
+@pytest.fixture(scope="module")
+def random_models(tmp_path_factory, checkpoint_dir):
+    """Registry folders with random weights for the classifiers and the encoder; NER and the masked LM are
+    the app's tiny ones (tags and fillers by construction, on a random encoder for the masked LM)."""
+    from transformers import BertForSequenceClassification, BertForTokenClassification, BertModel
+
+    base = tmp_path_factory.mktemp("engine-models")
+    return {"SENTIMENT": _random(BertForSequenceClassification, base / "sentiment", 1, **_labelled(SENTIMENT_LABELS)),
+            "NLI": _random(BertForSequenceClassification, base / "nli", 2, **_labelled(NLI_LABELS)),
+            "STS": _random(BertForSequenceClassification, base / "sts", 3, **_labelled(["LABEL_0"])),
+            "SIMCSE": _random(BertModel, base / "simcse", 4),
+            "NER": _random(BertForTokenClassification, base / "ner", 5, **_labelled(tiny.NER_LABELS)),
+            "CONTEXTUAL": checkpoint_dir["CONTEXTUAL"]}
+
+
+@pytest.fixture
+def engines(tmp_path, monkeypatch, random_models):
+    """The engine on, its cache in a temporary folder, and the registry on the random models."""
+    monkeypatch.setattr(engine, "cache_root", lambda: tmp_path / "engines")
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    monkeypatch.setattr(engine, "build_in_child", engine.export)  # in this process: quicker than a child
+    monkeypatch.setattr(engine, "_failed", set())
+    for key, folder in random_models.items():
+        monkeypatch.setenv(registry.MODELS[key].env_var, str(folder))
+    loader.unload_all()
+    yield tmp_path / "engines"
+    loader.unload_all()
+
+
+def _on_engine_now(key):
+    """Load a model with its exported model built here and now (no child process), put in front of it."""
+    entry = loader.load(key)
+    entry.engine_ready.wait(60)  # a background build the load may have started (its child is slower)
+    if entry.engine != engine.ON_ENGINE:
+        engine.prepare(entry, build=engine.export)
+    assert entry.engine == engine.ON_ENGINE, entry.engine
+    return entry
+
+
+def _answers(monkeypatch):
+    """Every encoder endpoint's answer on the short examples and on a text past the model's length."""
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    return {
+        "sentiment": [sentiment.sentiment(text)[0] for text in (sentiment.EXAMPLES[0][0], LONG)],
+        "nli": [nli.nli(*pair)[0] for pair in (nli.EXAMPLES[0], (LONG, nli.EXAMPLES[0][1]))],
+        "sts": [similarity.sts(*pair)[0] for pair in (similarity.EXAMPLES[0][:2], (LONG, LONG[:20]))],
+        "simcse": [similarity.simcse(*pair)[0] for pair in (similarity.EXAMPLES[0][:2], (LONG, LONG[:20]))],
+        "ner": [tasks.run(ner.NER, text).result for text in ("田中は東京のABCで働く。", LONG)],
+        "fill_mask": [tasks.run(contextual.FILL_MASK, text).result.stages.outputs
+                      for text in (contextual.FILL_EXAMPLES[0][0], LONG[:40] + "[MASK]")],
+    }
+
+
+def _assert_same(torch_answers, engine_answers):
+    for name in torch_answers:
+        for before, after in zip(torch_answers[name], engine_answers[name], strict=True):
+            if isinstance(before, dict):  # a gr.Label's probabilities
+                assert max(before, key=before.get) == max(after, key=after.get), name
+                assert after == pytest.approx(before, abs=1e-4), name
+            elif isinstance(before, float):
+                assert after == pytest.approx(before, abs=1e-4), name
+            elif isinstance(before, np.ndarray):
+                np.testing.assert_allclose(after, before, atol=1e-4, err_msg=name)
+            else:  # NER: the same entities
+                assert [(e.text, e.label, e.start, e.end) for e in after.entities] == [
+                    (e.text, e.label, e.start, e.end) for e in before.entities], name
+                for b, a in zip(before.entities, after.entities):
+                    assert a.score == pytest.approx(b.score, abs=1e-4)
+
+
+def test_every_encoder_endpoint_answers_the_same_on_onnx_runtime(engines, monkeypatch):
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)  # first on torch alone
+    on_torch = _answers(monkeypatch)
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    dispatchers = {key: engine.dispatcher_of(_on_engine_now(key).runner.model) for key in ENCODER_KEYS}
+    on_engine = _answers(monkeypatch)
+    _assert_same(on_torch, on_engine)
+    # Every answer came from ONNX Runtime, but the contextual tab's hidden states (all layers: torch's).
+    assert all(d is not None and d.engine_calls > 0 for key, d in dispatchers.items() if key != "CONTEXTUAL")
+    assert dispatchers["CONTEXTUAL"].engine_calls == 2  # the two fill-mask calls
+
+
+def test_a_padded_batch_gives_each_row_what_it_gives_alone(engines):
+    import torch
+
+    entry = _on_engine_now("SENTIMENT")
+    tokenizer, model = entry.tokenizer, entry.runner.model
+    texts = [sentiment.EXAMPLES[0][0], "良い。", LONG]
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=entry.max_length, return_tensors="pt")
+    with torch.inference_mode():
+        together = model(**batch).logits
+        engine.uninstall(model)
+        alone = [model(**tokenizer(t, truncation=True, max_length=entry.max_length, return_tensors="pt")).logits[0]
+                 for t in texts]
+    np.testing.assert_allclose(together.numpy(), torch.stack(alone).numpy(), atol=1e-5)
+
+
+def test_the_exported_model_is_kept_by_revision_and_library_versions(tmp_path, random_models):
+    folder = tmp_path / "model"
+    shutil.copytree(random_models["SENTIMENT"], folder)
+    versions = {"torch": "2.13.0", "transformers": "5.24.0", "onnx": "1.23.2", "onnxruntime": "1.32.0"}
+
+    def where(quantize="off", **changed):
+        return engine.engine_folder(engine.description(folder, "text-classification", quantize,
+                                                       {**versions, **changed}), tmp_path)
+
+    first = where()
+    assert where() == first  # the same model and libraries: the same export
+    assert len({first, where(onnxruntime="1.33.0"), where(torch="2.14.0"), where(transformers="5.25.0"),
+                where(quantize="int8")}) == 5
+    (folder / "config.json").write_text((folder / "config.json").read_text() + " ")  # the folder's content changed
+    assert where() != first
+    # A Hub snapshot is named by its commit, not hashed.
+    snapshot = tmp_path / "models--llm-book--x" / "snapshots" / ("ab" * 20)
+    snapshot.mkdir(parents=True)
+    assert engine.revision(snapshot) == "hub:" + "ab" * 20
+
+
+def test_the_first_click_answers_on_torch_while_the_engine_is_built_in_the_background(engines, monkeypatch):
+    may_build = threading.Event()
+    built = []
+
+    def slow_build(source, task, quantize, target):
+        assert may_build.wait(60)
+        engine.export(source, task, quantize, target)
+        built.append(task)
+
+    monkeypatch.setattr(engine, "build_in_child", slow_build)
+    label, _ = sentiment.sentiment(sentiment.EXAMPLES[0][0])  # answered while the build waits
+    entry = loader.loaded_entries()["SENTIMENT"]
+    assert entry.engine == engine.BUILDING and not entry.engine_ready.is_set()
+    assert engine.dispatcher_of(entry.runner.model) is None and set(label) == set(SENTIMENT_LABELS)
+    may_build.set()
+    assert entry.engine_ready.wait(60) and entry.engine == engine.ON_ENGINE and built == ["text-classification"]
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    again, _ = sentiment.sentiment(sentiment.EXAMPLES[0][0])
+    assert engine.dispatcher_of(entry.runner.model).engine_calls == 1
+    assert again == pytest.approx(label, abs=1e-4)
+
+
+def test_the_server_builds_it_in_a_child_process_and_a_later_load_finds_it_on_disk(engines, monkeypatch):
+    monkeypatch.setattr(engine, "build_in_child", REAL_CHILD)
+    entry = loader.load("NER")
+    assert entry.engine_ready.wait(240), "the child's export did not end"
+    assert entry.engine == engine.ON_ENGINE
+    assert [path.name for path in engines.iterdir()] and not list(engines.glob(".building-*"))
+
+    def no_build(*_):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(engine, "build_in_child", no_build)
+    loader.unload_all()
+    again = loader.load("NER")
+    assert again.engine_ready.wait(60) and again.engine == engine.ON_ENGINE
+
+
+def test_without_onnx_runtime_every_tab_stays_on_torch(engines, monkeypatch, caplog):
+    monkeypatch.setattr(engine, "missing_library", lambda: "ModuleNotFoundError: No module named 'onnxruntime'")
+    with caplog.at_level(logging.WARNING, logger="models.engine"):
+        label, _ = sentiment.sentiment(sentiment.EXAMPLES[0][0])
+        entry = loader.loaded_entries()["SENTIMENT"]
+        assert entry.engine_ready.wait(30)
+    assert entry.engine == engine.FAILED and engine.dispatcher_of(entry.runner.model) is None
+    assert set(label) == set(SENTIMENT_LABELS)
+    assert any("SENTIMENT stays on torch" in record.getMessage() and "onnxruntime" in record.getMessage()
+               for record in caplog.records)
+
+
+def test_a_failing_export_or_session_leaves_the_answer_to_torch(engines, monkeypatch, caplog):
+    def broken_export(*_):
+        raise RuntimeError("the exporter crashed")
+
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    monkeypatch.setattr(engine, "build_in_child", broken_export)
+    expected, _ = sentiment.sentiment(sentiment.EXAMPLES[0][0])
+    entry = loader.loaded_entries()["SENTIMENT"]
+    assert entry.engine_ready.wait(30) and entry.engine == engine.FAILED
+    assert sentiment.sentiment(sentiment.EXAMPLES[0][0])[0] == expected
+
+    class BrokenSession:
+        def run(self, *_):
+            raise RuntimeError("ORT lost its mind")
+
+    loader.unload_all()
+    monkeypatch.setattr(engine, "build_in_child", engine.export)
+    entry = _on_engine_now("NLI")
+    engine.dispatcher_of(entry.runner.model).session = BrokenSession()
+    with caplog.at_level(logging.WARNING, logger="models.engine"):
+        label, _ = nli.nli(*nli.EXAMPLES[0])  # answered by torch
+    assert set(label) == set(NLI_LABELS) and entry.engine == engine.FAILED
+    assert engine.dispatcher_of(entry.runner.model) is None
+    assert any("NLI: ONNX Runtime failed on a call, back on torch" in r.getMessage() for r in caplog.records)
+
+
+def test_the_look_inside_views_run_on_torch_beside_the_engine(engines, monkeypatch):
+    entry = _on_engine_now("SENTIMENT")
+    dispatcher = engine.dispatcher_of(entry.runner.model)
+    text = sentiment.EXAMPLES[0][0]
+    steps = inside.steps("sentiment", text)
+    assert dispatcher.engine_calls == 1  # the tab's own pass, which the steps read
+    found = saliency.saliency("sentiment", text, method="gradient_x_input")  # gradients: torch's
+    assert found["tokens"] and all(np.isfinite(token["score"]) for token in found["tokens"])
+    weights = np.asarray(attention("sentiment", text, layer=1, head=1)["weights"])  # attentions: torch's
+    assert weights.shape == (len(steps["ids"]),) * 2
+    assert weights.sum(axis=1) == pytest.approx(np.ones(len(weights)), abs=1e-5)
+    words = contextual.CONTEXTUAL.compute(_on_engine_now("CONTEXTUAL"), *contextual.EXAMPLES[0])  # hidden states
+    assert len(words.labels) == 4 and words.matrix[0][1] < 1
+
+
+def test_the_memory_cap_counts_the_engine_beside_the_torch_model(engines, monkeypatch):
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)  # loaded on torch, then the engine comes
+    nli_entry = loader.load("NLI")
+    entry = loader.load("SENTIMENT")
+    torch_bytes = entry.memory_bytes
+    # Room for both torch models, not for the engine's copy too: NLI (least recently used) makes room.
+    monkeypatch.setenv(loader.MEMORY_CAP_ENV, str(torch_bytes + nli_entry.memory_bytes + 1000))
+    assert loader.loaded_keys() == ["NLI", "SENTIMENT"]
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    _on_engine_now("SENTIMENT")
+    assert entry.engine_bytes > 0.5 * torch_bytes
+    assert entry.memory_bytes == torch_bytes + entry.engine_bytes
+    assert loader.loaded_memory()["SENTIMENT"] == entry.memory_bytes
+    assert loader.loaded_keys() == ["SENTIMENT"]
+
+
+def test_prefetch_builds_the_exported_models_ahead_of_a_class(engines, monkeypatch, capsys):
+    assert prefetch.main(["--check", "--keys", "SENTIMENT", "SIMCSE"]) == 0  # --check builds nothing
+    assert capsys.readouterr().out.count("not built yet (the first click builds it)") == 2
+    assert prefetch.main(["--keys", "SENTIMENT", "SIMCSE"]) == 0  # local folders: nothing to download
+    said = capsys.readouterr().out
+    assert said.count("ONNX Runtime:") == 2 and said.count("built in") == 2, said
+    assert len([path for path in engines.iterdir() if engine.is_built(path)]) == 2
+
+    def no_build(*_):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(engine, "build_in_child", no_build)
+    assert _on_engine_now("SIMCSE").engine == engine.ON_ENGINE  # found on disk
+
+
+def test_int8_quantises_the_engines_copy_and_keeps_the_labels(engines, monkeypatch):
+    monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
+    texts = [text for (text,) in sentiment.EXAMPLES] + [LONG]
+    full = [sentiment.sentiment(text)[0] for text in texts]
+    monkeypatch.setenv("JNLP_QUANTIZE", "int8")
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    loader.unload_all()
+    entry = _on_engine_now("SENTIMENT")
+    # The torch model the look-inside views use keeps its float32 layers; the engine's are int8.
+    assert not any(type(m).__module__.startswith("torch.ao") for m in entry.runner.model.modules())
+    session = engine.dispatcher_of(entry.runner.model).session
+    import onnx
+
+    graph = onnx.load(str(next(p for p in engines.iterdir() if engine.is_built(p)) / engine.MODEL_FILE)).graph
+    assert any(node.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for node in graph.node)
+    int8 = [sentiment.sentiment(text)[0] for text in texts]
+    assert session is not None
+    for exact, quantized in zip(full, int8):
+        assert max(exact, key=exact.get) == max(quantized, key=quantized.get)
+        assert quantized == pytest.approx(exact, abs=0.05)
+
+
+def test_the_engine_is_a_switchable_tuning(monkeypatch):
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
+    assert not tunings.is_on("engine") and not engine.wanted("text-classification")
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    assert tunings.is_on("engine") and engine.wanted("fill-mask") and not engine.wanted("summarization")
+    assert next(t for t in tunings.TUNINGS if t.name == "engine").bench == ("engines",)
