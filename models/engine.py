@@ -1,13 +1,13 @@
 """The BERT models' plain forward pass on ONNX Runtime, the field's engine for CPU inference.
 
-A click on an encoder tab (sentiment, NLI, STS, SimCSE, NER, fill-mask) first answers on torch (the
-contextual tab reads every layer's hidden states: it stays on torch, beside fill-mask's engine). Once its
-model is cached, a background thread finds its exported model on disk, or has one built
+A click on an encoder tab (sentiment, NLI, STS, SimCSE, NER, contextual, fill-mask) first answers on
+torch. Once its model is cached, a background thread finds its exported model on disk, or has one built
 (``python -m models.engine``, a child process at a low priority: the export runs the model under torch's
 tracer, which must not see the server's requests, and its memory is freed when it ends), opens an ONNX
 Runtime session on it and puts a dispatcher in front of the torch model's ``forward``. From then on a
 plain call (no gradients, no hidden states or attentions asked for, no hook inside the model) runs on
-ONNX Runtime; every other call runs on torch as before, so the look-inside views (attentions, hidden
+ONNX Runtime (the masked LM's export also gives every layer's hidden states, which the contextual tab
+reads through the model's base_model); every other call runs on torch as before, so the look-inside views (attentions, hidden
 states, gradients for saliency, Captum's layer hooks) keep working on the same model. The forward hooks
 on the model itself still see each output (models/stages.py records it).
 
@@ -55,6 +55,8 @@ OPSET = 17
 MODEL_FILE, META_FILE = "model.onnx", "engine.json"
 # The inputs a pipeline gives a BERT model (the book's tokenizer gives no token_type_ids; others may).
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# The tasks whose export also gives every layer's hidden states (the contextual tab reads the masked LM's).
+HIDDEN_STATE_TASKS = ("fill-mask",)
 BUILD_TIMEOUT_S = 1800.0
 
 # Entry states, as the status views read them (entry.engine).
@@ -156,7 +158,17 @@ def export(source: str, task: str, quantize: str, target: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         plain = work / "plain.onnx"
-        inputs, outputs, produced = to_onnx(model, plain, tokenizer_inputs(source))
+        # The masked LM also gives every layer's hidden states: the contextual tab reads them (through the
+        # model's base_model), from the same session.
+        hidden = task in HIDDEN_STATE_TASKS
+        inputs, outputs, produced = to_onnx(model, plain, tokenizer_inputs(source), hidden)
+        base_class = None
+        if hidden:
+            import torch
+
+            with torch.no_grad():
+                base_output = model.base_model(**{name: torch.ones(1, 2, dtype=torch.long) for name in inputs})
+            base_class = f"{type(base_output).__module__}.{type(base_output).__qualname__}"
         del model
         fused = _fused(plain, work / "fused.onnx", source)
         final = work / MODEL_FILE
@@ -173,7 +185,8 @@ def export(source: str, task: str, quantize: str, target: Path) -> None:
             (work / leftover).unlink(missing_ok=True)
         meta = {"inputs": inputs, "outputs": outputs,
                 "output_class": f"{type(produced).__module__}.{type(produced).__qualname__}",
-                "task": task, "quantize": quantize, "fused": fused.name == "fused.onnx"}
+                "base_output_class": base_class, "task": task, "quantize": quantize,
+                "fused": fused.name == "fused.onnx"}
         (work / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         try:
             os.replace(work, target)  # atomic: a reader sees the whole folder or none
@@ -191,10 +204,12 @@ def tokenizer_inputs(source: str) -> tuple[str, ...]:
     return tuple(AutoTokenizer.from_pretrained(source)("テスト"))
 
 
-def to_onnx(model: Any, path: Path, given: tuple[str, ...] = INPUTS) -> tuple[list[str], list[str], Any]:
+def to_onnx(model: Any, path: Path, given: tuple[str, ...] = INPUTS,
+            hidden_states: bool = False) -> tuple[list[str], list[str], Any]:
     """``torch.onnx.export`` of a transformers model (batch and length dynamic) into ``path``, taking the
     inputs of ``given`` that its forward takes: its input names, output names, and what it gave on the
-    example the tracer ran. A call with another input runs on torch (Dispatcher.plain)."""
+    example the tracer ran. A call with another input runs on torch (Dispatcher.plain). With
+    ``hidden_states`` every layer's hidden states are outputs too (``hidden_states.0`` …)."""
     import inspect
 
     import torch
@@ -209,14 +224,15 @@ def to_onnx(model: Any, path: Path, given: tuple[str, ...] = INPUTS) -> tuple[li
     example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
     example = {name: example[name] for name in inputs}
     with torch.no_grad():
-        produced = model(**example)
-    outputs = [name for name, value in produced.items() if isinstance(value, torch.Tensor)]
+        produced = model(**example, **({"output_hidden_states": True} if hidden_states else {}))
+    flat = _flat(produced)
+    outputs = list(flat)
     axes = {name: {0: "batch", 1: "tokens"} for name in inputs}
-    axes.update({name: {0: "batch", 1: "tokens"} if produced[name].dim() >= 3 else {0: "batch"} for name in outputs})
+    axes.update({name: {0: "batch", 1: "tokens"} if flat[name].dim() >= 3 else {0: "batch"} for name in outputs})
     with torch.no_grad(), warnings.catch_warnings():
         # The tracer's warnings about shapes taken as constants: the padded-batch test checks the graph.
         warnings.simplefilter("ignore")
-        torch.onnx.export(_ByPosition(model, inputs, outputs), tuple(example.values()), str(path),
+        torch.onnx.export(_ByPosition(model, inputs, hidden_states), tuple(example.values()), str(path),
                           input_names=inputs, output_names=outputs, dynamic_axes=axes, opset_version=OPSET,
                           dynamo=False)
     return inputs, outputs, produced
@@ -229,19 +245,32 @@ def _by_position_class() -> Any:
         """The model called with its inputs by name, its outputs a tuple: what the tracer takes (keyword
         inputs bind to the wrong parameters of some forward signatures)."""
 
-        def __init__(self, model: Any, inputs: list[str], outputs: list[str]):
+        def __init__(self, model: Any, inputs: list[str], hidden_states: bool):
             super().__init__()
-            self.model, self.inputs, self.outputs = model, inputs, outputs
+            self.model, self.inputs, self.hidden_states = model, inputs, hidden_states
 
         def forward(self, *tensors: Any) -> tuple:
-            produced = self.model(**dict(zip(self.inputs, tensors)))
-            return tuple(produced[name] for name in self.outputs)
+            more = {"output_hidden_states": True} if self.hidden_states else {}
+            return tuple(_flat(self.model(**dict(zip(self.inputs, tensors)), **more)).values())
 
     return ByPosition
 
 
-def _ByPosition(model: Any, inputs: list[str], outputs: list[str]) -> Any:
-    return _by_position_class()(model, inputs, outputs)
+def _ByPosition(model: Any, inputs: list[str], hidden_states: bool) -> Any:
+    return _by_position_class()(model, inputs, hidden_states)
+
+
+def _flat(produced: Any) -> dict[str, Any]:
+    """A model output's tensors by name, a tuple of them (hidden states) as ``name.0``, ``name.1`` …"""
+    import torch
+
+    flat = {}
+    for name, value in produced.items():
+        if isinstance(value, torch.Tensor):
+            flat[name] = value
+        elif isinstance(value, tuple) and value and all(isinstance(item, torch.Tensor) for item in value):
+            flat.update({f"{name}.{index}": item for index, item in enumerate(value)})
+    return flat
 
 
 def _fused(plain: Path, fused: Path, source: str) -> Path:
@@ -326,13 +355,17 @@ class Dispatcher:
     fails on the engine is answered by torch, and the engine is taken out for good (logged once).
     """
 
-    def __init__(self, model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None]):
+    def __init__(self, model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None],
+                 base: bool = False):
         self.model = model
         self.torch_forward = model.forward
         self.session = session
         self.inputs = tuple(meta["inputs"])
-        self.outputs = list(meta["outputs"])
-        self.output_class = _output_class(meta["output_class"])
+        # base: this is the model's base_model (the encoder alone), whose output is the hidden states.
+        self.base = base
+        self.outputs = [] if base else [name for name in meta["outputs"] if "." not in name]
+        self.hidden = [name for name in meta["outputs"] if name.startswith("hidden_states.")]
+        self.output_class = _output_class(meta["base_output_class" if base else "output_class"])
         self.on_failure = on_failure
         self.inner = [module for module in model.modules() if module is not model]
         self.engine_calls = 0
@@ -356,14 +389,15 @@ class Dispatcher:
             if name in self.inputs:
                 if not (isinstance(value, torch.Tensor) and value.device.type == "cpu" and value.dim() == 2):
                     return False
-            elif not (value is None or value is False or (name == "return_dict" and value is True)):
+            elif not (value is None or value is False or (name == "return_dict" and value is True)
+                      or (name == "output_hidden_states" and value is True and self.hidden)):
                 return False
         if not isinstance(kwargs.get("input_ids"), torch.Tensor):
             return False
         hooks = torch.nn.modules.module
         if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
             return False
-        return not any(module._forward_hooks or module._forward_pre_hooks for module in self.inner)
+        return not any(_foreign(module._forward_hooks) or _foreign(module._forward_pre_hooks) for module in self.inner)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.session is not None and self.plain(args, kwargs):
@@ -385,22 +419,42 @@ class Dispatcher:
             if value is None:  # the model's own default: every token read, one segment
                 value = torch.ones_like(ids) if name == "attention_mask" else torch.zeros_like(ids)
             feeds[name] = np.ascontiguousarray(value.numpy(), dtype=np.int64)
-        results = self.session.run(self.outputs, feeds)
+        hidden = self.hidden if self.base or kwargs.get("output_hidden_states") else []
+        results = [torch.from_numpy(array) for array in self.session.run(self.outputs + hidden, feeds)]
         self.engine_calls += 1
-        return self.output_class(**{name: torch.from_numpy(array) for name, array in zip(self.outputs, results)})
+        fields = dict(zip(self.outputs, results))
+        if hidden:
+            fields["hidden_states"] = tuple(results[len(self.outputs):])
+        if self.base:
+            fields["last_hidden_state"] = fields["hidden_states"][-1]
+        return self.output_class(**fields)
+
+
+# transformers 5 puts its own hooks on the layers the first time hidden states or attentions are asked for,
+# and keeps them: they record nothing unless a call asks for those outputs (which runs on torch anyway).
+_TRANSFORMERS_RECORDER = "transformers.utils.output_capturing"
+
+
+def _foreign(hooks: dict) -> bool:
+    """Whether any of a module's hooks is someone else's than transformers' own output recorder."""
+    return any(getattr(hook, "__module__", None) != _TRANSFORMERS_RECORDER for hook in hooks.values())
 
 
 def install(model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None]) -> Dispatcher:
     """Put a Dispatcher in front of the model's forward; the model must not be running meanwhile."""
     dispatcher = Dispatcher(model, session, meta, on_failure)
     model.forward = dispatcher
+    base = getattr(model, "base_model", model)
+    if meta.get("base_output_class") and base is not model:  # the encoder alone: its hidden states
+        base.forward = Dispatcher(base, session, meta, on_failure, base=True)
     return dispatcher
 
 
 def uninstall(model: Any) -> None:
-    """Take the dispatcher out: the model runs on torch alone again."""
-    if isinstance(model.__dict__.get("forward"), Dispatcher):
-        del model.__dict__["forward"]
+    """Take the dispatchers out: the model runs on torch alone again."""
+    for module in (model, getattr(model, "base_model", model)):
+        if isinstance(module.__dict__.get("forward"), Dispatcher):
+            del module.__dict__["forward"]
 
 
 def dispatcher_of(model: Any) -> Dispatcher | None:

@@ -101,7 +101,9 @@ def _one_model(key: str, settings: Settings, root: Path) -> dict:
             with torch.inference_mode():
                 return dispatcher.torch_forward(**inputs)[0]
 
-        ours, plain = _time_warm_pair(app, lambda feeds=feeds: baseline.run(None, feeds), _repeats(settings))
+        # Short calls are quick and their ratio the noisiest: twice the runs.
+        repeats = _repeats(settings) * (2 if length == "short" else 1)
+        ours, plain = _time_warm_pair(app, lambda feeds=feeds: baseline.run(None, feeds), repeats)
         calls = dispatcher.engine_calls
         ours_again, on_torch = _time_warm_pair(app, eager, max(3, _repeats(settings) // 3))
         assert dispatcher.engine_calls > calls, "the app's call did not run on the engine"
