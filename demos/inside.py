@@ -313,8 +313,8 @@ def anatomy_text(found: dict[str, Any]) -> str:
     lines = ["| 部分 / part | パラメータ数（割合） / parameters (share) | 事前学習 / pre-trained |", "|---|---|---|"]
     lines += [f"| {part['name']} | {part['parameters']:,}（{part['parameters'] / total:.2%}） | "
               f"{'はい / yes' if part['pretrained'] else 'いいえ、追加 / no, added'} |" for part in found["parts"]]
-    lines.append("\n「追加」はファインチューニングで加えた部分です。図：青＝事前学習、橙＝追加 / \"added\": added by fine-tuning."
-                 " Chart: blue, pre-trained; orange, added.")
+    lines.append("\n「追加」はファインチューニングで加えた部分です。図：青＝事前学習、橙の斜線＝追加 / \"added\": added by"
+                 " fine-tuning. Chart: blue, pre-trained; hatched orange, added.")
     lines.append(f"\n合計 / total: {total:,} ({found['bytes'] / 1e6:.1f} MB)"
                  + ("・出力層は埋め込みの行列を共有 / the output layer shares the embeddings' matrix"
                     if found["tied_head"] else ""))

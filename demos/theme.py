@@ -279,6 +279,9 @@ CSS = """
 .dark .token.highlighted { color: #ffffff !important; }
 /* Section headings are h2 (after the page's h1, for screen readers' outline) at the size of a sub-heading. */
 .tabitem .prose h2 { font-size: var(--text-lg); margin-top: var(--spacing-md); }
+/* Tables in explanations (steps, anatomy): numbers and English words stay whole on a phone (Gradio's prose
+   broke "114" into "11 / 4"); Japanese still wraps between characters. */
+.tabitem .prose :is(td, th) { word-break: normal; overflow-wrap: break-word; }
 /* Saliency: each word on its colour with its score above it, large enough to read on a projector. */
 .jnlp-saliency { font-size: 1.3em; line-height: 2.6; }
 .jnlp-saliency ruby { padding: 0 2px; border-radius: 3px; }
