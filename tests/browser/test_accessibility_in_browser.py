@@ -110,10 +110,10 @@ def test_axe_finds_nothing_serious_on_any_tab_after_its_example(browser, running
     assert not problems, "\n".join(f"{tab}: {found}" for tab, found in problems.items())
 
 
-# Whatever has the focus shows a ring: an outline of at least 2 px, or a box shadow (text boxes).
+# Whatever has the focus shows a ring: an outline of at least 2 px (demos/theme.py's :focus-visible rule).
 _FOCUS = """() => {
     const e = document.activeElement, style = getComputedStyle(e);
-    const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+    const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
     return {tag: e.tagName, role: e.getAttribute('role'), text: (e.innerText || e.value || '').trim().slice(0, 40),
             ring, primary: e.classList.contains('primary'), example: e.classList.contains('gallery-item') || (e.dataset.testid || '').startsWith('dataset-cell'),
             inPanel: !!e.closest('[role=tabpanel]')};
