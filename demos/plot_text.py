@@ -33,7 +33,7 @@ def describe(traces: list[dict], layout: dict) -> dict[str, Any]:
     elif kind == "bar":
         summary, header, rows = _bars(shown)
     elif all("lines" in trace.get("mode", "") for trace in shown):
-        summary, header, rows = _lines(shown)
+        summary, header, rows = _lines(shown, _axis_title(layout, "yaxis") or "y")
     else:
         summary, header, rows = _points(shown)
     ja, en = summary
@@ -60,7 +60,7 @@ def number(value: Any) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return plain(value)
-    if isinstance(value, int) or value.is_integer() and abs(value) >= 1000:
+    if isinstance(value, int) or abs(value) >= 1000:  # a loss of 268,012.5 reads better than 2.68e+05
         return f"{value:,.0f}"
     return f"{value:.4g}"
 
@@ -105,10 +105,15 @@ def _bars(traces: list[dict]) -> tuple[tuple[str, str], list[str], list[list[str
     return summary, header, rows
 
 
-def _lines(traces: list[dict]) -> tuple[tuple[str, str], list[str], list[list[str]]]:
+def _axis_title(layout: dict, axis: str) -> str:
+    title = (layout.get(axis) or {}).get("title") or {}
+    return plain(title.get("text", "") if isinstance(title, dict) else title)
+
+
+def _lines(traces: list[dict], unnamed: str) -> tuple[tuple[str, str], list[str], list[list[str]]]:
     said_ja, said_en, rows = [], [], []
     for trace in traces:
-        name = plain(trace.get("name", "")) or "y"
+        name = plain(trace.get("name", "")) or unnamed  # a single line is named by its axis
         points = [(x, y) for x, y in zip(trace.get("x") or range(1, len(trace["y"]) + 1), trace["y"]) if y is not None]
         (x0, y0), (x1, y1) = points[0], points[-1]
         said_ja.append(f"{name}: {number(y0)}（x = {number(x0)}）→ {number(y1)}（x = {number(x1)}）")

@@ -32,9 +32,10 @@ def test_a_heatmap_gives_every_row_with_its_label_and_where_the_largest_and_smal
 
 
 def test_a_line_chart_says_where_each_series_starts_and_ends():
-    text = _text(word2vec.loss_figure([2.5, 1.75, 1.25]))
-    assert [row[1:] for row in text["rows"]] == [["1", "2.5"], ["2", "1.75"], ["3", "1.25"]]
-    assert "from 2.5 (x = 1) to 1.25 (x = 3)" in text["summary"]["en"]
+    text = _text(word2vec.loss_figure([268_012.5, 1.75, 1.25]))
+    assert [row[1:] for row in text["rows"]] == [["1", "268,012"], ["2", "1.75"], ["3", "1.25"]]
+    axis = plot_text.plain(word2vec.LOSS_AXIS_TITLES[1])
+    assert f"{axis} from 268,012 (x = 1) to 1.25 (x = 3)" in text["summary"]["en"]  # named by its axis
 
 
 def test_a_scatter_lists_each_named_point_with_its_group_and_skips_legend_only_traces():
