@@ -328,10 +328,8 @@ def open_session(folder: Path) -> tuple[Any, dict[str, Any]]:
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Its helper threads sleep between calls instead of spinning: a server's cores are shared by each model's
-    # session, torch's threads and the tokenizers, and spinning threads of one took them from the others
-    # (docs/benchmarks.md, the engines section).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # ONNX Runtime's default, helper threads that spin a moment after each call: with sleeping ones a short
+    # input took 1.06-1.08x a default session's time on a quiet machine (docs/benchmarks.md, the engines section).
     session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
     return session, meta
 

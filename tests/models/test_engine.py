@@ -13,7 +13,7 @@ from demos import contextual, inside, ner, nli, saliency, sentiment, similarity,
 from demos.attention_map import attention
 from fixtures import tiny
 from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
-from models import engine, loader, prefetch, registry, tunings
+from models import cpu_kernels, engine, loader, prefetch, registry, tunings
 
 ENCODER_KEYS = ("SENTIMENT", "NLI", "STS", "SIMCSE", "NER", "CONTEXTUAL")
 REAL_CHILD = engine.build_in_child
@@ -311,9 +311,14 @@ def test_int8_quantises_the_engines_copy_and_keeps_the_labels(engines, monkeypat
         assert quantized == pytest.approx(exact, abs=0.05)
 
 
-def test_the_engine_is_a_switchable_tuning(monkeypatch):
+def test_the_engine_is_a_switchable_tuning_and_takes_the_encoders_off_onednn(monkeypatch):
+    monkeypatch.setenv("JNLP_ONEDNN", "1")
     monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
     assert not tunings.is_on("engine") and not engine.wanted("text-classification")
+    assert cpu_kernels.wanted("text-classification") == cpu_kernels.kernels_available()
     monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
     assert tunings.is_on("engine") and engine.wanted("fill-mask") and not engine.wanted("summarization")
+    # The engine beat oneDNN's packed layers on the encoders; T5 and GPT-2 keep the switch.
+    assert not any(cpu_kernels.wanted(task) for task in engine.ENCODER_TASKS)
+    assert cpu_kernels.wanted("text-generation") == cpu_kernels.kernels_available()
     assert next(t for t in tunings.TUNINGS if t.name == "engine").bench == ("engines",)
