@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos import i18n, texts
 from demos.common import explanation, friendly_errors
-from models import batching, cpu_kernels, hub, loader, prefetch, recent, tunings
+from models import batching, cpu_kernels, engine, hub, loader, prefetch, recent, tunings
 from models.registry import MODELS, ModelSpec
 
 WORDS = i18n.register("about", {
@@ -58,6 +58,7 @@ class ModelStatus:
     memory_bytes: int  # of the loaded weights; 0 when not loaded
     device: str | None  # where the loaded weights run; None when not loaded
     kernels: str | None = None  # what its dense layers run on (tunings.kernels); None when not loaded
+    engine: str | None = None  # what its plain calls run on (models/engine.py: torch, building, onnxruntime, failed)
 
     @property
     def available_offline(self) -> bool:
@@ -111,7 +112,7 @@ def cache_state(repo_id: str, cache_dir: str | Path | None = None) -> str:
 
 def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path | None,
               memory: Mapping[str, int], devices: Mapping[str, str | None],
-              kernels: Mapping[str, str] | None = None) -> ModelStatus:
+              kernels: Mapping[str, str] | None = None, engines: Mapping[str, str] | None = None) -> ModelStatus:
     """One key's status from the environment, the disk and a snapshot of the loader's entries."""
     model_id = spec.resolve_id(environ)
     if hub.looks_like_folder(model_id):
@@ -122,15 +123,18 @@ def model_row(spec: ModelSpec, environ: Mapping[str, str], cache_dir: str | Path
     loaded = spec.key in memory
     return ModelStatus(spec.key, model_id, spec.env_var, source, offline, loaded,
                        loader.tokenizer_cache_key(spec.key) in memory, memory.get(spec.key, 0),
-                       devices.get(spec.key) if loaded else None, (kernels or {}).get(spec.key) if loaded else None)
+                       devices.get(spec.key) if loaded else None, (kernels or {}).get(spec.key) if loaded else None,
+                       (engines or {}).get(spec.key) if loaded else None)
 
 
 def model_rows(environ: Mapping[str, str] | None = None, cache_dir: str | Path | None = None) -> list[ModelStatus]:
     """Every registry key's status, in registry order. Loads nothing and reaches no network."""
     environ = os.environ if environ is None else environ
     memory, devices = loader.loaded_memory(), loader.loaded_devices()
-    kernels = {key: tunings.kernels(entry) for key, entry in loader.loaded_entries().items()}
-    return [model_row(spec, environ, cache_dir, memory, devices, kernels) for spec in MODELS.values()]
+    entries = loader.loaded_entries()
+    kernels = {key: tunings.kernels(entry) for key, entry in entries.items()}
+    engines = {key: entry.engine for key, entry in entries.items()}
+    return [model_row(spec, environ, cache_dir, memory, devices, kernels, engines) for spec in MODELS.values()]
 
 
 def package_version(distribution: str) -> str | None:
@@ -201,11 +205,19 @@ def _loaded_cell(row: ModelStatus) -> str:
     return _NOT_LOADED
 
 
+# Beside the device of a BERT model whose plain clicks run on ONNX Runtime (models/engine.py), or soon will.
+ENGINE_NOTES = {
+    engine.ON_ENGINE: "（ONNX Runtime）",
+    engine.BUILDING: "（ONNX Runtime を準備中 / preparing ONNX Runtime）",
+    engine.FAILED: "（ONNX Runtime なし：torch で実行 / ONNX Runtime failed: on torch）",
+}
+
+
 def _device_cell(row: ModelStatus) -> str:
     if row.device is None:
         return "— トークナイザのみ / tokenizer only" if row.tokenizer_loaded else "—"
     extra = {tunings.ONEDNN_KERNELS: ON_ONEDNN, tunings.PACKING_FOR_ONEDNN: PREPARING_ONEDNN}
-    return row.device + extra.get(row.kernels or "", "")
+    return row.device + ENGINE_NOTES.get(row.engine or "", "") + extra.get(row.kernels or "", "")
 
 
 def models_table(rows: list[ModelStatus]) -> list[list[str]]:

@@ -157,6 +157,13 @@ def test_the_exported_model_is_kept_by_revision_and_library_versions(tmp_path, r
     assert engine.revision(snapshot) == "hub:" + "ab" * 20
 
 
+def _about_device_cell(key: str) -> str:
+    from demos import about
+
+    row = next(row for row in about.model_rows() if row.key == key)
+    return about.models_table([row])[0][6]
+
+
 def test_the_first_click_answers_on_torch_while_the_engine_is_built_in_the_background(engines, monkeypatch):
     may_build = threading.Event()
     built = []
@@ -171,8 +178,10 @@ def test_the_first_click_answers_on_torch_while_the_engine_is_built_in_the_backg
     entry = loader.loaded_entries()["SENTIMENT"]
     assert entry.engine == engine.BUILDING and not entry.engine_ready.is_set()
     assert engine.dispatcher_of(entry.runner.model) is None and set(label) == set(SENTIMENT_LABELS)
+    assert "preparing ONNX Runtime" in _about_device_cell("SENTIMENT")  # the About tab says so
     may_build.set()
     assert entry.engine_ready.wait(60) and entry.engine == engine.ON_ENGINE and built == ["text-classification"]
+    assert _about_device_cell("SENTIMENT") == "cpu（ONNX Runtime）"
     monkeypatch.setenv("JNLP_RESULT_CACHE", "0")
     again, _ = sentiment.sentiment(sentiment.EXAMPLES[0][0])
     assert engine.dispatcher_of(entry.runner.model).engine_calls == 1
