@@ -58,3 +58,13 @@ def keep_freed_memory() -> bool:
     if not set_ok:
         log.warning("glibc refused the malloc thresholds: freed activations go back to the kernel")
     return set_ok
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap's freed memory back to the kernel once (glibc's malloc_trim): after a one-off burst, such
+    as ONNX Runtime opening a session (it reads the model file and packs its weights, then frees the file's
+    copy), which the raised thresholds would otherwise keep resident. Returns whether anything was returned."""
+    if not _on_glibc():
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    return libc.malloc_trim(0) == 1

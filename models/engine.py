@@ -365,7 +365,9 @@ class Dispatcher:
         self.hidden = [name for name in meta["outputs"] if name.startswith("hidden_states.")]
         self.output_class = _output_class(meta["base_output_class" if base else "output_class"])
         self.on_failure = on_failure
-        self.inner = [module for module in model.modules() if module is not model]
+        # Every hook table inside the model, looked at on each call: most are empty, which any() sees at C speed.
+        self.inner_hooks = [hooks for module in model.modules() if module is not model
+                            for hooks in (module._forward_hooks, module._forward_pre_hooks)]
         self.engine_calls = 0
         functools.update_wrapper(self, self.torch_forward)  # the pipelines read forward's signature
 
@@ -395,7 +397,7 @@ class Dispatcher:
         hooks = torch.nn.modules.module
         if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
             return False
-        return not any(_foreign(module._forward_hooks) or _foreign(module._forward_pre_hooks) for module in self.inner)
+        return not (any(self.inner_hooks) and any(_foreign(hooks) for hooks in self.inner_hooks if hooks))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.session is not None and self.plain(args, kwargs):
@@ -479,7 +481,7 @@ def model_folder(entry: Any) -> str | None:
 def prepare(entry: Any, build: Callable[[str, str, str, Path], None] | None = None) -> None:
     """Find or build the entry's exported model, open it and put it in front of the model (in the calling
     thread: the tuning runs this in a background one). Sets entry.engine and entry.engine_ready."""
-    from models import loader
+    from models import allocator, loader
 
     try:
         if missing_library() is not None:
@@ -499,6 +501,7 @@ def prepare(entry: Any, build: Callable[[str, str, str, Path], None] | None = No
                 _failed.add(marker)
                 raise
         session, meta = open_session(built)
+        allocator.release_freed_memory()  # the model file's copy, read while opening: not kept resident
         with entry.lock:
             if entry.unloaded.is_set():  # let go meanwhile: not worth finishing
                 entry.engine = ON_TORCH
