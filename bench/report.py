@@ -222,7 +222,7 @@ def markdown(results: dict) -> str:
                      + ". First call of each (loads the model; with oneDNN also packs its layers): " + "; ".join(
                          f"{name} {row['default_first_call_ms'] / 1000:.1f} → {row['onednn_first_call_ms'] / 1000:.1f} s"
                          for name, row in kernels["endpoints"].items() if "default_first_call_ms" in row)
-                     + ". With `JNLP_ONEDNN=auto` (the default) the app uses "
+                     + ". With `JNLP_ONEDNN=auto` (the default) T5 and the GPT-2s use "
                      + ("oneDNN's" if kernels["auto_uses_onednn"] else "torch's default") + " kernels here.")
     if results.get("engines"):
         lines += _engine_lines(results["engines"])

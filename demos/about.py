@@ -258,7 +258,7 @@ def environment_table(env: EnvironmentStatus) -> list[list[str]]:
 
 
 def _onednn_cell(env: EnvironmentStatus) -> str:
-    """The setting, and what it does here: auto decides from the CPU (models/cpu_kernels.py)."""
+    """The setting, and what it does here: auto is on wherever this torch has the kernels (models/cpu_kernels.py)."""
     effect = _on_off(env.onednn_in_use)
     if env.onednn_setting == "auto":
         return f"auto → {effect}（この CPU で / on this CPU）"

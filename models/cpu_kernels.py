@@ -1,23 +1,24 @@
-"""The CPU kernels of the models' dense layers: oneDNN's where they are faster, and optional int8.
+"""The CPU kernels of the models' dense layers: oneDNN's packed layers where no engine runs them, and optional int8.
 
-PyTorch's CPU build multiplies float32 matrices with MKL, which picks its code path by the processor's
-vendor: on AMD processors it stays on AVX2 even when the CPU has AVX-512. oneDNN, also part of every
-PyTorch CPU build, picks by instruction set; its sums are the same float32 arithmetic in another order.
+PyTorch's CPU build multiplies float32 matrices with MKL, repacking each weight on every call, and MKL picks
+its code path by the processor's vendor (on AMD processors it stays on AVX2 even when the CPU has AVX-512).
+oneDNN, also part of every PyTorch CPU build, picks by instruction set; its sums are the same float32
+arithmetic in another order.
 
 `use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
-its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. ``JNLP_ONEDNN``
-chooses: ``auto`` (default) on AMD processors with AVX-512 (``onednn_is_faster``), ``1`` on any CPU, ``0``
-never; only CPU models are touched (on a GPU neither library runs), and the BERT models only when they do
-not run on ONNX Runtime (``JNLP_ENGINE=torch``, models/engine.py). ``JNLP_QUANTIZE=int8`` instead quantises
-the BERT models' Linear layers (on torch when the engine is off). The onednn and int8 tunings (models/tunings.py) call these as a model loads;
-``python -m bench --only kernels`` measures them (docs/benchmarks.md, dense-layer kernels).
+its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. It is for the
+models that run on torch: T5 and the GPT-2s, and the BERT models only when they do not run on ONNX Runtime
+(``JNLP_ENGINE=torch``, models/engine.py). ``JNLP_ONEDNN``: ``auto`` (default) and ``1`` swap them wherever
+this torch has the kernels, on any CPU (``python -m bench --only kernels`` measures the gain on the machine
+it runs on, docs/benchmarks.md); ``0`` never. Only CPU models are touched (on a GPU neither library runs).
+``JNLP_QUANTIZE=int8`` instead quantises the BERT models' Linear layers (on torch when the engine is off).
+The onednn and int8 tunings (models/tunings.py) call these as a model loads.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import platform
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,37 +39,11 @@ def onednn_setting(environ: Mapping[str, str] | None = None) -> str:
     return (settings.current() if environ is None else settings.read(environ)).onednn
 
 
-def cpu_vendor() -> str:
-    """The processor's vendor string (GenuineIntel, AuthenticAMD, ...), or "" where it cannot be read."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("vendor_id"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()  # Windows names the vendor here; elsewhere it is not needed
-
-
-def onednn_is_faster(vendor: str | None = None, capability: str | None = None) -> bool:
-    """Whether oneDNN's kernels beat MKL's on this CPU: an AMD processor with AVX-512, where MKL stays on
-    AVX2 (on Intel MKL already uses the widest path). Decided from the CPU, not timed: a timing taken while
-    the server is busy flipped between the two."""
-    import torch
-
-    if not torch.backends.mkldnn.is_available():
-        return False
-    vendor = cpu_vendor() if vendor is None else vendor
-    capability = torch.backends.cpu.get_cpu_capability() if capability is None else capability
-    return "AMD" in vendor.upper() and capability.upper().startswith("AVX512")
-
-
 def wanted(task: str) -> bool:
-    """Whether a CPU model for this pipeline task should get oneDNN's layers (JNLP_ONEDNN; for auto, the CPU)."""
+    """Whether a CPU model for this pipeline task should get oneDNN's layers (JNLP_ONEDNN, and this torch)."""
     if task not in KERNEL_TASKS or engine.wanted(task):  # the encoders run on the engine instead
         return False
-    setting = onednn_setting()
-    return kernels_available() and (setting == "1" or (setting == "auto" and onednn_is_faster()))
+    return onednn_setting() != "0" and kernels_available()
 
 
 def _shared_weights(model: Any) -> set[int]:

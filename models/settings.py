@@ -94,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
             "what the BERT models' plain calls run on, on a CPU: ONNX Runtime once their exported model is ready"
             " (the look-inside views stay on torch), or torch alone", _one_of("onnxruntime", "torch")),
     Setting("JNLP_ONEDNN", "onednn", "auto",
-            "auto (oneDNN's kernels on AMD processors with AVX-512), 1 (oneDNN's kernels on any CPU) "
+            "auto or 1 (oneDNN's packed layers for the models on torch, where this torch has them) "
             "or 0 (torch's default kernels)",
             "which CPU kernels the dense layers run on", _one_of("auto", "1", "0")),
     # The speed tunings that had no switch of their own (models/tunings.py lists them all): on by default.
