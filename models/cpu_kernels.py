@@ -91,6 +91,10 @@ def packed_linear_class() -> Any:
             self.register_buffer("bias", None if bias is None else bias.detach().clone())
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if x.requires_grad and torch.is_grad_enabled():
+                # oneDNN's operator has no backward: a gradient through the layer (the saliency views) takes
+                # the plain weight, unpacked for this call.
+                return torch.nn.functional.linear(x, self.weight.to_dense(), self.bias)
             return multiply(x, self.weight, self.bias, "none", [], "")
 
         def extra_repr(self) -> str:

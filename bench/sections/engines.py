@@ -28,7 +28,7 @@ def engines(settings: Settings) -> dict:
     from models import engine, loader
 
     keys = KEYS[:1] if settings.quick else KEYS
-    previous = {name: os.environ.get(name) for name in (engine.ENGINE_ENV, "JNLP_QUANTIZE")}
+    previous = {name: os.environ.get(name) for name in (engine.ENGINE_ENV, "JNLP_QUANTIZE", "JNLP_ONEDNN")}
     real_root = engine.cache_root
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="bench-engines-") as folder:
@@ -158,7 +158,8 @@ def _int8(settings: Settings, root: Path) -> dict:
     from models import cpu_kernels, engine, loader
 
     loader.unload_all()
-    os.environ[engine.ENGINE_ENV] = engine.TORCH
+    # torch's own model with its Linear layers, which torch's dynamic quantiser replaces.
+    os.environ[engine.ENGINE_ENV], os.environ[cpu_kernels.ONEDNN_ENV] = engine.TORCH, "0"
     entry = loader.load("SENTIMENT")
     folder = str(entry.runner.model.name_or_path)
     texts = [text for (text,) in sentiment.EXAMPLES] + [fitting_text("SENTIMENT", 400)]

@@ -231,3 +231,27 @@ def test_a_model_evicted_while_its_layers_are_packed_is_left_alone(monkeypatch, 
     may_pack.set()
     assert entry.layers_final.wait(30)
     assert "PackedLinear" not in _layer_kinds(entry.runner.model)
+
+
+def test_gradients_flow_through_packed_layers_as_through_torchs(tmp_path):
+    """oneDNN's operator has no backward: the saliency views' gradients take the plain weight instead, and
+    equal those of the unswapped model (without the fallback, autograd finds the input unused)."""
+    import copy
+
+    import torch
+    from transformers import BertForSequenceClassification
+
+    tokenizer = tiny.build_bert_tokenizer(tmp_path)
+    torch.manual_seed(0)
+    plain = BertForSequenceClassification(tiny._bert_config(len(tokenizer.vocab), num_labels=2)).eval()
+    packed = copy.deepcopy(plain)
+    assert cpu_kernels.use_faster_kernels(packed) > 0
+    ids = tokenizer("東京へ行く", return_tensors="pt")["input_ids"]
+
+    def input_gradient(model):
+        embedded = model.bert.embeddings.word_embeddings(ids).detach().requires_grad_(True)
+        model(inputs_embeds=embedded).logits[0, 1].backward()
+        return embedded.grad
+
+    expected, swapped = input_gradient(plain), input_gradient(packed)
+    assert swapped.abs().sum() > 0 and torch.allclose(swapped, expected, atol=1e-5)
