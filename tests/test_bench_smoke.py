@@ -15,7 +15,7 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     env = {k: v for k, v in env.items() if not k.startswith("JNLP_MODEL_")}
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "latency", "api_latency", "throughput", "classroom", "tokenizer",
-         "kernels", "inside", "skipgram", "prompting", "--out", str(tmp_path / "out")],
+         "kernels", "engines", "inside", "skipgram", "prompting", "--out", str(tmp_path / "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (saved,) = (tmp_path / "out").glob("*.json")
@@ -70,6 +70,14 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     mixed = throughput["mixed_lengths"]
     assert mixed["gain"] == mixed["one_padded_call_s"] / mixed["length_groups_s"] and mixed["length_groups_s"] > 0
     assert results["machine"]["cores"] >= 1 and results["quick"] is True
+    engines = results["engines"]  # the app's call ran on the engine it built, beside a plain session, alike
+    (model,) = engines["models"].values()
+    assert model["build_s"] > 0 and model["engine_mib"] > 0 and "engine_resident_mib" in model
+    for length, row in model["inputs"].items():
+        assert row["largest_difference"] < 1e-4 and row["plain_onnxruntime_difference"] < 1e-4, length
+        assert row["ratio_to_onnxruntime"] > 0 and row["ratio_to_torch"] > 0
+        assert engines["worst_ratio"][length] == row["ratio_to_onnxruntime"]
+    assert engines["int8"]["labels_agree"] and engines["int8"]["inputs"]["long"]["int8_p50_ms"] > 0
     kernels = results["kernels"]
     assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner", "summarize",
                                          "next_token (GENERATION)", "generate (GENERATION, 8 tokens)",
