@@ -80,6 +80,16 @@ def _engine_lines(engines: dict) -> list[str]:
                      f"`JNLP_MAX_MODEL_MEMORY`{_resident(model)}; the first call on torch "
                      f"{model['first_call_on_torch_s'] * 1000:.0f} ms)"
                      for key, model in engines["models"].items()) + ".")
+    if engines.get("generation"):
+        lines.append("- GPT-2's generation steps on ONNX Runtime (with their cache; the app's loop, medians of "
+                     "alternating whole generations) against torch's eager forward on the same model: " + "; ".join(
+                         f"{key} one token {row['token_step_ms']['engine']:.0f} ms vs {row['token_step_ms']['torch']:.0f}"
+                         f" ms ({row['token_ratio_to_torch']:.2f}×), the prompt {row['prompt_step_ms']['engine']:.0f} ms"
+                         f" vs {row['prompt_step_ms']['torch']:.0f} ms ({row['prompt_ratio_to_torch']:.2f}×), "
+                         f"{'the same text' if row['same_text'] else 'TEXT DIFFERS'} ({row['new_tokens']} tokens); "
+                         f"built in {row['build_s']:.0f} s after the first click, {row['engine_mib']:.0f} MiB on disk, "
+                         f"resident memory +{row['engine_resident_mib']:.0f} MiB"
+                         for key, row in engines["generation"].items()) + ".")
     int8 = engines.get("int8")
     if int8:
         lines.append("- `JNLP_QUANTIZE=int8` through the engine, SENTIMENT: " + "; ".join(
@@ -222,7 +232,7 @@ def markdown(results: dict) -> str:
                      + ". First call of each (loads the model; with oneDNN also packs its layers): " + "; ".join(
                          f"{name} {row['default_first_call_ms'] / 1000:.1f} → {row['onednn_first_call_ms'] / 1000:.1f} s"
                          for name, row in kernels["endpoints"].items() if "default_first_call_ms" in row)
-                     + ". With `JNLP_ONEDNN=auto` (the default) T5 and the GPT-2s use "
+                     + ". With `JNLP_ONEDNN=auto` (the default) T5 uses "
                      + ("oneDNN's" if kernels["auto_uses_onednn"] else "torch's default") + " kernels here.")
     if results.get("engines"):
         lines += _engine_lines(results["engines"])

@@ -156,7 +156,7 @@ def environment_rows() -> EnvironmentStatus:
 
         threads, cuda, device = torch.get_num_threads(), torch.cuda.is_available(), str(loader.pick_device())
         # Any task of the list answers for all: the setting and the CPU decide, not the task.
-        onednn_in_use = device == "cpu" and cpu_kernels.wanted("text-generation") and tunings.is_on("onednn")
+        onednn_in_use = device == "cpu" and cpu_kernels.wanted("summarization") and tunings.is_on("onednn")
     return EnvironmentStatus(
         python=platform.python_version(), versions=versions, torch_threads=threads, cuda=cuda, device=device,
         # As huggingface_hub read it at import: what this process actually does, whatever the variable says now.

@@ -7,7 +7,7 @@ arithmetic in another order.
 
 `use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
 its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. It is for the
-models that run on torch: T5 and the GPT-2s, and the BERT models only when they do not run on ONNX Runtime
+models that run on torch: T5, and the BERT models and GPT-2s only when they do not run on ONNX Runtime
 (``JNLP_ENGINE=torch``, models/engine.py). ``JNLP_ONEDNN``: ``auto`` (default) and ``1`` swap them wherever
 this torch has the kernels, on any CPU (``python -m bench --only kernels`` measures the gain on the machine
 it runs on, docs/benchmarks.md); ``0`` never. Only CPU models are touched (on a GPU neither library runs).
@@ -30,7 +30,7 @@ ONEDNN_ENV = "JNLP_ONEDNN"
 QUANTIZE_ENV = "JNLP_QUANTIZE"
 # The pipelines whose models read a whole input at once (the BERT encoders; also the ones int8 quantises).
 ENCODER_TASKS = engine.ENCODER_TASKS
-# Every model of the app whose time goes into dense layers: the encoders, T5 and the GPT-2s.
+# Every model of the app whose time goes into dense layers: the encoders, T5 and the GPT-2s (on torch).
 KERNEL_TASKS = (*ENCODER_TASKS, "summarization", "text-generation")
 
 

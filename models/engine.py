@@ -1,4 +1,5 @@
-"""The BERT models' plain forward pass on ONNX Runtime, the field's engine for CPU inference.
+"""The BERT models' plain forward pass, and GPT-2's generation steps, on ONNX Runtime, the field's engine for
+CPU inference (GPT-2's export and dispatcher: models/engine_causal.py).
 
 A click on an encoder tab (sentiment, NLI, STS, SimCSE, NER, contextual, fill-mask) first answers on
 torch. Once its model is cached, a background thread finds its exported model on disk, or has one built
@@ -50,6 +51,8 @@ ENGINE_ENV = "JNLP_ENGINE"
 ONNXRUNTIME, TORCH = "onnxruntime", "torch"
 # The pipelines whose models read a whole input at once: the BERT encoders.
 ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
+# The pipelines whose models go on the engine: the encoders, and GPT-2's generation steps (models/engine_causal.py).
+ENGINE_TASKS = (*ENCODER_TASKS, "text-generation")
 FORMAT = 1  # what this module writes: bumped when the export or its files change
 OPSET = 17
 MODEL_FILE, META_FILE = "model.onnx", "engine.json"
@@ -69,7 +72,12 @@ class EngineError(RuntimeError):
 
 def wanted(task: str) -> bool:
     """Whether the settings put a model of this pipeline task on the engine once it is ready."""
-    return task in ENCODER_TASKS and settings.current().engine == ONNXRUNTIME
+    return task in ENGINE_TASKS and settings.current().engine == ONNXRUNTIME
+
+
+def quantization(task: str) -> str:
+    """JNLP_QUANTIZE as it applies to a task's export: int8 is for the encoders only."""
+    return settings.current().quantize if task in ENCODER_TASKS else "off"
 
 
 @functools.cache
@@ -145,7 +153,8 @@ def _model_class(task: str) -> Any:
     return {"text-classification": transformers.AutoModelForSequenceClassification,
             "token-classification": transformers.AutoModelForTokenClassification,
             "feature-extraction": transformers.AutoModel,
-            "fill-mask": transformers.AutoModelForMaskedLM}[task]
+            "fill-mask": transformers.AutoModelForMaskedLM,
+            "text-generation": transformers.AutoModelForCausalLM}[task]
 
 
 def export(source: str, task: str, quantize: str, target: Path) -> None:
@@ -157,6 +166,9 @@ def export(source: str, task: str, quantize: str, target: Path) -> None:
     model = _model_class(task).from_pretrained(source, attn_implementation="eager", dtype=torch.float32).eval()
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
+        if task not in ENCODER_TASKS:
+            _export_causal(model, work, target)
+            return
         plain = work / "plain.onnx"
         # The masked LM also gives every layer's hidden states: the contextual tab reads them (through the
         # model's base_model), from the same session.
@@ -188,13 +200,30 @@ def export(source: str, task: str, quantize: str, target: Path) -> None:
                 "base_output_class": base_class, "task": task, "quantize": quantize,
                 "fused": fused.name == "fused.onnx"}
         (work / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        try:
-            os.replace(work, target)  # atomic: a reader sees the whole folder or none
-        except OSError:
-            if not is_built(target):  # another process built it meanwhile: theirs is as good
-                raise
+        _publish(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _export_causal(model: Any, work: Path, target: Path) -> None:
+    """GPT-2's step with its cache (models/engine_causal.py), checked against torch before it is kept."""
+    from models import engine_causal
+
+    meta = engine_causal.to_onnx(model, work / MODEL_FILE)
+    session, _ = open_session(work, meta)
+    meta["largest_difference"] = engine_causal.check_parity(model, session, meta)
+    del session
+    (work / META_FILE).write_text(json.dumps({**meta, "task": "text-generation", "quantize": "off"}, indent=1),
+                                  encoding="utf-8")
+    _publish(work, target)
+
+
+def _publish(work: Path, target: Path) -> None:
+    try:
+        os.replace(work, target)  # atomic: a reader sees the whole folder or none
+    except OSError:
+        if not is_built(target):  # another process built it meanwhile: theirs is as good
+            raise
 
 
 def tokenizer_inputs(source: str) -> tuple[str, ...]:
@@ -321,11 +350,11 @@ def build_in_child(source: str, task: str, quantize: str, target: Path) -> None:
 
 # --- running (in the server) ---
 
-def open_session(folder: Path) -> tuple[Any, dict[str, Any]]:
-    """An ONNX Runtime session on the exported model in ``folder``, and its engine.json."""
+def open_session(folder: Path, meta: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """An ONNX Runtime session on the exported model in ``folder``, and its engine.json (or ``meta``)."""
     import onnxruntime
 
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8")) if meta is None else meta
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     # ONNX Runtime's default, helper threads that spin a moment after each call: with sleeping ones a short
@@ -442,6 +471,12 @@ def _foreign(hooks: dict) -> bool:
 
 def install(model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None]) -> Dispatcher:
     """Put a Dispatcher in front of the model's forward; the model must not be running meanwhile."""
+    if meta.get("kind") == "causal":
+        from models.engine_causal import CausalDispatcher
+
+        dispatcher = CausalDispatcher(model, session, meta, on_failure)
+        model.forward = dispatcher
+        return dispatcher
     dispatcher = Dispatcher(model, session, meta, on_failure)
     model.forward = dispatcher
     base = getattr(model, "base_model", model)
@@ -489,7 +524,7 @@ def prepare(entry: Any, build: Callable[[str, str, str, Path], None] | None = No
         folder = model_folder(entry)
         if folder is None:
             raise EngineError(f"no local copy of {entry.model_id} to export")
-        quantize = settings.current().quantize
+        quantize = quantization(entry.spec.task)
         with _build_guard:
             marker = f"{folder}|{entry.spec.task}|{quantize}"
             if marker in _failed:
@@ -539,20 +574,20 @@ def prefetch(task: str, folder: str, build: bool = True, root: Path | None = Non
     ``folder``: a line for python -m models.prefetch's report."""
     if missing_library() is not None:
         return f"onnxruntime を読み込めません / onnxruntime cannot be imported ({missing_library()}): torch"
-    target = engine_folder(description(folder, task, settings.current().quantize), root)
+    target = engine_folder(description(folder, task, quantization(task)), root)
     if is_built(target):
         return f"ONNX Runtime: {target}"
     if not build:
         return "ONNX Runtime: 未作成（最初のクリックで作成） / not built yet (the first click builds it)"
     started = time.perf_counter()
-    ensure_built(folder, task, settings.current().quantize, root, build=export)
+    ensure_built(folder, task, quantization(task), root, build=export)
     return f"ONNX Runtime: {target} (built in {time.perf_counter() - started:.0f} s)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.engine", description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="the model's folder")
-    parser.add_argument("--task", required=True, choices=ENCODER_TASKS)
+    parser.add_argument("--task", required=True, choices=ENGINE_TASKS)
     parser.add_argument("--quantize", default="off", choices=("off", "int8"))
     parser.add_argument("--out", required=True, type=Path, help="the folder to write (written whole or not at all)")
     args = parser.parse_args(argv)

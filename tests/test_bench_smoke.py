@@ -78,6 +78,8 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
         assert row["ratio_to_onnxruntime"] > 0 and row["ratio_to_torch"] > 0
         assert engines["worst_ratio"][length] == row["ratio_to_onnxruntime"]
     assert engines["int8"]["labels_agree"] and engines["int8"]["inputs"]["long"]["int8_p50_ms"] > 0
+    (steps,) = engines["generation"].values()  # GPT-2's steps on the engine beside torch's, the same text
+    assert steps["same_text"] and steps["token_ratio_to_torch"] > 0 and steps["prompt_step_ms"]["engine"] > 0
     kernels = results["kernels"]
     assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner", "summarize",
                                          "next_token (GENERATION)", "generate (GENERATION, 8 tokens)",

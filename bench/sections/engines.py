@@ -16,6 +16,8 @@ from bench.sections.common import Settings, fitting_text
 # The registry keys measured, one per kind of head: a label per text, a label per token, vectors, the vocabulary.
 KEYS = ("SENTIMENT", "NER", "SIMCSE", "CONTEXTUAL")
 LENGTHS = {"short": 32, "long": 400}  # tokens, special tokens included
+# The GPT-2s, whose generation steps (with their cache) go on the engine: the small one first (quick runs).
+GENERATION_KEYS = ("GENERATION_SMALL", "GENERATION")
 
 
 def engines(settings: Settings) -> dict:
@@ -37,6 +39,7 @@ def engines(settings: Settings) -> dict:
         try:
             for key in keys:
                 rows[key] = _one_model(key, settings, Path(folder))
+            generation_rows = {key: _generation(key, settings) for key in GENERATION_KEYS[:1 if settings.quick else 2]}
             int8 = _int8(settings, Path(folder))
         finally:
             engine.cache_root = real_root
@@ -44,8 +47,8 @@ def engines(settings: Settings) -> dict:
                 os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
             loader.unload_all()
     worst = {length: max(row["inputs"][length]["ratio_to_onnxruntime"] for row in rows.values()) for length in LENGTHS}
-    return {"models": rows, "int8": int8, "worst_ratio": worst, "repeats": _repeats(settings),
-            "versions": engine.versions()}
+    return {"models": rows, "generation": generation_rows, "int8": int8, "worst_ratio": worst,
+            "repeats": _repeats(settings), "versions": engine.versions()}
 
 
 def _time_warm_pair(first, second, repeats: int) -> tuple[list[float], list[float]]:
@@ -129,6 +132,59 @@ def _one_model(key: str, settings: Settings, root: Path) -> dict:
         }
     loader.unload_all()
     return result
+
+
+def _generation(key: str, settings: Settings) -> dict:
+    """A GPT-2's steps as the generation tab runs them (a prompt, then one token at a time with the cache):
+    on the engine against torch's eager forward on the same model, alternating whole generations; the
+    text must be the same. The engine is built after the first click, as for the encoders."""
+    from demos import generation
+    from models import engine, loader
+
+    loader.unload_all()
+    started = time.perf_counter()
+    entry = loader.load(key)
+    loaded = time.perf_counter()
+    prompt, new_tokens = generation.EXAMPLES[0][0], 8 if settings.quick else 32
+    on_torch_mib = rss_mib(os.getpid())
+    assert entry.engine_ready.wait(3600), f"{key}: the engine's build did not end"
+    built = time.perf_counter() - loaded
+    if entry.engine != engine.ON_ENGINE:
+        raise RuntimeError(f"{key}: the engine is {entry.engine} (see the log)")
+    dispatcher = engine.dispatcher_of(entry.runner.model)
+    session = dispatcher.session
+
+    def steps(on_engine: bool) -> tuple[str, list[float]]:
+        """The continuation, and the seconds from the click to each new token."""
+        dispatcher.session = session if on_engine else None  # None: every call goes to torch
+        try:
+            times, text, clock = [], "", time.perf_counter()
+            for text in generation.generate_stream(entry, prompt, new_tokens):
+                now = time.perf_counter()
+                times.append(now - clock)
+                clock = now
+            return text, times
+        finally:
+            dispatcher.session = session
+
+    engine_text, _ = steps(True)
+    resident_mib = rss_mib(os.getpid()) - on_torch_mib
+    timed: dict[bool, list[list[float]]] = {True: [], False: []}
+    texts = {True: engine_text, False: steps(False)[0]}
+    for i in range(2 if settings.quick else 5):
+        for on_engine in ((True, False) if i % 2 == 0 else (False, True)):
+            text, times = steps(on_engine)
+            assert text == texts[on_engine]
+            timed[on_engine].append(times)
+    prompt_step = {flag: statistics.median(times[0] for times in runs) for flag, runs in timed.items()}
+    token_step = {flag: statistics.median(t for times in runs for t in times[1:]) for flag, runs in timed.items()}
+    loader.unload_all()
+    return {"load_s": loaded - started, "build_s": built, "engine_mib": entry.engine_bytes / 2**20,
+            "engine_resident_mib": resident_mib, "new_tokens": new_tokens, "same_text": texts[True] == texts[False],
+            "prompt_step_ms": {"engine": 1000 * prompt_step[True], "torch": 1000 * prompt_step[False]},
+            "token_step_ms": {"engine": 1000 * token_step[True], "torch": 1000 * token_step[False]},
+            "token_ratio_to_torch": token_step[True] / token_step[False],
+            "prompt_ratio_to_torch": prompt_step[True] / prompt_step[False]}
 
 
 def _plain_onnx_runtime(source: str, task: str, folder: Path):

@@ -50,7 +50,7 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
     finally:
         for server in servers.values():
             server.stop()
-    return {"auto_uses_onednn": cpu_kernels.wanted("text-generation"), "endpoints": rows}
+    return {"auto_uses_onednn": cpu_kernels.wanted("summarization"), "endpoints": rows}
 
 
 # Outputs whose numbers are compared between the two servers, where not all: the contextual tab's

@@ -1,6 +1,7 @@
-"""The encoders' plain calls on ONNX Runtime (models/engine.py): the same answers as torch for every encoder
-tab, exported models cached by revision and library versions, built in the background after the first click
-and by prefetch, torch whenever the engine cannot run, the look-inside views still on torch, memory counted."""
+"""The encoders' plain calls and GPT-2's generation steps on ONNX Runtime (models/engine.py, engine_causal.py):
+the same answers as torch for every encoder tab and the same tokens for GPT-2, exported models cached by
+revision and library versions, built in the background after the first click and by prefetch, torch
+whenever the engine cannot run, the look-inside views still on torch, memory counted."""
 
 import logging
 import shutil
@@ -9,7 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from demos import contextual, inside, ner, nli, saliency, sentiment, similarity, tasks
+from demos import contextual, generation, inside, ner, nli, saliency, sentiment, similarity, tasks
 from demos.attention_map import attention
 from fixtures import tiny
 from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
@@ -47,7 +48,8 @@ def random_models(tmp_path_factory, checkpoint_dir):
             "STS": _random(BertForSequenceClassification, base / "sts", 3, **_labelled(["LABEL_0"])),
             "SIMCSE": _random(BertModel, base / "simcse", 4),
             "NER": _random(BertForTokenClassification, base / "ner", 5, **_labelled(tiny.NER_LABELS)),
-            "CONTEXTUAL": checkpoint_dir["CONTEXTUAL"]}
+            "CONTEXTUAL": checkpoint_dir["CONTEXTUAL"],
+            "GENERATION": tiny.build_gpt2(base / "gpt2")}
 
 
 @pytest.fixture
@@ -266,6 +268,67 @@ def test_the_look_inside_views_run_on_torch_beside_the_engine(engines, monkeypat
     assert engine.dispatcher_of(masked_lm.runner.model.base_model).engine_calls == 1
 
 
+def _gpt2_answers(entry):
+    """What the next-token and generation tabs show: the candidates, a greedy continuation, a seeded sample."""
+    prompt = generation.EXAMPLES[0][0]
+    candidates = generation.next_token_distribution(entry, prompt).candidates
+    *_, greedy = generation.generate_stream(entry, prompt, 12)
+    *_, sampled = generation.generate_stream(entry, prompt, 12, do_sample=True, temperature=1.5, top_p=0.95,
+                                             top_k=0, seed=7)
+    return [(c.token_id, c.probability) for c in candidates], greedy, sampled
+
+
+def test_gpt2_steps_with_their_cache_give_torchs_tokens_on_onnx_runtime(engines, monkeypatch):
+    import torch
+
+    from models.engine_causal import EngineCache
+
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
+    on_torch = _gpt2_answers(loader.load("GENERATION"))
+    loader.unload_all()
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    entry = _on_engine_now("GENERATION")
+    dispatcher = engine.dispatcher_of(entry.runner.model)
+    candidates, greedy, sampled = _gpt2_answers(entry)
+    assert [token for token, _ in candidates] == [token for token, _ in on_torch[0]]
+    assert [p for _, p in candidates] == pytest.approx([p for _, p in on_torch[0]], abs=1e-5)
+    assert (greedy, sampled) == on_torch[1:] and greedy
+    assert dispatcher.engine_calls >= 1 + 2 * 12 - 2  # every step of both loops (one may end early)
+    # A step that must run on torch (gradients on) after engine steps gets their keys and values as torch's cache.
+    model, prompt = entry.runner.model, generation.encode_prompt(entry, "東京へ行く")
+    with torch.inference_mode():
+        first = model(input_ids=prompt, cache=None, use_cache=True)
+        following = model(input_ids=prompt[:, :1], cache=first.cache, use_cache=True).logits
+    assert isinstance(first.cache, EngineCache) and first.cache.get_seq_length() == prompt.shape[1]
+    with torch.enable_grad():
+        on_torch_after = model(input_ids=prompt[:, :1], cache=first.cache, use_cache=True).logits
+    np.testing.assert_allclose(on_torch_after.detach().numpy(), following.numpy(), atol=1e-5)
+    # The next token's look-inside views (gradients, attentions) run on torch beside it.
+    calls = dispatcher.engine_calls
+    steps = inside.steps("next_token", generation.EXAMPLES[0][0])
+    assert steps["top"][0]["probability"] == pytest.approx(candidates[0][1], abs=1e-5)
+    found = saliency.saliency("next_token", generation.EXAMPLES[0][0], method="gradient_x_input")
+    assert found["tokens"] and all(np.isfinite(token["score"]) for token in found["tokens"])
+    weights = np.asarray(attention("next_token", generation.EXAMPLES[0][0], layer=1, head=1)["weights"])
+    assert weights.sum(axis=1) == pytest.approx(1.0, abs=1e-5) and np.allclose(np.triu(weights, 1), 0)
+    assert dispatcher.engine_calls > calls  # the steps' own pass ran on the engine
+
+
+def test_an_export_unlike_torch_is_refused_and_generation_stays_on_torch(engines, monkeypatch, caplog):
+    from models import engine_causal
+
+    monkeypatch.setattr(engine_causal, "PARITY_TOLERANCE", -1.0)  # no export can pass: as if it differed
+    entry = loader.load("GENERATION")
+    entry.engine_ready.wait(60)
+    with caplog.at_level(logging.WARNING):
+        engine.prepare(entry, build=engine.export)
+    assert entry.engine == engine.FAILED and engine.dispatcher_of(entry.runner.model) is None
+    assert "differ from torch's" in caplog.text
+    assert not [path for path in engines.iterdir() if engine.is_built(path)]  # nothing kept
+    *_, continuation = generation.generate_stream(entry, generation.EXAMPLES[0][0], 4)
+    assert continuation
+
+
 def test_the_memory_cap_counts_the_engine_beside_the_torch_model(engines, monkeypatch):
     monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)  # loaded on torch, then the engine comes
     nli_entry = loader.load("NLI")
@@ -320,14 +383,15 @@ def test_int8_quantises_the_engines_copy_and_keeps_the_labels(engines, monkeypat
         assert quantized == pytest.approx(exact, abs=0.05)
 
 
-def test_the_engine_is_a_switchable_tuning_and_takes_the_encoders_off_onednn(monkeypatch):
+def test_the_engine_is_a_switchable_tuning_and_takes_its_models_off_onednn(monkeypatch):
     monkeypatch.setenv("JNLP_ONEDNN", "1")
     monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
     assert not tunings.is_on("engine") and not engine.wanted("text-classification")
     assert cpu_kernels.wanted("text-classification") == cpu_kernels.kernels_available()
     monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
-    assert tunings.is_on("engine") and engine.wanted("fill-mask") and not engine.wanted("summarization")
-    # The engine beat oneDNN's packed layers on the encoders; T5 and GPT-2 keep the switch.
-    assert not any(cpu_kernels.wanted(task) for task in engine.ENCODER_TASKS)
-    assert cpu_kernels.wanted("text-generation") == cpu_kernels.kernels_available()
+    assert tunings.is_on("engine") and engine.wanted("fill-mask") and engine.wanted("text-generation")
+    assert not engine.wanted("summarization")
+    # The engine beat oneDNN's packed layers on the encoders and GPT-2; T5 keeps the switch.
+    assert not any(cpu_kernels.wanted(task) for task in engine.ENGINE_TASKS)
+    assert cpu_kernels.wanted("summarization") == cpu_kernels.kernels_available()
     assert next(t for t in tunings.TUNINGS if t.name == "engine").bench == ("engines",)
