@@ -261,8 +261,10 @@ CSS = """
 .jnlp-plot-text table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 .jnlp-plot-text :is(th, td) { border: 1px solid var(--border-color-primary); padding: 1px 6px; text-align: right; }
 .jnlp-plot-text th[scope=row], .jnlp-plot-text th[scope=col]:first-child { text-align: left; }
-/* Keyboard users see where they are: a ring in the accent colour on whatever has the focus (WCAG 2.4.7). */
-.gradio-container :is(button, a, input, textarea, select, summary, [role=tab], [tabindex]):focus-visible {
+/* Keyboard users see where they are: a ring in the accent colour on whatever has the focus (WCAG 2.4.7), a scrolling
+   box too (Chromium lets the keyboard focus one: a busy answer's progress box had no ring). */
+/* :is(*, [tabindex]) matches anything with an attribute selector's weight: enough to beat Gradio's own input rules. */
+.gradio-container :is(*, [tabindex]):focus-visible {
     outline: 3px solid var(--color-accent) !important; outline-offset: 2px; transition: none !important;
 }
 /* Targets at least 24 × 24 px (WCAG 2.5.8): Gradio's accordion headers, checkboxes, number boxes, slider tracks, copy and

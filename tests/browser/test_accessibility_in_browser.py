@@ -163,6 +163,10 @@ def _run_by_key(page, key: str, what: str) -> None:
         raise AssertionError(f"{key} on {what} ran nothing") from error
 
 
+# Every tab's examples fill a text box of the open panel.
+_EXAMPLE_FILLED = "() => [...document.querySelectorAll('[role=tabpanel] textarea')].some((box) => box.offsetParent && box.value)"
+
+
 def test_the_keyboard_alone_runs_each_tabs_example_and_main_action_with_a_visible_focus(browser, running_app):
     with page_at(browser, f"{running_app.url}?lang=en", "light") as page:
         _loaded(page)
@@ -179,6 +183,8 @@ def test_the_keyboard_alone_runs_each_tabs_example_and_main_action_with_a_visibl
                                    f" === {title!r}")
             example = _press_until(page, "Tab", lambda f: f["example"], stops)
             _run_by_key(page, "Enter", f"{tab}: the example {example['text']!r}")
+            # Its text lands in the box a moment after (0.4 s on a server just started): read before Space.
+            page.wait_for_function(_EXAMPLE_FILLED, timeout=20_000)
             button = _press_until(page, "Shift+Tab", lambda f: f["primary"] and f["inPanel"], stops)  # back up to it
             _run_by_key(page, "Space", f"{tab}: the button {button['text']!r}")
             assert toast_texts(page) == [], tab
