@@ -119,9 +119,14 @@ HEAD = """<script>
 
     // Gradio's markup that axe-core flags and the page can mend (tests/browser/test_accessibility_in_browser.py):
     // its empty-value placeholder names itself with aria-label but has no role (aria-prohibited-attr), and
-    // the footer's icons repeat their link's words as alt text (image-redundant-alt).
+    // the footer's icons repeat their link's words as alt text (image-redundant-alt), and a message's header
+    // calls itself a button around its own close button (nested-interactive; the close button stays).
     const mend = () => {
         document.querySelectorAll("div.empty[aria-label]:not([role])").forEach((box) => box.setAttribute("role", "img"));
+        document.querySelectorAll(".toast-header[role=button]").forEach((header) => {
+            header.removeAttribute("role");
+            header.removeAttribute("tabindex");
+        });
         document.querySelectorAll("footer img[alt]:not([alt=''])").forEach((icon) => {
             if (icon.parentElement && icon.parentElement.textContent.includes(icon.alt)) icon.alt = "";
         });

@@ -32,6 +32,24 @@ def long_text(length: int) -> str:
     return (SENTENCE * (length // len(SENTENCE) + 1))[:length]
 
 
+# Every message fully shown: no box around its title is still fading in.
+_FADED_IN = """() => [...document.querySelectorAll('.toast-title')].every((title) => {
+    for (let box = title; box; box = box.parentElement) if (getComputedStyle(box).opacity !== '1') return false;
+    return true;
+})"""
+
+
+def _axe_serious(page, selector: str) -> list[str]:
+    """axe-core's critical and serious findings inside ``selector`` (tests/browser/test_accessibility_in_browser.py
+    audits every tab; this, a message that only bad input brings)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_accessibility_in_browser import AXE_OPTIONS
+
+    found = Axe().run(page, context={"include": [[selector]]}, options=AXE_OPTIONS).response["violations"]
+    return [f"{v['id']}: {n['html'][:80]}" for v in found if v["impact"] in ("critical", "serious") for n in v["nodes"]]
+
+
 def _tracker_errors(panel) -> int:
     """Outputs whose status tracker shows Gradio's error state."""
     return panel.locator("[data-testid=status-tracker]").filter(has_text=re.compile("エラー|Error")).count()
@@ -111,6 +129,10 @@ def test_bad_input_gets_a_message_or_a_result_and_the_tab_keeps_working(page, na
     (message,) = toast_texts(page)
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message) and " / " in message, message
     assert "Please enter some" in message and "Traceback" not in message, message
+    # The message itself passes axe (Gradio's header of it called itself a button around the close button).
+    page.wait_for_function("() => !document.querySelector('.toast-header[role=button]')", timeout=5_000)
+    page.wait_for_function(_FADED_IN, timeout=5_000)  # its colours are measured, not those of its fade
+    assert _axe_serious(page, ".toast-body") == []
     close_toasts(page)
 
     for case, text in [("markup", MARKUP), ("odd", ODD), ("long", long_text(tab.long_chars)), ("valid", tab.valid)]:
