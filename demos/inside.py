@@ -217,13 +217,27 @@ def anatomy(task_name: str, model_key: str = "") -> dict[str, Any]:
         return parts_of(entry.runner.model, get_spec(key).task in PRETRAINED_HEADS)
 
 
+def _weights(model: Any) -> Iterator[tuple[str, Any]]:
+    """The model's parameters, and the weights of its dense layers packed for oneDNN (models/cpu_kernels.py keeps
+    those as buffers, under the same names)."""
+    from models import cpu_kernels
+
+    yield from model.named_parameters()
+    if not cpu_kernels.kernels_available():  # then no layer is packed
+        return
+    packed = cpu_kernels.packed_linear_class()
+    for module_name, module in model.named_modules():
+        if isinstance(module, packed):
+            yield from ((f"{module_name}.{name}", tensor) for name, tensor in module.named_buffers(recurse=False))
+
+
 def parts_of(model: Any, head_pretrained: bool) -> dict[str, Any]:
     """``{total, bytes, parts: [{name, parameters, pretrained}]}``; each shared (tied) weight counted once."""
     body = model.base_model
     prefix = "" if body is model else model.base_model_prefix + "."
     counts: dict[str, int] = {}
     total_bytes = 0
-    for name, parameter in model.named_parameters():
+    for name, parameter in _weights(model):
         total_bytes += parameter.numel() * parameter.element_size()
         part = "head"
         if name.startswith(prefix):

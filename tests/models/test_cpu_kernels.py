@@ -255,3 +255,21 @@ def test_gradients_flow_through_packed_layers_as_through_torchs(tmp_path):
 
     expected, swapped = input_gradient(plain), input_gradient(packed)
     assert swapped.abs().sum() > 0 and torch.allclose(swapped, expected, atol=1e-5)
+
+
+def test_the_anatomy_of_a_packed_model_counts_its_packed_weights(tmp_path):
+    """The look-inside anatomy reads parameters; packed layers keep their weights as buffers."""
+    import copy
+
+    import torch
+    from transformers import BertForSequenceClassification
+
+    from demos.inside import parts_of
+
+    tokenizer = tiny.build_bert_tokenizer(tmp_path)
+    torch.manual_seed(0)
+    plain = BertForSequenceClassification(tiny._bert_config(len(tokenizer.vocab), num_labels=2)).eval()
+    packed = copy.deepcopy(plain)
+    assert cpu_kernels.use_faster_kernels(packed) > 0
+    assert parts_of(packed, False) == parts_of(plain, False)
+    assert parts_of(plain, False)["total"] == sum(p.numel() for p in plain.parameters())
