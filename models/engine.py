@@ -406,13 +406,29 @@ class Dispatcher:
             raise AttributeError(name)
         return getattr(self.torch_forward, name)
 
-    def plain(self, args: tuple, kwargs: dict[str, Any]) -> bool:
+    def ordinary(self, args: tuple) -> bool:
+        """No positional inputs, gradients off, the model in eval mode, no attentions or hidden states asked for
+        by its configuration."""
         import torch
 
         if args or torch.is_grad_enabled() or self.model.training:
             return False
         config = self.model.config
-        if getattr(config, "output_attentions", False) or getattr(config, "output_hidden_states", False):
+        return not (getattr(config, "output_attentions", False) or getattr(config, "output_hidden_states", False))
+
+    def watched(self) -> bool:
+        """Whether a hook other than transformers' own recorders watches the model (Captum's, for one)."""
+        import torch
+
+        hooks = torch.nn.modules.module
+        if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
+            return True
+        return any(self.inner_hooks) and any(_foreign(table) for table in self.inner_hooks if table)
+
+    def plain(self, args: tuple, kwargs: dict[str, Any]) -> bool:
+        import torch
+
+        if not self.ordinary(args):
             return False
         for name, value in kwargs.items():
             if name in self.inputs:
@@ -421,12 +437,7 @@ class Dispatcher:
             elif not (value is None or value is False or (name == "return_dict" and value is True)
                       or (name == "output_hidden_states" and value is True and self.hidden)):
                 return False
-        if not isinstance(kwargs.get("input_ids"), torch.Tensor):
-            return False
-        hooks = torch.nn.modules.module
-        if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
-            return False
-        return not (any(self.inner_hooks) and any(_foreign(hooks) for hooks in self.inner_hooks if hooks))
+        return isinstance(kwargs.get("input_ids"), torch.Tensor) and not self.watched()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.session is not None and self.plain(args, kwargs):
@@ -435,6 +446,9 @@ class Dispatcher:
             except Exception as error:  # noqa: BLE001 - torch answers; the engine is out for this model
                 self.session = None
                 self.on_failure(error)
+        return self.on_torch(args, kwargs)
+
+    def on_torch(self, args: tuple, kwargs: dict[str, Any]) -> Any:
         return self.torch_forward(*args, **kwargs)
 
     def run(self, kwargs: dict[str, Any]) -> Any:

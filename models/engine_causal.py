@@ -17,12 +17,12 @@ runs on torch, an EngineCache handed to it first turned into transformers' Dynam
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-from models.engine import Dispatcher, EngineError, _foreign
+from models.engine import Dispatcher, EngineError
 
-TASKS = ("text-generation",)
 # The largest difference of a logit from torch's that the build accepts (float32 sums in another order
 # differ by about 1e-5).
 PARITY_TOLERANCE = 1e-3
@@ -99,8 +99,6 @@ def to_onnx(model: Any, path: Path) -> dict[str, Any]:
     past = [torch.randn(1, heads, 5, size, generator=generator) for _ in past_names]
     axes = {"input_ids": {1: "tokens"}, "position_ids": {1: "tokens"}, "logits": {1: "tokens"},
             **{name: {2: "past"} for name in past_names}, **{name: {2: "total"} for name in present_names}}
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shapes: the parity check tests the graph
         torch.onnx.export(_step_class()(model).eval(), (ids, positions, *past), str(path),
@@ -171,10 +169,7 @@ class CausalDispatcher(Dispatcher):
     def plain(self, args: tuple, kwargs: dict[str, Any]) -> bool:
         import torch
 
-        if args or torch.is_grad_enabled() or self.model.training:
-            return False
-        config = self.model.config
-        if getattr(config, "output_attentions", False) or getattr(config, "output_hidden_states", False):
+        if not self.ordinary(args):
             return False
         ids = kwargs.get("input_ids")
         if not (isinstance(ids, torch.Tensor) and ids.device.type == "cpu" and ids.dim() == 2 and ids.shape[0] == 1):
@@ -193,18 +188,9 @@ class CausalDispatcher(Dispatcher):
                     return False
             elif not (value is None or value is False):  # a mask, positions, labels...: torch's
                 return False
-        hooks = torch.nn.modules.module
-        if hooks._global_forward_hooks or hooks._global_forward_pre_hooks:
-            return False
-        return not (any(self.inner_hooks) and any(_foreign(table) for table in self.inner_hooks if table))
+        return not self.watched()
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.session is not None and self.plain(args, kwargs):
-            try:
-                return self.run(kwargs)
-            except Exception as error:  # noqa: BLE001 - torch answers; the engine is out for this model
-                self.session = None
-                self.on_failure(error)
+    def on_torch(self, args: tuple, kwargs: dict[str, Any]) -> Any:
         if isinstance(kwargs.get("cache"), EngineCache):  # a step that must run on torch after engine steps
             kwargs["cache"] = kwargs["cache"].to_torch(self.model.config)
         return self.torch_forward(*args, **kwargs)

@@ -66,6 +66,16 @@ def _time_warm_pair(first, second, repeats: int) -> tuple[list[float], list[floa
     return timed
 
 
+def _on_engine(entry, key: str):
+    """Wait for the build the model's load started, and return the dispatcher it put in front of the model."""
+    from models import engine
+
+    assert entry.engine_ready.wait(3600), f"{key}: the engine's build did not end"
+    if entry.engine != engine.ON_ENGINE:
+        raise RuntimeError(f"{key}: the engine is {entry.engine} (see the log)")
+    return engine.dispatcher_of(entry.runner.model)
+
+
 def _repeats(settings: Settings) -> int:
     return 3 if settings.quick else 25
 
@@ -73,7 +83,7 @@ def _repeats(settings: Settings) -> int:
 def _one_model(key: str, settings: Settings, root: Path) -> dict:
     import torch
 
-    from models import engine, loader
+    from models import loader
 
     loader.unload_all()
     started = time.perf_counter()
@@ -89,11 +99,8 @@ def _one_model(key: str, settings: Settings, root: Path) -> dict:
         for inputs in encoded.values():  # torch's own buffers for both lengths, before the engine's are counted
             entry.runner.model(**inputs)
     on_torch_mib = rss_mib(os.getpid())
-    assert entry.engine_ready.wait(1800), f"{key}: the engine's build did not end"
+    dispatcher = _on_engine(entry, key)
     built = time.perf_counter() - loaded
-    if entry.engine != engine.ON_ENGINE:
-        raise RuntimeError(f"{key}: the engine is {entry.engine} (see the log)")
-    dispatcher = engine.dispatcher_of(entry.runner.model)
     with torch.inference_mode():
         for _ in range(2):
             for inputs in encoded.values():
@@ -139,7 +146,7 @@ def _generation(key: str, settings: Settings) -> dict:
     on the engine against torch's eager forward on the same model, alternating whole generations; the
     text must be the same. The engine is built after the first click, as for the encoders."""
     from demos import generation
-    from models import engine, loader
+    from models import loader
 
     loader.unload_all()
     started = time.perf_counter()
@@ -147,11 +154,8 @@ def _generation(key: str, settings: Settings) -> dict:
     loaded = time.perf_counter()
     prompt, new_tokens = generation.EXAMPLES[0][0], 8 if settings.quick else 32
     on_torch_mib = rss_mib(os.getpid())
-    assert entry.engine_ready.wait(3600), f"{key}: the engine's build did not end"
+    dispatcher = _on_engine(entry, key)
     built = time.perf_counter() - loaded
-    if entry.engine != engine.ON_ENGINE:
-        raise RuntimeError(f"{key}: the engine is {entry.engine} (see the log)")
-    dispatcher = engine.dispatcher_of(entry.runner.model)
     session = dispatcher.session
 
     def steps(on_engine: bool) -> tuple[str, list[float]]:
