@@ -120,7 +120,8 @@ HEAD = """<script>
     // Gradio's markup that axe-core flags and the page can mend (tests/browser/test_accessibility_in_browser.py):
     // its empty-value placeholder names itself with aria-label but has no role (aria-prohibited-attr), and
     // the footer's icons repeat their link's words as alt text (image-redundant-alt), and a message's header
-    // calls itself a button around its own close button (nested-interactive; the close button stays).
+    // calls itself a button around its own close button (nested-interactive): the close button stays on the
+    // keyboard, folding the message away stays with the pointer.
     const mend = () => {
         document.querySelectorAll("div.empty[aria-label]:not([role])").forEach((box) => box.setAttribute("role", "img"));
         document.querySelectorAll(".toast-header[role=button]").forEach((header) => {
