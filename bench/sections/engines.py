@@ -66,6 +66,18 @@ def _time_warm_pair(first, second, repeats: int) -> tuple[list[float], list[floa
     return timed
 
 
+def _resident_now() -> float:
+    """This process's resident MiB, once the heap has handed back what earlier models freed (else the engine's
+    copy fills those holes and its growth reads as nothing, or less than nothing)."""
+    import gc
+
+    from models import allocator
+
+    gc.collect()
+    allocator.release_freed_memory()
+    return rss_mib(os.getpid())
+
+
 def _on_engine(entry, key: str):
     """Wait for the build the model's load started, and return the dispatcher it put in front of the model."""
     from models import engine
@@ -98,7 +110,7 @@ def _one_model(key: str, settings: Settings, root: Path) -> dict:
     with torch.inference_mode():
         for inputs in encoded.values():  # torch's own buffers for both lengths, before the engine's are counted
             entry.runner.model(**inputs)
-    on_torch_mib = rss_mib(os.getpid())
+    on_torch_mib = _resident_now()
     dispatcher = _on_engine(entry, key)
     built = time.perf_counter() - loaded
     with torch.inference_mode():
@@ -153,7 +165,7 @@ def _generation(key: str, settings: Settings) -> dict:
     entry = loader.load(key)
     loaded = time.perf_counter()
     prompt, new_tokens = generation.EXAMPLES[0][0], 8 if settings.quick else 32
-    on_torch_mib = rss_mib(os.getpid())
+    on_torch_mib = _resident_now()
     dispatcher = _on_engine(entry, key)
     built = time.perf_counter() - loaded
     session = dispatcher.session
