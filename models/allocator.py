@@ -43,6 +43,10 @@ def _on_glibc() -> bool:
         return False
 
 
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
 @functools.cache  # decided once per process (asked at every CPU model load): later calls get the first answer
 def keep_freed_memory() -> bool:
     """Raise glibc malloc's mmap and trim thresholds; returns whether they are set."""
@@ -52,7 +56,7 @@ def keep_freed_memory() -> bool:
         return False
     if not _on_glibc():
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    libc = _libc()
     set_ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
               and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1)
     if not set_ok:
@@ -66,5 +70,4 @@ def release_freed_memory() -> bool:
     copy), which the raised thresholds would otherwise keep resident. Returns whether anything was returned."""
     if not _on_glibc():
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    return libc.malloc_trim(0) == 1
+    return _libc().malloc_trim(0) == 1
