@@ -161,10 +161,12 @@ class CausalDispatcher(Dispatcher):
     """A plain generation step on ONNX Runtime, any other call on torch (see the module's docstring)."""
 
     def __init__(self, model: Any, session: Any, meta: dict[str, Any], on_failure: Any):
+        import numpy as np
+
         super().__init__(model, session, meta, on_failure)
         self.past_names, _ = cache_names(meta["layers"])
-        self.empty = None
-        self.meta = meta
+        # The cache of a prompt's step: every layer's keys and values for no position yet.
+        self.empty = [np.zeros((1, meta["heads"], 0, meta["head_size"]), np.float32)] * len(self.past_names)
 
     def plain(self, args: tuple, kwargs: dict[str, Any]) -> bool:
         import torch
@@ -201,13 +203,7 @@ class CausalDispatcher(Dispatcher):
 
         ids = np.ascontiguousarray(kwargs["input_ids"].numpy(), dtype=np.int64)
         cache = kwargs.get("cache")
-        if cache is None:
-            if self.empty is None:
-                self.empty = [np.zeros((1, self.meta["heads"], 0, self.meta["head_size"]), np.float32)] * len(
-                    self.past_names)
-            past, done = self.empty, 0
-        else:
-            past, done = cache.arrays, cache.length
+        past, done = (self.empty, 0) if cache is None else (cache.arrays, cache.length)
         feeds = {"input_ids": ids, "position_ids": np.arange(done, done + ids.shape[1], dtype=np.int64)[None],
                  **dict(zip(self.past_names, past))}
         logits, *present = self.session.run(None, feeds)
