@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 SECTIONS = ("page_ready", "latency", "api_latency", "throughput", "classroom", "cold_tabs", "streaming", "tokenizer",
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if name not in wanted:
             continue
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        started = time.monotonic()
         if name == "page_ready":
             results[name] = sections.page_ready(env, settings)
         elif name == "latency":
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = sections.skipgram(env, settings)
         elif name == "prompting":
             results[name] = sections.prompting(settings)
+        print(f"[bench] {name} took {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     table = report.markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{results['date']}-{'quick' if args.quick else 'full'}-{args.device}"

@@ -90,6 +90,16 @@ def _engine_lines(engines: dict) -> list[str]:
                          f"built in {row['build_s']:.0f} s after the first click, {row['engine_mib']:.0f} MiB on disk, "
                          f"resident memory +{row['engine_resident_mib']:.0f} MiB"
                          for key, row in engines["generation"].items()) + ".")
+    summary = engines.get("summary")
+    if summary:
+        lines.append(f"- T5's summary on ONNX Runtime (its encoder and decoder steps under `generate()`; "
+                     f"{summary['article_tokens']}-token article, {summary['new_tokens']} tokens written, medians of "
+                     "alternating whole summaries) against torch's eager forward on the same model: " + "; ".join(
+                         f"{search} {row['engine_s'] * 1000:.0f} ms vs {row['torch_s'] * 1000:.0f} ms "
+                         f"({row['ratio_to_torch']:.2f}×, {'the same text' if row['same_text'] else 'TEXT DIFFERS'})"
+                         for search, row in summary["searches"].items())
+                     + f"; built in {summary['build_s']:.0f} s after the first click, {summary['engine_mib']:.0f} MiB "
+                     f"on disk, resident memory +{summary['engine_resident_mib']:.0f} MiB.")
     int8 = engines.get("int8")
     if int8:
         lines.append("- `JNLP_QUANTIZE=int8` through the engine, SENTIMENT: " + "; ".join(

@@ -1,5 +1,6 @@
-"""The BERT models' plain forward pass, and GPT-2's generation steps, on ONNX Runtime, the field's engine for
-CPU inference (GPT-2's export and dispatcher: models/engine_causal.py).
+"""The BERT models' plain forward pass, GPT-2's generation steps and T5's encoder and decoder steps on ONNX
+Runtime, the field's engine for CPU inference (GPT-2's export and dispatcher: models/engine_causal.py; T5's:
+models/engine_seq2seq.py).
 
 A click on an encoder tab (sentiment, NLI, STS, SimCSE, NER, contextual, fill-mask) first answers on
 torch. Once its model is cached, a background thread finds its exported model on disk, or has one built
@@ -51,8 +52,9 @@ ENGINE_ENV = "JNLP_ENGINE"
 ONNXRUNTIME, TORCH = "onnxruntime", "torch"
 # The pipelines whose models read a whole input at once: the BERT encoders.
 ENCODER_TASKS = ("text-classification", "token-classification", "feature-extraction", "fill-mask")
-# The pipelines whose models go on the engine: the encoders, and GPT-2's generation steps (models/engine_causal.py).
-ENGINE_TASKS = (*ENCODER_TASKS, "text-generation")
+# The pipelines whose models go on the engine: the encoders, GPT-2's generation steps (models/engine_causal.py)
+# and T5's encoder and decoder steps under generate() (models/engine_seq2seq.py).
+ENGINE_TASKS = (*ENCODER_TASKS, "text-generation", "summarization")
 FORMAT = 1  # what this module writes: bumped when the export or its files change
 OPSET = 17
 MODEL_FILE, META_FILE = "model.onnx", "engine.json"
@@ -154,7 +156,8 @@ def _model_class(task: str) -> Any:
             "token-classification": transformers.AutoModelForTokenClassification,
             "feature-extraction": transformers.AutoModel,
             "fill-mask": transformers.AutoModelForMaskedLM,
-            "text-generation": transformers.AutoModelForCausalLM}[task]
+            "text-generation": transformers.AutoModelForCausalLM,
+            "summarization": transformers.AutoModelForSeq2SeqLM}[task]
 
 
 def export(source: str, task: str, quantize: str, target: Path) -> None:
@@ -166,6 +169,9 @@ def export(source: str, task: str, quantize: str, target: Path) -> None:
     model = _model_class(task).from_pretrained(source, attn_implementation="eager", dtype=torch.float32).eval()
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
+        if task == "summarization":
+            _export_seq2seq(model, work, target)
+            return
         if task not in ENCODER_TASKS:
             _export_causal(model, work, target)
             return
@@ -214,6 +220,18 @@ def _export_causal(model: Any, work: Path, target: Path) -> None:
     meta["largest_difference"] = engine_causal.check_parity(model, session, meta)
     del session
     (work / META_FILE).write_text(json.dumps({**meta, "task": "text-generation", "quantize": "off"}, indent=1),
+                                  encoding="utf-8")
+    _publish(work, target)
+
+
+def _export_seq2seq(model: Any, work: Path, target: Path) -> None:
+    """T5's encoder, cross-attention and decoder step (models/engine_seq2seq.py), checked against torch before
+    they are kept."""
+    from models import engine_seq2seq
+
+    meta = engine_seq2seq.to_onnx(model, work)
+    meta["largest_difference"] = engine_seq2seq.check_parity(model, work, meta)
+    (work / META_FILE).write_text(json.dumps({**meta, "task": "summarization", "quantize": "off"}, indent=1),
                                   encoding="utf-8")
     _publish(work, target)
 
@@ -352,15 +370,22 @@ def build_in_child(source: str, task: str, quantize: str, target: Path) -> None:
 
 def open_session(folder: Path, meta: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
     """An ONNX Runtime session on the exported model in ``folder``, and its engine.json (or ``meta``)."""
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8")) if meta is None else meta
+    return open_graph(folder / MODEL_FILE, spinning=meta.get("kind") != "seq2seq"), meta
+
+
+def open_graph(path: Path, spinning: bool = True) -> Any:
+    """An ONNX Runtime session on one exported graph, on the CPU. ``spinning``: ONNX Runtime's default, helper
+    threads that spin a moment after each call, best for calls that follow one another (an encoder's: with
+    sleeping ones a short input took 1.06-1.08x a default session's time on a quiet machine); steps with torch's
+    work between them (generate()'s) are quicker with them asleep (docs/benchmarks.md, the engines section)."""
     import onnxruntime
 
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8")) if meta is None else meta
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # ONNX Runtime's default, helper threads that spin a moment after each call: with sleeping ones a short
-    # input took 1.06-1.08x a default session's time on a quiet machine (docs/benchmarks.md, the engines section).
-    session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
-    return session, meta
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def engine_bytes(folder: Path) -> int:
@@ -483,8 +508,14 @@ def _foreign(hooks: dict) -> bool:
     return any(getattr(hook, "__module__", None) != _TRANSFORMERS_RECORDER for hook in hooks.values())
 
 
-def install(model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None]) -> Dispatcher:
-    """Put a Dispatcher in front of the model's forward; the model must not be running meanwhile."""
+def install(model: Any, session: Any, meta: dict[str, Any], on_failure: Callable[[BaseException], None],
+            folder: Path | None = None) -> Dispatcher:
+    """Put a Dispatcher in front of the model's forward (and T5's encoder's: its graphs are opened from
+    ``folder``); the model must not be running meanwhile."""
+    if meta.get("kind") == "seq2seq":
+        from models import engine_seq2seq
+
+        return engine_seq2seq.install(model, meta, folder, on_failure, session)
     if meta.get("kind") == "causal":
         from models.engine_causal import CausalDispatcher
 
@@ -501,7 +532,7 @@ def install(model: Any, session: Any, meta: dict[str, Any], on_failure: Callable
 
 def uninstall(model: Any) -> None:
     """Take the dispatchers out: the model runs on torch alone again."""
-    for module in (model, getattr(model, "base_model", model)):
+    for module in model.modules():
         if isinstance(module.__dict__.get("forward"), Dispatcher):
             del module.__dict__["forward"]
 
@@ -555,7 +586,7 @@ def prepare(entry: Any, build: Callable[[str, str, str, Path], None] | None = No
             if entry.unloaded.is_set():  # let go meanwhile: not worth finishing
                 entry.engine = ON_TORCH
                 return
-            install(entry.runner.model, session, meta, lambda error: _failed_on_call(entry, error))
+            install(entry.runner.model, session, meta, lambda error: _failed_on_call(entry, error), built)
             entry.engine = ON_ENGINE
             entry.engine_bytes = engine_bytes(built)
             entry.memory_bytes += entry.engine_bytes  # both copies count towards JNLP_MAX_MODEL_MEMORY

@@ -9,10 +9,10 @@ For a classroom without network: run this while online, then start the app with 
 A key overridden with a local folder (JNLP_MODEL_<KEY>, JNLP_DATASET_<KEY>) is checked, never downloaded.
 The check reads each model's config and tokenizer and looks for its weight files, loading no weights. The
 word2vec tab's corpora (models/book_corpora.py) are fetched as far as the app reads them, and checked by
-reading them. Each BERT model's export for ONNX Runtime (models/engine.py) is built too, unless it is on
-disk already or JNLP_ENGINE=torch, so that a class's first clicks run on it at once. The exit status is 0
-when every model is ready: a corpus is an extra (the word2vec tab can train on its generated corpus), so
-one that cannot be fetched is reported ("--") without failing.
+reading them. Each model's export for ONNX Runtime (models/engine.py: the BERT models, T5 and the GPT-2s) is
+built too, unless it is on disk already or JNLP_ENGINE=torch, so that a class's first clicks run on it at
+once. The exit status is 0 when every model is ready: a corpus is an extra (the word2vec tab can train on
+its generated corpus), so one that cannot be fetched is reported ("--") without failing.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def prefetch(spec: ModelSpec, directory: Path | None, offline: bool,
 
 
 def _with_engine(spec: ModelSpec, outcome: Outcome, build: bool) -> Outcome:
-    """A ready BERT model's exported model for ONNX Runtime, built now unless it is on disk (models/engine.py),
+    """A ready model's exported model for ONNX Runtime, built now unless it is on disk (models/engine.py),
     so that the first click of a class finds it. A failure is reported, not fatal: the tab runs on torch."""
     if not outcome.ready or outcome.folder is None or not engine.wanted(spec.task):
         return outcome

@@ -80,6 +80,9 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert engines["int8"]["labels_agree"] and engines["int8"]["inputs"]["long"]["int8_p50_ms"] > 0
     (steps,) = engines["generation"].values()  # GPT-2's steps on the engine beside torch's, the same text
     assert steps["same_text"] and steps["token_ratio_to_torch"] > 0 and steps["prompt_step_ms"]["engine"] > 0
+    summary = engines["summary"]  # T5's encoder and decoder steps on the engine under generate(), the same text
+    assert set(summary["searches"]) == {"beams 1", "beams 4"} and summary["engine_steps"] >= summary["new_tokens"]
+    assert all(row["same_text"] and row["ratio_to_torch"] > 0 for row in summary["searches"].values())
     kernels = results["kernels"]
     assert set(kernels["endpoints"]) == {"sentiment", "sentiment, 512 tokens", "nli", "sts", "simcse", "ner", "summarize",
                                          "next_token (GENERATION)", "generate (GENERATION, 8 tokens)",

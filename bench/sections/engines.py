@@ -40,6 +40,7 @@ def engines(settings: Settings) -> dict:
             for key in keys:
                 rows[key] = _one_model(key, settings, Path(folder))
             generation_rows = {key: _generation(key, settings) for key in GENERATION_KEYS[:1 if settings.quick else 2]}
+            summary_row = _summary(settings)
             int8 = _int8(settings, Path(folder))
         finally:
             engine.cache_root = real_root
@@ -47,7 +48,7 @@ def engines(settings: Settings) -> dict:
                 os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
             loader.unload_all()
     worst = {length: max(row["inputs"][length]["ratio_to_onnxruntime"] for row in rows.values()) for length in LENGTHS}
-    return {"models": rows, "generation": generation_rows, "int8": int8, "worst_ratio": worst,
+    return {"models": rows, "generation": generation_rows, "summary": summary_row, "int8": int8, "worst_ratio": worst,
             "repeats": _repeats(settings), "versions": engine.versions()}
 
 
@@ -201,6 +202,59 @@ def _generation(key: str, settings: Settings) -> dict:
             "token_step_ms": {"engine": 1000 * token_step[True], "torch": 1000 * token_step[False]},
             "token_ratio_to_torch": token_step[True] / token_step[False],
             "prompt_ratio_to_torch": prompt_step[True] / prompt_step[False]}
+
+
+def _summary(settings: Settings) -> dict:
+    """T5's summary as the tab calls generate() (greedy, and four beams), its encoder and decoder steps on the
+    engine against torch's eager forward on the same model, alternating whole summaries of a fixed length;
+    the text must be the same. The engine is built after the first click, as for the others."""
+    import torch
+
+    from demos import summarization
+    from models import loader
+
+    loader.unload_all()
+    entry = loader.load("SUMMARIZATION")
+    loaded = time.perf_counter()
+    on_torch_mib = _resident_now()
+    dispatcher = _on_engine(entry, "SUMMARIZATION")
+    built = time.perf_counter() - loaded
+    model = entry.runner.model
+    dispatchers = [module.forward for module in (model, model.get_encoder())]
+    sessions = [d.session for d in dispatchers]
+    new_tokens = 8 if settings.quick else 32
+    inputs = entry.tokenizer(summarization.EXAMPLES[0][0], return_tensors="pt")
+
+    def summary(on_engine: bool, beams: int) -> list[int]:
+        for d, session in zip(dispatchers, sessions):
+            d.session = session if on_engine else None  # None: every call goes to torch
+        try:
+            with torch.inference_mode():  # a fixed length: both write as many tokens, whatever the weights
+                return model.generate(**inputs, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                                      num_beams=beams, do_sample=False)[0].tolist()
+        finally:
+            for d, session in zip(dispatchers, sessions):
+                d.session = session
+
+    summary(True, 1)
+    resident_mib = rss_mib(os.getpid()) - on_torch_mib
+    rows = {}
+    for beams in (1, 4):
+        texts = {flag: summary(flag, beams) for flag in (True, False)}
+        timed: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(2 if settings.quick else 5):
+            for on_engine in ((True, False) if i % 2 == 0 else (False, True)):
+                started = time.perf_counter()
+                assert summary(on_engine, beams) == texts[on_engine]
+                timed[on_engine].append(time.perf_counter() - started)
+        engine_s, torch_s = statistics.median(timed[True]), statistics.median(timed[False])
+        rows[f"beams {beams}"] = {"engine_s": engine_s, "torch_s": torch_s, "ratio_to_torch": engine_s / torch_s,
+                                  "same_text": texts[True] == texts[False]}
+    engine_calls = dispatcher.engine_calls
+    loader.unload_all()
+    return {"build_s": built, "engine_mib": entry.engine_bytes / 2**20, "engine_resident_mib": resident_mib,
+            "new_tokens": new_tokens, "article_tokens": int(inputs["input_ids"].shape[1]), "searches": rows,
+            "engine_steps": engine_calls}
 
 
 def _plain_onnx_runtime(source: str, task: str, folder: Path):

@@ -44,15 +44,14 @@ def test_a_setting_not_understood_is_refused():
 
 @pytest.mark.parametrize(("setting", "engine", "expected"), [
     ("auto", "torch", True), ("1", "torch", True), ("0", "torch", False),
-    ("auto", "onnxruntime", False),  # the BERT models and the GPT-2s run on ONNX Runtime: nothing to swap
+    ("auto", "onnxruntime", False),  # every model runs on ONNX Runtime: nothing to swap
 ])
 def test_auto_swaps_on_any_cpu_and_the_operator_turns_it_off(monkeypatch, setting, engine, expected):
     monkeypatch.setenv(cpu_kernels.ONEDNN_ENV, setting)
     monkeypatch.setenv("JNLP_ENGINE", engine)
     assert cpu_kernels.kernels_available()  # this torch has them: the answer depends on the settings only
     assert cpu_kernels.wanted("text-classification") is cpu_kernels.wanted("text-generation") is expected
-    # T5 runs on torch whatever the engine setting: its layers follow JNLP_ONEDNN alone.
-    assert cpu_kernels.wanted("summarization") is (setting != "0")
+    assert cpu_kernels.wanted("summarization") is expected
     assert cpu_kernels.wanted("tokenizer") is False  # no dense layer to swap
 
 

@@ -1,5 +1,6 @@
-"""The encoders' plain calls and GPT-2's generation steps on ONNX Runtime (models/engine.py, engine_causal.py):
-the same answers as torch for every encoder tab and the same tokens for GPT-2, exported models cached by
+"""The encoders' plain calls, GPT-2's generation steps and T5's encoder and decoder steps on ONNX Runtime
+(models/engine.py, engine_causal.py, engine_seq2seq.py): the same answers as torch for every encoder tab and
+the same tokens for GPT-2 and T5, exported models cached by
 revision and library versions, built in the background after the first click and by prefetch, torch
 whenever the engine cannot run, the look-inside views still on torch, memory counted."""
 
@@ -10,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from demos import contextual, generation, inside, ner, nli, saliency, sentiment, similarity, tasks
+from demos import contextual, generation, inside, ner, nli, saliency, sentiment, similarity, summarization, tasks
 from demos.attention_map import attention
 from fixtures import tiny
 from fixtures.text import NLI_LABELS, SENTIMENT_LABELS
@@ -49,7 +50,8 @@ def random_models(tmp_path_factory, checkpoint_dir):
             "SIMCSE": _random(BertModel, base / "simcse", 4),
             "NER": _random(BertForTokenClassification, base / "ner", 5, **_labelled(tiny.NER_LABELS)),
             "CONTEXTUAL": checkpoint_dir["CONTEXTUAL"],
-            "GENERATION": tiny.build_gpt2(base / "gpt2")}
+            "GENERATION": tiny.build_gpt2(base / "gpt2"),
+            "SUMMARIZATION": checkpoint_dir["SUMMARIZATION"]}  # random weights, visible tokens only
 
 
 @pytest.fixture
@@ -314,18 +316,61 @@ def test_gpt2_steps_with_their_cache_give_torchs_tokens_on_onnx_runtime(engines,
     assert dispatcher.engine_calls > calls  # the steps' own pass ran on the engine
 
 
-def test_an_export_unlike_torch_is_refused_and_generation_stays_on_torch(engines, monkeypatch, caplog):
-    from models import engine_causal
+def _summaries(entry):
+    """What the summary tab shows for both examples, greedy and with four beams."""
+    return [summarization.summarize_article(entry, article, 16, beams).text
+            for (article,) in summarization.EXAMPLES for beams in (1, 4)]
 
-    monkeypatch.setattr(engine_causal, "PARITY_TOLERANCE", -1.0)  # no export can pass: as if it differed
-    entry = loader.load("GENERATION")
+
+def test_t5_encoder_and_decoder_steps_give_torchs_summaries_on_onnx_runtime(engines, monkeypatch):
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
+    on_torch = _summaries(loader.load("SUMMARIZATION"))
+    loader.unload_all()
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    entry = _on_engine_now("SUMMARIZATION")
+    model = entry.runner.model
+    steps, encoder = engine.dispatcher_of(model), engine.dispatcher_of(model.get_encoder())
+    assert _summaries(entry) == on_torch and all(on_torch)
+    assert encoder.engine_calls == 4 and steps.engine_calls >= 4 * 16 - 4  # every step (a beam search may end early)
+    # A step that must run on torch (gradients on) after engine steps reads their cache as torch's own.
+    article = entry.tokenizer(summarization.EXAMPLES[0][0], return_tensors="pt")
+    start = torch.zeros((1, 1), dtype=torch.long)
+
+    def after_two_steps(grad):
+        cache = EncoderDecoderCache(DynamicCache(config=model.config), DynamicCache(config=model.config))
+        with torch.no_grad():
+            encoded = model.get_encoder()(**article, return_dict=True)
+            for token in (start, start + 5):
+                model(decoder_input_ids=token, encoder_outputs=encoded, attention_mask=article["attention_mask"],
+                      cache=cache, use_cache=True)
+        with torch.set_grad_enabled(grad):
+            return model(decoder_input_ids=start + 7, encoder_outputs=encoded, attention_mask=article["attention_mask"],
+                         cache=cache, use_cache=True).logits.detach().numpy()
+
+    calls = steps.engine_calls
+    np.testing.assert_allclose(after_two_steps(grad=True), after_two_steps(grad=False), atol=1e-5)
+    assert steps.engine_calls == calls + 2 * 2 + 1  # the last step of the first run went to torch
+
+
+@pytest.mark.parametrize(("key", "module"), [("GENERATION", "engine_causal"), ("SUMMARIZATION", "engine_seq2seq")])
+def test_an_export_unlike_torch_is_refused_and_generation_stays_on_torch(engines, monkeypatch, caplog, key, module):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(f"models.{module}"), "PARITY_TOLERANCE", -1.0)  # as if it differed
+    entry = loader.load(key)
     entry.engine_ready.wait(60)
     with caplog.at_level(logging.WARNING):
         engine.prepare(entry, build=engine.export)
     assert entry.engine == engine.FAILED and engine.dispatcher_of(entry.runner.model) is None
     assert "differ from torch's" in caplog.text
     assert not [path for path in engines.iterdir() if engine.is_built(path)]  # nothing kept
-    *_, continuation = generation.generate_stream(entry, generation.EXAMPLES[0][0], 4)
+    if key == "GENERATION":
+        *_, continuation = generation.generate_stream(entry, generation.EXAMPLES[0][0], 4)
+    else:
+        continuation = summarization.summarize_article(entry, summarization.EXAMPLES[0][0], 4).text
     assert continuation
 
 
@@ -389,9 +434,8 @@ def test_the_engine_is_a_switchable_tuning_and_takes_its_models_off_onednn(monke
     assert not tunings.is_on("engine") and not engine.wanted("text-classification")
     assert cpu_kernels.wanted("text-classification") == cpu_kernels.kernels_available()
     monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
-    assert tunings.is_on("engine") and engine.wanted("fill-mask") and engine.wanted("text-generation")
-    assert not engine.wanted("summarization")
-    # The engine beat oneDNN's packed layers on the encoders and GPT-2; T5 keeps the switch.
-    assert not any(cpu_kernels.wanted(task) for task in engine.ENGINE_TASKS)
-    assert cpu_kernels.wanted("summarization") == cpu_kernels.kernels_available()
+    assert tunings.is_on("engine") and all(engine.wanted(task) for task in (
+        "fill-mask", "text-generation", "summarization"))
+    # The engine beat oneDNN's packed layers on every model: none is packed while it is on.
+    assert not any(cpu_kernels.wanted(task) for task in cpu_kernels.KERNEL_TASKS)
     assert next(t for t in tunings.TUNINGS if t.name == "engine").bench == ("engines",)
