@@ -205,7 +205,7 @@ def _loaded_cell(row: ModelStatus) -> str:
     return _NOT_LOADED
 
 
-# Beside the device of a BERT model or GPT-2 whose plain calls run on ONNX Runtime (models/engine.py), or soon will.
+# Beside the device of a model whose plain calls run on ONNX Runtime (models/engine.py), or soon will.
 ENGINE_NOTES = {
     engine.ON_ENGINE: "（ONNX Runtime）",
     engine.BUILDING: "（ONNX Runtime を準備中 / preparing ONNX Runtime）",

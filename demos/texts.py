@@ -110,8 +110,8 @@ ABOUT_JA = """\
 **状態**：このアプリが使うモデル（キーごとのモデル ID と、その出どころ）、ネットワークなしで使えるか、いま読み込まれているか、
 そして動いている環境（バージョンと設定）の一覧です。このタブはモデルを読み込まず、ネットワークにも接続しません。
 「出どころ」が「上書き」のキーは、環境変数 `JNLP_MODEL_<キー>` で別の Hub ID かフォルダが指定されています。
-「デバイス」列の（ONNX Runtime）は、BERT と GPT-2 の計算を CPU 向けの推論エンジン ONNX Runtime で行っていることを
-示します（環境変数 `JNLP_ENGINE`）。（oneDNN）は、ONNX Runtime を使わないモデル（T5 など）の行列積を速い oneDNN の計算で行っていることを示します（`JNLP_ONEDNN`）。
+「デバイス」列の（ONNX Runtime）は、そのモデルの計算を CPU 向けの推論エンジン ONNX Runtime で行っていることを
+示します（環境変数 `JNLP_ENGINE`）。（oneDNN）は、ONNX Runtime を切ったとき（`JNLP_ENGINE=torch`）に行列積を速い oneDNN の計算で行っていることを示します（`JNLP_ONEDNN`）。
 どちらも最初のクリックのあとに準備するので、しばらく「準備中」と出ます。その間も少し遅いだけで答えます。
 **オフラインの教室で使うには**：ネットワークにつながっているうちに `python -m models.prefetch` を実行して、すべてのモデルを
 Hugging Face のキャッシュにダウンロードし、読めることを確かめます（`--dir ~/jnlp-models` ならフォルダに保存し、使う `JNLP_MODEL_*` を表示します）。
@@ -121,8 +121,8 @@ ABOUT_EN = """\
 **Status**: the model each key will use (and where its id comes from), whether it works without network, whether it is loaded
 now, and the environment (versions and settings). This tab loads no model and never reaches the network. A key whose source
 reads *overridden* was pointed at another Hub id or a folder with the variable `JNLP_MODEL_<KEY>`.
-*(ONNX Runtime)* beside a device means a BERT model or GPT-2 runs on ONNX Runtime, an inference engine for CPUs (variable
-`JNLP_ENGINE`); *(oneDNN)* means the matrix products of a model not on it (T5, say) run on oneDNN's faster CPU kernels (`JNLP_ONEDNN`). Both are prepared
+*(ONNX Runtime)* beside a device means the model runs on ONNX Runtime, an inference engine for CPUs (variable
+`JNLP_ENGINE`); *(oneDNN)* means that, with it turned off (`JNLP_ENGINE=torch`), its matrix products run on oneDNN's faster CPU kernels (`JNLP_ONEDNN`). Both are prepared
 after the first click: until then the device reads *preparing*, and the model answers meanwhile, a little slower.
 **For a classroom without network**: while online, run `python -m models.prefetch` to download every model into the Hugging Face
 cache and check it can be read (`--dir ~/jnlp-models` saves them into folders and prints the `JNLP_MODEL_*` lines to use). In class, start
