@@ -74,30 +74,40 @@ def test_sessions_kept_in_memory_are_bounded():
     assert capacity * session_bytes < 400 * 1024 * 1024 < 10_000 * session_bytes
 
 
-def test_torch_and_transformers_are_imported_in_the_background_before_any_request(model_env, tmp_path):
-    import time
-    from pathlib import Path
+@pytest.fixture(scope="module")
+def own_server(model_env, tmp_path_factory):
+    """A server of this module's own, fresh (no request yet), keeping Gradio's files in a folder of its own;
+    the last test stops it. Its files folder, and the word2vec exports there were before it started."""
+    import glob
 
     from tests.conftest import start_app, stop_app
 
-    app = start_app(model_env, tmp_path / "app.log")
-    try:
-        maps = Path(f"/proc/{app.process.pid}/maps")  # the shared libraries the server has loaded
-        deadline = time.monotonic() + 90
-        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert "libtorch" in maps.read_text()  # no request was made: the warm-up imported it
-        while "torch and transformers are imported" not in app.log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert "torch and transformers are imported" in app.log.read_text()
-        # And the app answers as before.
-        label = app.client().predict("とても良い商品でした。", api_name="/sentiment")[0]
-        assert {c["label"] for c in label["confidences"]} == {"positive", "negative"}
-    finally:
-        stop_app(app)
+    folder = tmp_path_factory.mktemp("own-server")
+    before = set(glob.glob("/tmp/jnlp-word2vec-exports-*"))
+    app = start_app({**model_env, "GRADIO_TEMP_DIR": str(folder / "gradio-cache")}, folder / "app.log")
+    yield app, folder / "gradio-cache", before
+    stop_app(app)
 
 
-def test_a_stopped_server_deletes_the_files_it_kept(model_env, tmp_path):
+def test_torch_and_transformers_are_imported_in_the_background_before_any_request(own_server):
+    import time
+    from pathlib import Path
+
+    app, _, _ = own_server
+    maps = Path(f"/proc/{app.process.pid}/maps")  # the shared libraries the server has loaded
+    deadline = time.monotonic() + 90
+    while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "libtorch" in maps.read_text()  # no request was made: the warm-up imported it
+    while "torch and transformers are imported" not in app.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "torch and transformers are imported" in app.log.read_text()
+    # And the app answers as before.
+    label = app.client().predict("とても良い商品でした。", api_name="/sentiment")[0]
+    assert {c["label"] for c in label["confidences"]} == {"positive", "negative"}
+
+
+def test_a_stopped_server_deletes_the_files_it_kept(own_server, tmp_path):
     """SIGTERM (docker stop, a Space restarting) closes the server as Ctrl+C does: Gradio deletes the
     uploads and returned files it kept, and the word2vec exports go with the process."""
     import glob
@@ -106,11 +116,9 @@ def test_a_stopped_server_deletes_the_files_it_kept(model_env, tmp_path):
     import httpx
     from gradio_client import handle_file
 
-    from tests.conftest import start_app, stop_app
+    from tests.conftest import stop_app
 
-    cache = tmp_path / "gradio-cache"
-    before = set(glob.glob("/tmp/jnlp-word2vec-exports-*"))
-    app = start_app({**model_env, "GRADIO_TEMP_DIR": str(cache)}, tmp_path / "app.log")
+    app, cache, before = own_server
     try:
         corpus = tmp_path / "corpus.txt"
         corpus.write_text("犬と猫が庭で遊ぶ。\n" * 20, encoding="utf-8")

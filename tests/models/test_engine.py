@@ -270,6 +270,15 @@ def test_the_look_inside_views_run_on_torch_beside_the_engine(engines, monkeypat
     assert engine.dispatcher_of(masked_lm.runner.model.base_model).engine_calls == 1
 
 
+def _on_torch_then_engine(monkeypatch, key, answers):
+    """``answers(entry)`` with the model on torch; then the model loaded afresh onto the engine, and its entry."""
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
+    on_torch = answers(loader.load(key))
+    loader.unload_all()
+    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
+    return on_torch, _on_engine_now(key)
+
+
 def _gpt2_answers(entry):
     """What the next-token and generation tabs show: the candidates, a greedy continuation, a seeded sample."""
     prompt = generation.EXAMPLES[0][0]
@@ -285,11 +294,7 @@ def test_gpt2_steps_with_their_cache_give_torchs_tokens_on_onnx_runtime(engines,
 
     from models.engine_causal import EngineCache
 
-    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
-    on_torch = _gpt2_answers(loader.load("GENERATION"))
-    loader.unload_all()
-    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
-    entry = _on_engine_now("GENERATION")
+    on_torch, entry = _on_torch_then_engine(monkeypatch, "GENERATION", _gpt2_answers)
     dispatcher = engine.dispatcher_of(entry.runner.model)
     candidates, greedy, sampled = _gpt2_answers(entry)
     assert [token for token, _ in candidates] == [token for token, _ in on_torch[0]]
@@ -326,11 +331,7 @@ def test_t5_encoder_and_decoder_steps_give_torchs_summaries_on_onnx_runtime(engi
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
 
-    monkeypatch.setenv(engine.ENGINE_ENV, engine.TORCH)
-    on_torch = _summaries(loader.load("SUMMARIZATION"))
-    loader.unload_all()
-    monkeypatch.setenv(engine.ENGINE_ENV, engine.ONNXRUNTIME)
-    entry = _on_engine_now("SUMMARIZATION")
+    on_torch, entry = _on_torch_then_engine(monkeypatch, "SUMMARIZATION", _summaries)
     model = entry.runner.model
     steps, encoder = engine.dispatcher_of(model), engine.dispatcher_of(model.get_encoder())
     assert _summaries(entry) == on_torch and all(on_torch)
