@@ -392,12 +392,13 @@ def test_the_memory_cap_counts_the_engine_beside_the_torch_model(engines, monkey
 
 
 def test_prefetch_builds_the_exported_models_ahead_of_a_class(engines, monkeypatch, capsys):
-    assert prefetch.main(["--check", "--keys", "SENTIMENT", "SIMCSE"]) == 0  # --check builds nothing
-    assert capsys.readouterr().out.count("not built yet (the first click builds it)") == 2
-    assert prefetch.main(["--keys", "SENTIMENT", "SIMCSE"]) == 0  # local folders: nothing to download
+    keys = ["SENTIMENT", "SIMCSE", "SUMMARIZATION"]
+    assert prefetch.main(["--check", "--keys", *keys]) == 0  # --check builds nothing
+    assert capsys.readouterr().out.count("not built yet (the first click builds it)") == 3
+    assert prefetch.main(["--keys", *keys]) == 0  # local folders: nothing to download
     said = capsys.readouterr().out
-    assert said.count("ONNX Runtime:") == 2 and said.count("built in") == 2, said
-    assert len([path for path in engines.iterdir() if engine.is_built(path)]) == 2
+    assert said.count("ONNX Runtime:") == 3 and said.count("built in") == 3, said
+    assert len([path for path in engines.iterdir() if engine.is_built(path)]) == 3
 
     def no_build(*_):
         raise AssertionError("built again")
