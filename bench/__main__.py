@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     parser.add_argument("--docs", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
+    if args.docs and args.only and set(args.only) != set(SECTIONS):
+        # The page's table is one run's: a few sections would replace it all. Their lines go in by hand.
+        parser.error("--docs writes the whole table of a full run: leave out --only (or give every section)")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # benchmarks never download
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -131,6 +131,14 @@ def test_asking_for_cuda_without_a_gpu_says_so_and_saves_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_docs_refuses_a_run_of_some_sections_which_would_replace_the_whole_table(capsys):
+    from bench.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--quick", "--only", "tokenizer", "--docs"])
+    assert exited.value.code == 2 and "leave out --only" in capsys.readouterr().err
+
+
 def test_the_table_goes_into_the_benchmarks_page_between_its_markers(tmp_path):
     """`--docs` writes the table into docs/benchmarks.md; the README (a short student's page) has no
     benchmark section, and the page's other text stays as it is."""
