@@ -312,23 +312,30 @@ class Seq2SeqDispatcher(Dispatcher):
                 cache.cross_attention_cache.update(torch.from_numpy(computed[2 * index]),
                                                    torch.from_numpy(computed[2 * index + 1]), index)
                 cache.is_updated[index] = True
-        cross = [cache.cross_attention_cache.layers[index // 2] for index in range(2 * layers)]
-        feeds = {name: np.ascontiguousarray((layer.keys if index % 2 == 0 else layer.values).numpy())
-                 for index, (name, layer) in enumerate(zip(self.names["cross"], cross))}
-        if cache.self_attention_cache.get_seq_length() == 0:
+        feeds = _arrays(cache.cross_attention_cache, self.names["cross"])
+        if cache.self_attention_cache.get_seq_length() == 0:  # no position yet: keys and values of length 0
             empty = np.zeros((ids.shape[0], self.heads, 0, self.size), np.float32)
             feeds.update(dict.fromkeys(self.names["past"], empty))
         else:
-            for index in range(layers):
-                layer = cache.self_attention_cache.layers[index]
-                feeds[self.names["past"][2 * index]] = np.ascontiguousarray(layer.keys.numpy())
-                feeds[self.names["past"][2 * index + 1]] = np.ascontiguousarray(layer.values.numpy())
+            feeds.update(_arrays(cache.self_attention_cache, self.names["past"]))
         logits, *new = self.session.run(None, {"decoder_input_ids": ids, "encoder_attention_mask": mask, **feeds})
         for index in range(layers):
             cache.self_attention_cache.update(torch.from_numpy(new[2 * index]), torch.from_numpy(new[2 * index + 1]),
                                               index)
         self.engine_calls += 1
         return self.output_class(logits=torch.from_numpy(logits), cache=cache)
+
+
+def _arrays(cache: Any, names: list[str]) -> dict[str, Any]:
+    """A DynamicCache's keys and values, layer by layer, as the graph's inputs ``names`` (key, value, key, …): numpy
+    views of torch's tensors, no copy."""
+    import numpy as np
+
+    arrays = {}
+    for index, layer in enumerate(cache.layers[:len(names) // 2]):
+        arrays[names[2 * index]] = np.ascontiguousarray(layer.keys.numpy())
+        arrays[names[2 * index + 1]] = np.ascontiguousarray(layer.values.numpy())
+    return arrays
 
 
 def install(model: Any, meta: dict[str, Any], folder: Path, on_failure: Any, step_session: Any = None) -> Dispatcher:
