@@ -7,10 +7,9 @@ arithmetic in another order.
 
 `use_faster_kernels(model)` swaps each dense layer (torch Linear, GPT-2's Conv1D) for a ``PackedLinear``:
 its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. It is for the
-models that run on torch: T5, and the BERT models and GPT-2s only when they do not run on ONNX Runtime
-(``JNLP_ENGINE=torch``, models/engine.py). ``JNLP_ONEDNN``: ``auto`` (default) and ``1`` swap them wherever
-this torch has the kernels, on any CPU (``python -m bench --only kernels`` measures the gain on the machine
-it runs on, docs/benchmarks.md); ``0`` never. Only CPU models are touched (on a GPU neither library runs).
+models on torch: every model once ONNX Runtime is turned off (``JNLP_ENGINE=torch``, models/engine.py).
+``JNLP_ONEDNN``: ``auto`` (default) and ``1`` swap them wherever this torch has the kernels, on any CPU
+(``python -m bench --only kernels`` measures the gain on the machine it runs on, docs/benchmarks.md); ``0`` never. Only CPU models are touched (on a GPU neither library runs).
 ``JNLP_QUANTIZE=int8`` instead quantises the BERT models' Linear layers (on torch when the engine is off).
 The onednn and int8 tunings (models/tunings.py) call these as a model loads.
 """
@@ -41,7 +40,7 @@ def onednn_setting(environ: Mapping[str, str] | None = None) -> str:
 
 def wanted(task: str) -> bool:
     """Whether a CPU model for this pipeline task should get oneDNN's layers (JNLP_ONEDNN, and this torch)."""
-    if task not in KERNEL_TASKS or engine.wanted(task):  # the encoders run on the engine instead
+    if task not in KERNEL_TASKS or engine.wanted(task):  # the model runs on the engine instead
         return False
     return onednn_setting() != "0" and kernels_available()
 
