@@ -9,8 +9,9 @@ arithmetic in another order.
 its weight packed once into oneDNN's blocked layout, multiplied by oneDNN on ordinary tensors. It is for the
 models on torch: every model once ONNX Runtime is turned off (``JNLP_ENGINE=torch``, models/engine.py).
 ``JNLP_ONEDNN``: ``auto`` (default) and ``1`` swap them wherever this torch has the kernels, on any CPU
-(``python -m bench --only kernels`` measures the gain on the machine it runs on, docs/benchmarks.md); ``0`` never.
-Only CPU models are touched (on a GPU neither library runs). ``JNLP_QUANTIZE=int8`` instead quantises the BERT models' Linear layers (on torch when the engine is off).
+(``python -m bench --only kernels`` measures the gain on the machine it runs on, docs/benchmarks.md);
+``0`` never. Only CPU models are touched (on a GPU neither library runs). ``JNLP_QUANTIZE=int8`` instead
+quantises the BERT models' Linear layers (on torch when the engine is off).
 The onednn and int8 tunings (models/tunings.py) call these as a model loads.
 """
 
