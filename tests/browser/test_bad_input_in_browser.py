@@ -50,6 +50,30 @@ def _axe_serious(page, selector: str) -> list[str]:
     return [f"{v['id']}: {n['html'][:80]}" for v in found if v["impact"] in ("critical", "serious") for n in v["nodes"]]
 
 
+# The message is still fully shown: its 10-second timer has well over a second left (after it, the message fades
+# out, and colours measured then are blends with the page).
+_SHOWN_FULLY = """() => [...document.querySelectorAll('.toast-body .timer')].every((timer) =>
+    timer.getAnimations().every((a) => a.playState === 'running' && a.currentTime < a.effect.getTiming().duration - 1000))
+    && document.querySelectorAll('.toast-body').length > 0"""
+
+
+def _audit_message(page, show_again: Callable[[], None]) -> list[str]:
+    """``_axe_serious`` on the message shown, once it has faded in. On a busy machine the audit can reach the
+    message's fade-out at 10 s: a measurement of blended colours, so the message is shown again and audited
+    anew (a real defect is found every time)."""
+    for _ in range(3):
+        # Gradio's header of the message called itself a button around the close button (the page script mends it).
+        page.wait_for_function("() => !document.querySelector('.toast-header[role=button]')", timeout=5_000)
+        page.wait_for_function(_FADED_IN, timeout=5_000)  # its colours are measured, not those of its fade-in
+        found = _axe_serious(page, ".toast-body")
+        if page.evaluate(_SHOWN_FULLY):
+            return found
+        page.wait_for_function("() => !document.querySelector('.toast-body')", timeout=15_000)
+        show_again()
+        page.get_by_test_id("toast-text").first.wait_for(timeout=5_000)
+    raise AssertionError("the message never stayed on the screen for the length of an audit")
+
+
 def _tracker_errors(panel) -> int:
     """Outputs whose status tracker shows Gradio's error state."""
     return panel.locator("[data-testid=status-tracker]").filter(has_text=re.compile("エラー|Error")).count()
@@ -129,10 +153,7 @@ def test_bad_input_gets_a_message_or_a_result_and_the_tab_keeps_working(page, na
     (message,) = toast_texts(page)
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message) and " / " in message, message
     assert "Please enter some" in message and "Traceback" not in message, message
-    # The message itself passes axe (Gradio's header of it called itself a button around the close button).
-    page.wait_for_function("() => !document.querySelector('.toast-header[role=button]')", timeout=5_000)
-    page.wait_for_function(_FADED_IN, timeout=5_000)  # its colours are measured, not those of its fade
-    assert _axe_serious(page, ".toast-body") == []
+    assert _audit_message(page, lambda: run_and_wait(page, button.click)) == []  # the message itself passes axe
     close_toasts(page)
 
     for case, text in [("markup", MARKUP), ("odd", ODD), ("long", long_text(tab.long_chars)), ("valid", tab.valid)]:
