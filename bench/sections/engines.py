@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
@@ -156,6 +157,19 @@ def _one_model(key: str, settings: Settings, root: Path) -> dict:
     return result
 
 
+@contextlib.contextmanager
+def _engine_or_torch(dispatchers: list, on_engine: bool):
+    """The dispatchers' calls on their engine, or (on_engine False) all on torch, for the length of the block."""
+    sessions = [d.session for d in dispatchers]
+    for d, session in zip(dispatchers, sessions):
+        d.session = session if on_engine else None  # None: every call goes to torch
+    try:
+        yield
+    finally:
+        for d, session in zip(dispatchers, sessions):
+            d.session = session
+
+
 def _generation(key: str, settings: Settings) -> dict:
     """A GPT-2's steps as the generation tab runs them (a prompt, then one token at a time with the cache):
     on the engine against torch's eager forward on the same model, alternating whole generations; the
@@ -171,20 +185,16 @@ def _generation(key: str, settings: Settings) -> dict:
     on_torch_mib = _resident_now()
     dispatcher = _on_engine(entry, key)
     built = time.perf_counter() - loaded
-    session = dispatcher.session
 
     def steps(on_engine: bool) -> tuple[str, list[float]]:
         """The continuation, and the seconds from the click to each new token."""
-        dispatcher.session = session if on_engine else None  # None: every call goes to torch
-        try:
+        with _engine_or_torch([dispatcher], on_engine):
             times, text, clock = [], "", time.perf_counter()
             for text in generation.generate_stream(entry, prompt, new_tokens):
                 now = time.perf_counter()
                 times.append(now - clock)
                 clock = now
             return text, times
-        finally:
-            dispatcher.session = session
 
     engine_text, _ = steps(True)
     resident_mib = rss_mib(os.getpid()) - on_torch_mib
@@ -213,7 +223,7 @@ def _summary(settings: Settings) -> dict:
     import torch
 
     from demos import summarization
-    from models import loader
+    from models import engine, loader
 
     loader.unload_all()
     entry = loader.load("SUMMARIZATION")
@@ -222,21 +232,15 @@ def _summary(settings: Settings) -> dict:
     dispatcher = _on_engine(entry, "SUMMARIZATION")
     built = time.perf_counter() - loaded
     model = entry.runner.model
-    dispatchers = [module.forward for module in (model, model.get_encoder())]
-    sessions = [d.session for d in dispatchers]
+    dispatchers = [dispatcher, engine.dispatcher_of(model.get_encoder())]
     new_tokens = 8 if settings.quick else 32
     inputs = entry.tokenizer(summarization.EXAMPLES[0][0], return_tensors="pt")
 
     def summary(on_engine: bool, beams: int) -> list[int]:
-        for d, session in zip(dispatchers, sessions):
-            d.session = session if on_engine else None  # None: every call goes to torch
-        try:
-            with torch.inference_mode():  # a fixed length: both write as many tokens, whatever the weights
-                return model.generate(**inputs, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                                      num_beams=beams, do_sample=False)[0].tolist()
-        finally:
-            for d, session in zip(dispatchers, sessions):
-                d.session = session
+        # A fixed length: both write as many tokens, whatever the weights.
+        with _engine_or_torch(dispatchers, on_engine), torch.inference_mode():
+            return model.generate(**inputs, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                                  num_beams=beams, do_sample=False)[0].tolist()
 
     summary(True, 1)
     resident_mib = rss_mib(os.getpid()) - on_torch_mib
