@@ -32,42 +32,58 @@ def long_text(length: int) -> str:
     return (SENTENCE * (length // len(SENTENCE) + 1))[:length]
 
 
-# Every message fully shown: no box around its title is still fading in.
-_FADED_IN = """() => [...document.querySelectorAll('.toast-title')].every((title) => {
-    for (let box = title; box; box = box.parentElement) if (getComputedStyle(box).opacity !== '1') return false;
-    return true;
-})"""
-
-
 def _axe_serious(page, selector: str) -> list[str]:
     """axe-core's critical and serious findings inside ``selector`` (tests/browser/test_accessibility_in_browser.py
-    audits every tab; this, a message that only bad input brings)."""
+    audits every tab; this, a message that only bad input brings), with the colours axe measured."""
     from axe_playwright_python.sync_playwright import Axe
 
     from tests.browser.test_accessibility_in_browser import AXE_OPTIONS
 
     found = Axe().run(page, context={"include": [[selector]]}, options=AXE_OPTIONS).response["violations"]
-    return [f"{v['id']}: {n['html'][:80]}" for v in found if v["impact"] in ("critical", "serious") for n in v["nodes"]]
+
+    def colours(node) -> list[dict]:
+        data = [check.get("data") for check in node.get("any", [])]
+        return [{k: d.get(k) for k in ("fgColor", "bgColor", "contrastRatio")} for d in data if isinstance(d, dict)]
+
+    return [
+        f"{v['id']}: {n['html'][:80]} {colours(n)}"
+        for v in found if v["impact"] in ("critical", "serious") for n in v["nodes"]
+    ]
 
 
-# The message is still fully shown: its 10-second timer has well over a second left (after it, the message fades
-# out, and colours measured then are blends with the page).
-_SHOWN_FULLY = """() => [...document.querySelectorAll('.toast-body .timer')].every((timer) =>
-    timer.getAnimations().every((a) => a.playState === 'running' && a.currentTime < a.effect.getTiming().duration - 1000))
-    && document.querySelectorAll('.toast-body').length > 0"""
+# Where the message's 10-second timer stands (its bar's animation, started with the timer that closes it), once
+# the message has faded in: its fade-in starts a frame or more after it is drawn (fully opaque until then), so a
+# second on the timer, no other animation on the message and every box around it opaque. A finished animation
+# drops out of getAnimations(), so an absent timer counts as "no time left".
+_FADED_IN_TIMER = """() => {
+    const body = document.querySelector('.toast-body');
+    if (!body) return {ended: true};
+    if (document.querySelectorAll('.toast-body').length !== 1) return null;
+    const timers = [...body.querySelectorAll('.timer')].flatMap((t) => t.getAnimations());
+    if (timers.length !== 1 || timers[0].playState !== 'running') return {ended: true};
+    const fading = document.getAnimations().some((a) => a.playState === 'running' && !timers.includes(a)
+        && a.effect && a.effect.target && (a.effect.target.contains(body) || body.contains(a.effect.target)));
+    let opaque = true;
+    for (let box = body; box; box = box.parentElement) opaque = opaque && getComputedStyle(box).opacity === '1';
+    if (timers[0].currentTime < 1000 || fading || !opaque) return false;
+    return {elapsed: timers[0].currentTime, duration: timers[0].effect.getTiming().duration, at: performance.now()};
+}"""
 
 
 def _audit_message(page, show_again: Callable[[], None]) -> list[str]:
-    """``_axe_serious`` on the message shown, once it has faded in. On a busy machine the audit can reach the
-    message's fade-out at 10 s: a measurement of blended colours, so the message is shown again and audited
-    anew (a real defect is found every time)."""
+    """``_axe_serious`` on the message shown, once it has faded in (colours measured during a fade are blends
+    with the page). On a busy machine the audit can reach the message's fade-out at 10 s, so it counts only if
+    it ended with over a second of the timer left (on the page's clock); otherwise the message is shown again
+    and audited anew (a real defect is found every time)."""
     for _ in range(3):
         # Gradio's header of the message called itself a button around the close button (the page script mends it).
         page.wait_for_function("() => !document.querySelector('.toast-header[role=button]')", timeout=5_000)
-        page.wait_for_function(_FADED_IN, timeout=5_000)  # its colours are measured, not those of its fade-in
-        found = _axe_serious(page, ".toast-body")
-        if page.evaluate(_SHOWN_FULLY):
-            return found
+        timer = page.wait_for_function(_FADED_IN_TIMER, timeout=10_000).json_value()
+        if "elapsed" in timer:
+            found = _axe_serious(page, ".toast-body")
+            ended_at = timer["elapsed"] + page.evaluate("(at) => performance.now() - at", timer["at"])
+            if ended_at < timer["duration"] - 1_000:
+                return found
         page.wait_for_function("() => !document.querySelector('.toast-body')", timeout=15_000)
         show_again()
         page.get_by_test_id("toast-text").first.wait_for(timeout=5_000)
