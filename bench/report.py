@@ -41,7 +41,8 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
                        f"{looked['steps']['share_of_click_p50']:.1%}"))
         ig = looked["saliency"]
         checks.append((f"Integrated Gradients, 32 steps, {ig['tokens']} tokens ≤ 2 s", ig["integrated_gradients_s"] <= 2,
-                       f"{ig['integrated_gradients_s']:.2f} s (its 32 passes alone: {ig['forward_backward_floor_s']:.2f} s)"))
+                       f"{ig['integrated_gradients_s']:.2f} s (its 32 passes alone: {ig['forward_backward_floor_s']:.2f} s; "
+                       f"their {ig['floor_tflop']:.2f} TFLOP at this CPU's best rate: {ig['floor_at_peak_s']:.2f} s)"))
         seen = looked["attention"]
         checks.append((f"attention view, {seen['tokens']} tokens ≤ 1 s", seen["view_s"] <= 1, f"{seen['view_s']:.2f} s"))
     learning = results.get("skipgram")
@@ -257,7 +258,9 @@ def markdown(results: dict) -> str:
                      f"{looked['steps']['steps_p50_ms']:.1f} ms (p50). Integrated Gradients ({ig['steps']} steps, "
                      f"{ig['tokens']} tokens): {ig['integrated_gradients_s']:.2f} s batched, "
                      f"{ig['captum_unbatched_s']:.2f} s one step at a time; the 32 forward and backward passes "
-                     f"alone {ig['forward_backward_floor_s']:.2f} s; gradient × input view "
+                     f"alone {ig['forward_backward_floor_s']:.2f} s ({ig['floor_tflop']:.2f} TFLOP: "
+                     f"{ig['floor_at_peak_s']:.2f} s even at the {ig['dense_layer_peak_gflops']:.0f} GFLOPS "
+                     f"this CPU's dense layers reach at best); gradient × input view "
                      f"{ig['gradient_x_input_view_s']:.2f} s. Attention on {seen['tokens']} tokens "
                      f"{seen['view_s']:.2f} s (the click on them: {seen['click_s']:.2f} s).")
     learning = results.get("skipgram")

@@ -58,36 +58,40 @@ def attribute(model: Any, ids: list[int], kept: set[int], explained: str, target
     regression, or NEXT_TOKEN ``target``'s probability after the last token) for the input ``ids``.
     ``kept`` (the special tokens) stay as they are in the baseline; ``separator`` marks BERT's second segment."""
     import torch
-    from captum.attr import LayerGradientXActivation, LayerIntegratedGradients
+    from captum.attr import InputXGradient, IntegratedGradients
 
     device = next(model.parameters()).device
     inputs = torch.tensor([ids], device=device)
-    extra: dict[str, Any] = {}
+    baseline = torch.tensor([[i if i in kept else baseline_id for i in ids]], device=device)
+    types = None
     if "token_type_ids" in model.forward.__code__.co_varnames and separator is not None:
-        extra["token_type_ids"] = torch.tensor([token_types(ids, separator)], device=device)
+        types = torch.tensor([token_types(ids, separator)], device=device)
 
-    def explained_value(input_ids: Any, *_: Any) -> Any:
-        types = extra.get("token_type_ids")
-        more = {} if types is None else {"token_type_ids": types.expand(input_ids.shape[0], -1)}
-        logits = model(input_ids=input_ids, **more).logits.float()
+    def explained_value(word_vectors: Any) -> Any:
+        more = {} if types is None else {"token_type_ids": types.expand(word_vectors.shape[0], -1)}
+        logits = model(inputs_embeds=word_vectors, **more).logits.float()
         if explained == VALUE:
             return logits[:, 0]
         if explained == NEXT_TOKEN:
             return torch.softmax(logits[:, -1], dim=-1)[:, target]
         return torch.softmax(logits, dim=-1)[:, target]
 
-    embeddings = model.get_input_embeddings()
+    # The word vectors of the input and of the baseline, taken from the model's own embedding layer: the
+    # model adds the positions (and BERT the segments) to them as it would to its own lookup. Captum then
+    # walks between the two, so it needs no extra passes to find them.
+    with torch.no_grad():
+        word_vectors, baseline_vectors = model.get_input_embeddings()(torch.cat([inputs, baseline])).split(1)
     with torch.enable_grad():
         if method == GRADIENT_X_INPUT:
-            scores = LayerGradientXActivation(explained_value, embeddings).attribute(inputs)
-            with torch.no_grad():
-                value = float(explained_value(inputs)[0])
-            return Attribution(scores[0].sum(-1).detach().cpu().numpy().astype(np.float64), value, None, None)
-        baseline = torch.tensor([[i if i in kept else baseline_id for i in ids]], device=device)
-        scores, delta = LayerIntegratedGradients(explained_value, embeddings).attribute(
-            inputs, baselines=baseline, n_steps=steps, internal_batch_size=max(1, TOKENS_PER_BATCH // len(ids)),
-            return_convergence_delta=True)
+            scores = InputXGradient(explained_value).attribute(word_vectors)
+        else:
+            scores = IntegratedGradients(explained_value).attribute(
+                word_vectors, baselines=baseline_vectors, n_steps=steps,
+                internal_batch_size=max(1, TOKENS_PER_BATCH // len(ids)))
+    per_token = scores[0].sum(-1).detach().float().cpu().numpy().astype(np.float64)
     with torch.no_grad():
-        value, baseline_value = (float(v) for v in explained_value(torch.cat([inputs, baseline])))
-    return Attribution(scores[0].sum(-1).detach().cpu().numpy().astype(np.float64), value, baseline_value,
-                       float(delta[0]))
+        if method == GRADIENT_X_INPUT:
+            return Attribution(per_token, float(explained_value(word_vectors)[0]), None, None)
+        value, baseline_value = (float(v) for v in explained_value(torch.cat([word_vectors, baseline_vectors])))
+    # Integrated Gradients' error: what the scores add up to, against the change they account for.
+    return Attribution(per_token, value, baseline_value, float(per_token.sum()) - (value - baseline_value))

@@ -46,3 +46,22 @@ class Settings:
     @property
     def new_tokens(self) -> int:
         return 8 if self.quick else 32
+
+
+def dense_layer_peak_gflops(model, repeats: int) -> float:
+    """This CPU's best rate on the model's own largest dense layer (the first feed-forward layer) over 2,048
+    tokens: the GFLOPS its dense layers, which hold nearly all of an encoder's arithmetic, can reach at best."""
+    import time
+
+    import torch
+
+    layer, config = model.base_model.encoder.layer[0].intermediate.dense, model.config
+    tokens = torch.randn(2048, config.hidden_size)
+    with torch.inference_mode():
+        layer(tokens)  # warm
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            layer(tokens)
+            times.append(time.perf_counter() - started)
+    return 2 * 2048 * config.hidden_size * config.intermediate_size / min(times) / 1e9

@@ -5,7 +5,8 @@ must make, and the attention view, each beside its baseline in the same run.
   steps read the click's pass, so their cost over the click is the Markdown and the spans.
 - saliency: Integrated Gradients (32 steps, batched) on a 64-token review, beside Captum's own
   unbatched walk (internal_batch_size=1, what a script that does not set it gets per step) and beside
-  the floor: one batched forward and backward pass of the same 32 interpolated inputs.
+  the floor: one batched forward and backward pass of the same 32 interpolated inputs, whose
+  arithmetic (counted by torch's FlopCounterMode) at this CPU's best dense-layer rate bounds any code.
 - attention: the view on 128 tokens beside the tab's click on the same text.
 """
 
@@ -17,7 +18,7 @@ import time
 import numpy as np
 
 from bench import measure
-from bench.sections.common import Settings, fitting_text
+from bench.sections.common import Settings, dense_layer_peak_gflops, fitting_text
 
 
 def inside(settings: Settings) -> dict:
@@ -79,6 +80,14 @@ def inside(settings: Settings) -> dict:
         saliency_repeats = 2 if settings.quick else 5
         ours_times, unbatched_times = measure.time_pair(ours, one_at_a_time, saliency_repeats)
         _, floor_times = measure.time_pair(ours, floor, saliency_repeats)
+        # The floor's arithmetic, counted by torch, at this CPU's best dense-layer rate: the least time any
+        # code could take for these passes here.
+        from torch.utils.flop_counter import FlopCounterMode
+
+        with FlopCounterMode(display=False) as counted:
+            floor()
+        floor_flops = counted.get_total_flops()
+        peak_gflops = dense_layer_peak_gflops(model, 2 if settings.quick else 7)
         gradient_times, _ = measure.time_pair(
             lambda: saliency.saliency("sentiment", review, method=attributions.GRADIENT_X_INPUT),
             lambda: sentiment.sentiment(review), saliency_repeats)
@@ -99,6 +108,8 @@ def inside(settings: Settings) -> dict:
                       "share_of_click_p50": float(np.median(steps_share))},
             "saliency": {"tokens": len(ids), "steps": 32, "integrated_gradients_s": median(ours_times),
                          "captum_unbatched_s": median(unbatched_times), "forward_backward_floor_s": median(floor_times),
+                         "floor_tflop": floor_flops / 1e12, "dense_layer_peak_gflops": peak_gflops,
+                         "floor_at_peak_s": floor_flops / peak_gflops / 1e9,
                          "gradient_x_input_view_s": median(gradient_times)},
             "attention": {"tokens": len(tokenizer(long_text)["input_ids"]), "view_s": median(attention_times),
                           "click_s": median(click_128_times)}}

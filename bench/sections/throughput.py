@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from bench import measure
-from bench.sections.common import Settings, fitting_text
+from bench.sections.common import Settings, dense_layer_peak_gflops, fitting_text
 
 
 # Turns each server takes under load. With one 20 s window per server, one after the other, whole runs
@@ -118,8 +118,6 @@ def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], d
     and the rate of the model's largest dense layer on 2048 tokens at once, about the best its
     kernels reach on this machine: batching can at most lift the one-at-a-time rate to that.
     """
-    import torch
-
     from demos import common, nli, sentiment
     from models.loader import using
 
@@ -140,17 +138,8 @@ def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], d
         gains[key] = float(np.median(one_by_one) / np.median(together))
         rates[key] = {"one_by_one_gflops": flops / float(np.median(one_by_one)) / 1e9,
                       "batched_gflops": flops / float(np.median(together)) / 1e9}
-    with using("SENTIMENT") as model, torch.inference_mode():
-        layer = model.runner.model.base_model.encoder.layer[0].intermediate.dense
-        config = model.runner.model.config
-        tokens = torch.randn(2048, config.hidden_size)
-        layer(tokens)  # warm
-        times = []
-        for _ in range(2 if settings.quick else 7):
-            started = time.perf_counter()
-            layer(tokens)
-            times.append(time.perf_counter() - started)
-        rates["dense_layer_peak_gflops"] = 2 * 2048 * config.hidden_size * config.intermediate_size / min(times) / 1e9
+    with using("SENTIMENT") as model:
+        rates["dense_layer_peak_gflops"] = dense_layer_peak_gflops(model.runner.model, 2 if settings.quick else 7)
     return gains, rates
 
 
