@@ -23,6 +23,7 @@ from bench.sections.common import Settings, dense_layer_peak_gflops, fitting_tex
 
 def inside(settings: Settings) -> dict:
     import torch
+    from torch.utils.flop_counter import FlopCounterMode
 
     from demos import attention_map, inside as section, saliency, sentiment
     from models import attributions, loader
@@ -82,8 +83,6 @@ def inside(settings: Settings) -> dict:
         _, floor_times = measure.time_pair(ours, floor, saliency_repeats)
         # The floor's arithmetic, counted by torch, at this CPU's best dense-layer rate: the least time any
         # code could take for these passes here.
-        from torch.utils.flop_counter import FlopCounterMode
-
         with FlopCounterMode(display=False) as counted:
             floor()
         floor_flops = counted.get_total_flops()
