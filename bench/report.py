@@ -66,7 +66,7 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
 def _engine_lines(engines: dict) -> list[str]:
     """The engines section: each model's ratios, its answers, the build after its first click, and int8."""
     lines = [f"- Encoders on ONNX Runtime (`JNLP_ENGINE=onnxruntime`; median of {engines['repeats']} paired runs, "
-             f"{2 * engines['repeats']} for the short input, "
+             f"{engines['short_repeats']} for the short input, "
              "the app's model call against a plain `torch.onnx.export` on a default ONNX Runtime session, and "
              "against torch's eager forward on the same model): " + "; ".join(
                  f"{key} " + ", ".join(
