@@ -83,7 +83,7 @@ def attribute(model: Any, ids: list[int], kept: set[int], explained: str, target
         word_vectors, baseline_vectors = model.get_input_embeddings()(torch.cat([inputs, baseline])).split(1)
     with torch.enable_grad():
         if method == GRADIENT_X_INPUT:
-            scores = InputXGradient(explained_value).attribute(word_vectors)
+            scores = InputXGradient(explained_value).attribute(word_vectors.detach().requires_grad_())
         else:
             scores = IntegratedGradients(explained_value).attribute(
                 word_vectors, baselines=baseline_vectors, n_steps=steps,
