@@ -397,7 +397,7 @@ def saliency_api(task: str, text: str, text_pair: str = "", target: str = "", me
         model_key: For next_token, GENERATION (default) or GENERATION_SMALL.
 
     Returns:
-        JSON with target, method, value, baseline_value, delta, tokens (list of {token, start, end, score, segment}; start and end index the original text of that segment, null for special tokens), words (the same summed per MeCab word) and faithfulness (the explained number after removing the top word and a word scored near zero)
+        JSON with target, method, value, baseline_value, baseline_token, delta, tokens (list of {token, start, end, score, segment}; start and end index the original text of that segment, null for special tokens), words (the same summed per MeCab word) and faithfulness (the explained number after removing the top word and a word scored near zero)
     """
     from demos import saliency
 

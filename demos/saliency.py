@@ -44,8 +44,8 @@ def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", m
         special = inside.special_ids(tokenizer)
         pair = len(found.texts) == 2
         separator = tokenizer.sep_token_id if pair else None
-        scores = attribute(network, ids, special, explained, index, method, steps, baseline_token(tokenizer),
-                           separator)
+        blank = baseline_token(tokenizer)
+        scores = attribute(network, ids, special, explained, index, method, steps, blank, separator)
         spans = inside.token_spans(tokenizer, found.first.ids, found.texts)
         names = tokenizer.convert_ids_to_tokens(ids)
     segments = token_types(ids, separator) if pair else [0] * len(ids)
@@ -55,7 +55,8 @@ def saliency(task_name: str, text: str, text_pair: str = "", target: str = "", m
     words = per_word(found.texts, tokens)
     return {"task": found.task.name, "text": found.texts, "target": name, "explained": explained, "method": method,
             "steps": steps if method == INTEGRATED_GRADIENTS else None, "value": scores.value,
-            "baseline_value": scores.baseline_value, "delta": scores.delta, "tokens": tokens, "words": words,
+            "baseline_value": scores.baseline_value, "baseline_token": tokenizer.convert_ids_to_tokens(blank),
+            "delta": scores.delta, "tokens": tokens, "words": words,
             "faithfulness": faithfulness(found, words, explained, index) if check else None}
 
 
@@ -198,9 +199,10 @@ def saliency_text(found: dict[str, Any]) -> str:
     lines = [f"**{METHOD_NAMES[found['method']]}** → {markdown_literal(found['target'])}（{explained}）: "
              f"{found['value']:.4f}"]
     if found["delta"] is not None:
-        lines.append(f"基準入力（語を [PAD] に置換）での値 / on the baseline (words replaced by padding): "
-                     f"{found['baseline_value']:.4f}。寄与の合計 = 差 − 誤差 / the scores add up to the difference"
-                     f" minus the error δ = {found['delta']:+.2e}（{found['steps']} ステップ / steps）")
+        blank = markdown_literal(found["baseline_token"])
+        lines.append(f"基準入力（語を {blank} に置換）での値 / on the baseline (words replaced by {blank}): "
+                     f"{found['baseline_value']:.4f}。寄与の合計 = 差 ＋ 誤差 / the scores add up to the difference"
+                     f" plus the error δ = {found['delta']:+.2e}（{found['steps']} ステップ / steps）")
     lines += ["", "| 順位 / rank | 単語 / word | 寄与 / score |", "|---|---|---|"]
     ranked = sorted(found["words"], key=lambda word: -abs(word["score"]))[:15]
     lines += [f"| {rank} | {markdown_literal(word['word'])} | {short(word['score'])} |"

@@ -5,7 +5,7 @@ word moves the answer far more than removing a word scored near zero."""
 import pytest
 
 from demos import saliency
-from demos.common import InputError
+from demos.common import InputError, markdown_literal
 from fixtures.text import SENTIMENT_LABELS
 from fixtures.tiny import build_keyword_classifier
 from models.attributions import GRADIENT_X_INPUT, INTEGRATED_GRADIENTS
@@ -40,6 +40,8 @@ def test_the_one_word_the_model_reads_gets_the_top_attribution(models, method, t
 
 def test_integrated_gradients_add_up_to_the_change_from_the_baseline(models):
     found = saliency.saliency("sentiment", "この映画は最高だった。", steps=64)
+    assert found["baseline_token"] == "[PAD]"
+    assert f"語を {markdown_literal('[PAD]')} に置換" in saliency.saliency_text(found)
     total = sum(token["score"] for token in found["tokens"])
     assert total == pytest.approx(found["value"] - found["baseline_value"] + found["delta"], abs=1e-6)
     assert abs(found["delta"]) < 0.05 * abs(found["value"] - found["baseline_value"])
@@ -79,6 +81,10 @@ def test_sts_explains_the_raw_value_and_next_token_a_token(models):
     found = saliency.saliency("next_token", "今日は天気が良いので", method=GRADIENT_X_INPUT)
     assert found["explained"] == "next_token" and 0 < found["value"] <= 1
     assert all(token["segment"] == 0 for token in found["tokens"])
+    # GPT-2's baseline is its own padding token, named as its tokenizer writes it.
+    found = saliency.saliency("next_token", "今日は天気が良いので", steps=4)
+    blank = models("GENERATION").tokenizer.pad_token
+    assert found["baseline_token"] == blank and f"replaced by {markdown_literal(blank)}" in saliency.saliency_text(found)
     with pytest.raises(InputError, match="1"):
         saliency.saliency("next_token", "今日は", target="今日は天気が良いので散歩")
 
