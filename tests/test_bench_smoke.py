@@ -41,10 +41,12 @@ def test_quick_benchmark_writes_its_json_and_table(tmp_path):
     assert ig["tokens"] <= 64 and 0 < ig["forward_backward_floor_s"] and 0 < ig["integrated_gradients_s"]
     # The floor's counted arithmetic: the dense layers' multiply-adds, forward and backward to the inputs (the
     # weights' gradients are never asked for), for 32 inputs; the bound is that at the CPU's best dense rate.
-    config = json.loads((tmp_path / "cache" / "quick" / "sentiment" / "config.json").read_text(encoding="utf-8"))
-    hidden, inner = config["hidden_size"], config["intermediate_size"]
-    dense = config["num_hidden_layers"] * 2 * ig["tokens"] * (4 * hidden * hidden + 2 * hidden * inner)
-    assert ig["floor_tflop"] * 1e12 == pytest.approx(2 * 32 * dense, rel=0.05)
+    from transformers import AutoConfig
+
+    from bench.sections.throughput import dense_layer_flops
+
+    config = AutoConfig.from_pretrained(tmp_path / "cache" / "quick" / "sentiment")
+    assert ig["floor_tflop"] * 1e12 == pytest.approx(2 * 32 * dense_layer_flops(config, ig["tokens"]), rel=0.05)
     assert ig["floor_at_peak_s"] == pytest.approx(ig["floor_tflop"] * 1e3 / ig["dense_layer_peak_gflops"])
     assert looked["attention"]["tokens"] <= 128 and looked["attention"]["view_s"] > 0
     learning = results["skipgram"]  # each step beside autograd's on the same loss, and steps through the API

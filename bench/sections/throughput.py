@@ -96,6 +96,14 @@ async def _load(url: str, calls: list[tuple[str, list]], seconds: float) -> dict
             "failures": len(failures), "first_failure": failures[:1]}
 
 
+def dense_layer_flops(config, tokens: int) -> int:
+    """Floating-point operations of a BERT encoder's dense layers in one forward pass over `tokens` tokens: the
+    query, key, value and output projections and the two feed-forward layers of every layer (each multiply-add
+    counts two)."""
+    hidden, inner = config.hidden_size, config.intermediate_size
+    return config.num_hidden_layers * 2 * tokens * (4 * hidden * hidden + 2 * hidden * inner)
+
+
 def encoder_flops(config, tokens: int) -> int:
     """Floating-point operations of one forward pass of a BERT encoder over `tokens` tokens.
 
@@ -103,10 +111,7 @@ def encoder_flops(config, tokens: int) -> int:
     the two feed-forward layers) and the attention's two products (scores, weighted values) are
     counted; embeddings, norms and softmax are small beside them and left out.
     """
-    hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
-    dense = 2 * tokens * (4 * hidden * hidden + 2 * hidden * inner)
-    attention = 2 * 2 * tokens * tokens * hidden
-    return layers * (dense + attention)
+    return dense_layer_flops(config, tokens) + config.num_hidden_layers * 2 * 2 * tokens * tokens * config.hidden_size
 
 
 def batching_ceiling(settings: Settings, size: int) -> tuple[dict[str, float], dict[str, object]]:
