@@ -180,7 +180,10 @@ def coloured_text(found: dict[str, Any]) -> str:
     for segment, text in enumerate(found["text"]):
         cursor, parts = 0, []
         for word in (w for w in found["words"] if w["segment"] == segment):
-            parts.append(html.escape(text[cursor:word["start"]]))
+            gap = text[cursor:word["start"]]
+            if cursor == 0 and len(gap) > inside.SHOWN_CHARS:  # GPT-2 reads a long prompt's end: start near it
+                gap = "…" + gap[-inside.SHOWN_CHARS:]
+            parts.append(html.escape(gap))
             parts.append(f'<ruby class="jnlp-salient" style="background:{_colour(word["score"], largest)}">'
                          f'{html.escape(text[word["start"]:word["end"]])}<rt>{short(word["score"])}</rt></ruby>')
             cursor = word["end"]

@@ -98,6 +98,19 @@ def test_the_coloured_text_escapes_what_was_typed_and_prints_every_score(models)
     assert KEYWORD in saliency.saliency_text(found)
 
 
+def test_a_long_prompt_is_shown_from_near_the_words_the_model_read(models):
+    # GPT-2 reads a long prompt's last tokens: the unread start is cut to its last stretch, as the unread end is.
+    from demos import inside
+
+    prompt = "今日は天気が良いので東京を散歩した。" * 400
+    found = saliency.saliency("next_token", prompt, method=GRADIENT_X_INPUT, check=False)
+    assert found["words"][0]["start"] > inside.SHOWN_CHARS
+    page = saliency.coloured_text(found)
+    before = page[page.index(">") + 1:page.index("<ruby")]
+    assert before.startswith("…") and len(before) == inside.SHOWN_CHARS + 1
+    assert prompt[found["words"][0]["start"] - inside.SHOWN_CHARS:found["words"][0]["start"]] == before[1:]
+
+
 def test_the_section_shows_gradient_x_input_first_while_integrated_gradients_runs(models):
     from demos import inside
 
