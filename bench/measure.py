@@ -10,9 +10,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -112,6 +113,7 @@ class Server:
     url: str
     ready_s: float
     started: float = 0.0  # time.perf_counter() when the page first answered
+    log: list[str] = field(default_factory=list)  # what it wrote to stderr, read as it comes (a full pipe would stall it)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -120,28 +122,64 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def keep_log(self) -> None:
+        for line in self.process.stderr:
+            self.log.append(line)
+
+    def wait_for_imports(self, timeout: float = 300) -> None:
+        """Wait until the app's warm-up has imported torch and transformers (models/tunings.py logs it): a section
+        that times a server after starting several must not time it while another one still imports beside it."""
+        from models.tunings import IMPORTED_MESSAGE
+
+        deadline = time.perf_counter() + timeout
+        while not any(IMPORTED_MESSAGE in line for line in list(self.log)):
+            if self.process.poll() is not None or time.perf_counter() > deadline:
+                raise RuntimeError(f"{self.url}: torch and transformers were never imported:\n{''.join(self.log)[-3000:]}")
+            time.sleep(0.05)
+
 
 def serve(command: list[str], env: dict[str, str], timeout: float = 900) -> Server:
     """Start a server on a free loopback port; ready when the page itself (GET /) answers 200."""
-    port = free_port()
-    full_env = {**os.environ, **env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-                "GRADIO_ANALYTICS_ENABLED": "False"}
+    return serve_all([(command, env)], timeout)[0]
+
+
+def serve_all(runs: list[tuple[list[str], dict[str, str]]], timeout: float = 900) -> list[Server]:
+    """`serve` for several servers at once: each starts on its own port, side by side, and the call returns once
+    every page answers. (Their start-up is mostly one thread's imports each: on two cores, two servers come up
+    in about the time one does.)"""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(command)} exited early:\n{process.stderr.read()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                now = time.perf_counter()
-                return Server(process, url, now - started, now)
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"{' '.join(command)} did not answer within {timeout} s")
+    servers: list[Server] = []
+    for command, env in runs:
+        port = free_port()
+        full_env = {**os.environ, **env, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+                    "GRADIO_ANALYTICS_ENABLED": "False"}
+        process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        server = Server(process, f"http://127.0.0.1:{port}/", 0.0)
+        threading.Thread(target=server.keep_log, daemon=True).start()
+        servers.append(server)
+    waiting = list(zip((command for command, _ in runs), servers))
+    try:
+        while waiting:
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"{' '.join(waiting[0][0])} did not answer within {timeout} s")
+            for command, server in list(waiting):
+                if server.process.poll() is not None:
+                    time.sleep(0.2)  # the reader's last lines
+                    raise RuntimeError(f"{' '.join(command)} exited early:\n{''.join(server.log)[-3000:]}")
+                try:
+                    if httpx.get(server.url, timeout=2).status_code == 200:
+                        server.started = time.perf_counter()
+                        server.ready_s = server.started - started
+                        waiting.remove((command, server))
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.05)
+    except BaseException:
+        for server in servers:
+            server.process.kill()
+        raise
+    return servers
 
 
 def python(*args: str) -> list[str]:
@@ -168,6 +206,18 @@ async def call_api(http: httpx.AsyncClient, api_name: str, data: list, session: 
                     raise RuntimeError(f"/{api_name} answered an error: {payload}")
                 return json.loads(payload)
     raise RuntimeError(f"/{api_name}: the event stream ended without a result")
+
+
+async def warm_all(urls: list[str], calls: list[tuple[str, list]]) -> None:
+    """Each call once on each server, the servers at once, and then until none packs layers in the background: a
+    section that starts several servers times none while another one still imports torch or loads a model."""
+    async def warm(url: str) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=600) as http:
+            for index, (api_name, data) in enumerate(calls):
+                await call_api(http, api_name, data, session=f"warm-{index}")
+        await wait_for_packed_layers(url)
+
+    await asyncio.gather(*(warm(url) for url in urls))
 
 
 def still_preparing(status_models: dict) -> list[str]:

@@ -73,6 +73,9 @@ def _on_cpu(entry: Any) -> bool:
 WARM_UP_DELAY_S = 2.0  # after launch: the server answers its first page before the imports compete for the cores
 
 
+IMPORTED_MESSAGE = "torch and transformers are imported: the first request will only load its model"
+
+
 def _warm_up(_: None) -> None:
     """Import torch and transformers in a background thread, once the page is served: a student still
     reading the page finds them in at the first click, which only loads its model then. A click that
@@ -88,7 +91,7 @@ def _warm_up(_: None) -> None:
             turn_off("warm_up", error)
             return
         run(IMPORTED)
-        log.info("torch and transformers are imported: the first request will only load its model")
+        log.info(IMPORTED_MESSAGE)
 
     threading.Thread(target=imports, name="warm-up", daemon=True).start()
 

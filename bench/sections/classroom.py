@@ -19,22 +19,25 @@ def classroom(env: dict[str, str], settings: Settings, students: int = 16) -> di
     data = [summarization.EXAMPLES[0][0], settings.new_tokens, 1]
     warm = [summarization.EXAMPLES[1][0], settings.new_tokens, 1]  # loads the model, not this answer
     results: dict[str, object] = {"students": students, "endpoint": "summarize"}
-    for label, value in (("reused", "1"), ("computed", "0")):
-        server = measure.serve(measure.python("app.py"), {**env, recent.RESULT_CACHE_ENV: value})
-        try:
-            results[label] = asyncio.run(_all_at_once(server.url, "summarize", data, warm, students))
-        finally:
+    labels = {"reused": "1", "computed": "0"}
+    servers = measure.serve_all([(measure.python("app.py"), {**env, recent.RESULT_CACHE_ENV: value})
+                                 for value in labels.values()])
+    try:
+        asyncio.run(measure.warm_all([server.url for server in servers], [("summarize", warm)]))  # neither loads in a class
+        for label, server in zip(labels, servers):
+            results[label] = asyncio.run(_all_at_once(server.url, "summarize", data, students))
+    finally:
+        for server in servers:
             server.stop()
     results["gain"] = results["computed"]["last_answer_s"] / results["reused"]["last_answer_s"]
     return results
 
 
-async def _all_at_once(url: str, api_name: str, data: list, warm: list, clients: int) -> dict:
+async def _all_at_once(url: str, api_name: str, data: list, clients: int) -> dict:
     """`clients` callers send `data` together; when the last answer came, and whether all answers agree."""
     import httpx
 
     async with httpx.AsyncClient(base_url=url, timeout=600) as http:
-        await measure.call_api(http, api_name, warm, session="warm")
         started = time.perf_counter()
 
         async def one(index: int) -> tuple[list, float]:

@@ -39,10 +39,13 @@ def kernels(env: dict[str, str], settings: Settings) -> dict:
             "generate", [generation.EXAMPLES[0][0], key, settings.new_tokens, False, 1.0, 0.95, 50, 0])
     # Both on torch: the BERT rows compare the kernels as JNLP_ENGINE=torch runs them (the engines section
     # compares their default, ONNX Runtime).
-    servers = {setting: measure.serve(measure.python("app.py"), {**env, cpu_kernels.ONEDNN_ENV: setting,
-                                                                 engine.ENGINE_ENV: engine.TORCH})
-               for setting in ("0", "1")}
+    settings_env = {setting: {**env, cpu_kernels.ONEDNN_ENV: setting, engine.ENGINE_ENV: engine.TORCH}
+                    for setting in ("0", "1")}
+    servers = dict(zip(settings_env, measure.serve_all([(measure.python("app.py"), server_env)
+                                                        for server_env in settings_env.values()])))
     try:
+        for server in servers.values():  # the first calls time loading a model, not importing torch
+            server.wait_for_imports()
         # The generators' calls take seconds: fewer of them.
         repeats = {name: settings.long_repeats if settings.quick else 7 if api_name in ("summarize", "generate")
                    else settings.repeats for name, (api_name, _) in requests.items()}

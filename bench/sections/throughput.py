@@ -26,9 +26,10 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
     cores, so they must cost little (about 3 ms of CPU per request, where gradio_client threads
     cost about 50 ms and would measure the client instead of the server).
 
-    The servers run side by side (the idle ones only poll their queues) and take turns under load,
-    a window each per round. A server's requests/s counts all its windows; the gain is the median
-    of the rounds' ratios, each from two windows close in time.
+    The servers start together and run side by side (the idle ones only poll their queues); every one has
+    loaded its models before any window, and they take turns under load, a window each per round. A
+    server's requests/s counts all its windows; the gain is the median of the rounds' ratios, each from
+    two windows close in time.
     """
     from demos import nli, sentiment
     from models import cpu_kernels
@@ -40,10 +41,11 @@ def throughput(env: dict[str, str], settings: Settings, clients: int = 16) -> di
         runs["unbatched_default_kernels"] = {"JNLP_BATCH_SIZE": "1", cpu_kernels.ONEDNN_ENV: "0"}
     rounds = 1 if settings.quick else THROUGHPUT_ROUNDS
     window_s = settings.seconds if settings.quick else 2 * settings.seconds / rounds
-    servers: dict[str, measure.Server] = {}
+    servers = dict(zip(runs, measure.serve_all([(measure.python("app.py"), {**env, **settings_env})
+                                                 for settings_env in runs.values()])))
     try:
-        for label, settings_env in runs.items():
-            servers[label] = measure.serve(measure.python("app.py"), {**env, **settings_env})
+        # No server imports torch, loads a model or packs its layers while another one is under load.
+        asyncio.run(measure.warm_all([server.url for server in servers.values()], calls))
         windows: dict[str, list[dict]] = {label: [] for label in runs}
         labels = list(runs)
         for turn in range(rounds):
@@ -76,8 +78,6 @@ async def _load(url: str, calls: list[tuple[str, list]], seconds: float) -> dict
     failures: list[str] = []
     limits = httpx.Limits(max_connections=4 * len(calls), max_keepalive_connections=4 * len(calls))
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-        for index, (api_name, data) in enumerate(calls):  # warm: every model loaded before the clock starts
-            await measure.call_api(http, api_name, data, session=f"warm-{index}")
         deadline = time.perf_counter() + seconds
 
         async def caller(index: int) -> None:
