@@ -13,6 +13,11 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 # The BERT models answer on torch alone (models/engine.py): an export in the background of every test that
 # loads one would cost minutes and swap the model mid-test. tests/models/test_engine.py turns it on.
 os.environ.setdefault("JNLP_ENGINE", "torch")
+# Freezing the objects alive after each model load (models/tunings.py, gc_freeze) costs one full collection per
+# load and another per unload: in a test process, which holds pytest's and Playwright's objects too and loads and
+# unloads models in most tests, that took most of the loader tests' time. tests/models/test_loader_memory.py and
+# test_tunings.py turn it on where they check it.
+os.environ.setdefault("JNLP_GC_FREEZE", "0")
 
 import re
 import socket
@@ -80,6 +85,16 @@ def model_env(checkpoint_dir: dict[str, Path]) -> dict[str, str]:
     env = {f"JNLP_MODEL_{key}": str(path) for key, path in checkpoint_dir.items()}
     env["JNLP_MODEL_GENERATION_SMALL"] = str(checkpoint_dir["GENERATION"])
     return env
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With gc_freeze off (above), the objects alive once the tests are collected (pytest's, and the libraries'
+    modules) are frozen here instead, once: the collector's full collections, which the tests' many objects set
+    off, then walk only what the tests made."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -103,9 +103,10 @@ def test_tokenizers_alone_are_never_unloaded_for_weights(load_model, monkeypatch
     assert loader.load_tokenizer("SENTIMENT") is tokenizer_entry
 
 
-def test_loaded_models_are_kept_out_of_the_garbage_collectors_scans(load_model):
+def test_loaded_models_are_kept_out_of_the_garbage_collectors_scans(load_model, monkeypatch):
     import gc
 
+    monkeypatch.setenv("JNLP_GC_FREEZE", "1")  # the app's default (tests/conftest.py turns it off)
     model = load_model("SENTIMENT").runner.model
     # Frozen: the collector no longer walks the model's objects on each full collection.
     assert gc.get_freeze_count() > 0
@@ -116,7 +117,9 @@ def test_an_unloaded_model_in_a_reference_cycle_is_still_freed(load_model, monke
     import gc
     import weakref
 
+    monkeypatch.setenv("JNLP_GC_FREEZE", "1")  # the app's default: the model is frozen, and unloading unfreezes it
     sentiment = load_model("SENTIMENT")
+    assert gc.get_freeze_count() > 0
     model = weakref.ref(sentiment.runner.model)
     sentiment.runner.model.__dict__["points_to_itself"] = sentiment.runner.model  # a cycle: only gc frees it
     monkeypatch.setenv(loader.MEMORY_CAP_ENV, str(sentiment.memory_bytes + 1))

@@ -76,7 +76,8 @@ def test_a_failing_hook_never_breaks_loading_and_is_off_afterwards(load_model, m
                      "object has no attribute '_reorder_linear_weight'"]
     load_model("NLI")
     assert len(calls) == 1  # off: the next load does not try again
-    assert tunings.is_on("gc_freeze")  # the other tunings stay on
+    others = [t.name for t in tunings.TUNINGS if t.name != "onednn" and t.on(settings.current())]
+    assert others and all(tunings.is_on(name) for name in others)  # the other tunings stay on
 
 
 def test_a_hook_that_fails_after_a_call_fails_no_call(load_model, monkeypatch, caplog):
