@@ -151,11 +151,19 @@ HEAD = """<script>
         const tagged = element instanceof Element && element.closest(`[data-jnlp-${role}]`);
         if (!tagged) return [];
         const numbers = tagged.dataset[`jnlp${role === "in" ? "In" : "Run"}`].split(" ");
-        return numbers.flatMap((number) => [...document.querySelectorAll(`.jnlp-out-${number}`)]);
+        // A Markdown output repeats its classes on its text inside the block: the block alone is the answer.
+        return numbers.flatMap((number) => [...document.querySelectorAll(`.jnlp-out-${number}`)]
+            .filter((answer) => !answer.parentElement.closest(`.jnlp-out-${number}`)));
     };
     const answered = (answer) => {
+        // Kept for a run that fails: the answer left on show is still the one the old inputs gave.
+        if (answer.classList.contains("jnlp-stale")) answer.dataset.jnlpStaleBefore = "yes";
         answer.classList.remove("jnlp-stale");
         answer.dataset.jnlpAnswered = "yes";
+    };
+    const failed = (tracker) => {
+        const answer = tracker.closest("[class*='jnlp-out-']");
+        if (answer && answer.dataset.jnlpStaleBefore) answer.classList.add("jnlp-stale");
     };
     const edited = (event) => {
         remember();
@@ -172,7 +180,10 @@ HEAD = """<script>
     const started = (event) => {
         if (event.type === "keydown" && event.key !== "Enter") return;
         remember();
-        answersOf(event.target, "run").forEach(answered);
+        answersOf(event.target, "run").forEach((answer) => {
+            answer.dataset.jnlpStaleBefore = "";
+            answered(answer);
+        });
     };
     document.addEventListener("click", started, true);
     document.addEventListener("keydown", started, true);
@@ -196,6 +207,13 @@ HEAD = """<script>
         }
     }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["class"],
                                           attributeOldValue: true});
+    // A run that failed: its outputs' trackers show Gradio's error badge (hidden by CSS, the message says it).
+    whenReady(() => new MutationObserver((records) => {
+        for (const record of records)
+            for (const node of record.addedNodes)
+                if (node instanceof Element && node.matches(".error") && node.parentElement
+                        && node.parentElement.dataset.testid === "status-tracker") failed(node.parentElement);
+    }).observe(document.body, {subtree: true, childList: true}));
 })();
 </script>"""
 
@@ -259,6 +277,10 @@ CSS = """
     border: 1px solid var(--border-color-primary);
 }
 .jnlp-stale:lang(en)::before { content: "The input changed: run again to update"; }
+/* A run that failed: Gradio put an "Error" badge on each of the event's outputs (seven on the tokenizer tab), over a
+   blank box or, on text, over the old words. The message says what went wrong; the outputs keep the answer they had,
+   greyed as stale if the inputs had changed since it was made (HEAD's script). */
+[data-testid=status-tracker]:has(> .error) { display: none !important; }
 /* A plot's text alternative (HEAD's script): its sentence and its data, small, under the plot. */
 .jnlp-plot-text { font-size: var(--text-sm); color: var(--body-text-color); padding: 0 var(--spacing-md) var(--spacing-md); }
 .jnlp-plot-text p { margin: 2px 0; }
